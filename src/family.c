@@ -1,0 +1,79 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "family.h"
+
+static const char *const tls_steps[] = { "tcp-connect", "tls-handshake", NULL };
+static const char *const no_attrs[] = { NULL };
+
+static const struct uctls_family families[] = {
+	{ "tls",
+	  "generic mutual TLS between a client and a server (RFC 8446, RFC 5246)",
+	  tls_steps, no_attrs, "generic" },
+};
+
+const struct uctls_family *
+uctls_family_at(unsigned i)
+{
+	if (i >= sizeof(families) / sizeof(families[0]))
+		return NULL;
+	return &families[i];
+}
+
+const struct uctls_family *
+uctls_family_find(const char *name)
+{
+	const struct uctls_family *f;
+	unsigned i;
+
+	for (i = 0; (f = uctls_family_at(i)) != NULL; i++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+int
+uctls_family_has_step(const struct uctls_family *f, const char *step)
+{
+	unsigned i;
+
+	for (i = 0; f->steps[i] != NULL; i++)
+		if (strcmp(f->steps[i], step) == 0)
+			return 1;
+	return 0;
+}
+
+/* docs/steps.md lists each with its meaning. */
+const char *const uctls_reasons[] = {
+	"issuer-not-found", "untrusted-root", "self-signed", "signer-not-ca",
+	"path-length", "name-constraints", "bad-signature", "insecure-algorithm",
+	"expired", "not-yet-valid", "revoked", "name-mismatch", "cn-only-no-san",
+	"wildcard-not-allowed", "wildcard-missing", "eku-server-auth-missing",
+	"eku-client-auth-missing", "key-usage", "unknown-critical-extension",
+	"key-size", "no-client-cert", "no-server-cert", "timeout",
+	"connection-refused", "connection-closed", "starttls-not-offered",
+	"protocol-version", "no-shared-cipher", "bad-format", "key-mismatch",
+	"bundle-order", "csr-san-mismatch", "tls-error", "verify-failed", NULL
+};
+
+const char *const uctls_reason_prefixes[] = {
+	"alert:", "stream-error:", "sip-status:", NULL
+};
+
+int
+uctls_reason_known(const char *r)
+{
+	unsigned i;
+	size_t n;
+
+	for (i = 0; uctls_reasons[i] != NULL; i++)
+		if (strcmp(uctls_reasons[i], r) == 0)
+			return 1;
+	for (i = 0; uctls_reason_prefixes[i] != NULL; i++) {
+		n = strlen(uctls_reason_prefixes[i]);
+		if (strncmp(r, uctls_reason_prefixes[i], n) == 0 && r[n] != '\0')
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* uctls — the scenario PKI (uctls_pki_*) and the key pool (uctls_keypool_*).
+ *
+ * uctls_pki_build() turns the <pki> of a scenario into real X.509
+ * certificates with GnuTLS: generated ones signed in issuer order, loaded
+ * ones read from PEM files (with their key, checked to match).
+ *
+ * Key generation dominates the cost of a scenario (RSA-2048: ~35 ms), so keys
+ * come from a struct uctls_keypool that outlives scenarios: the n-th generated
+ * certificate of a key type in a scenario uses slot n of that type.  Two
+ * certificates of one scenario never share a key unless the scenario says so
+ * (signed-with), and running many scenarios in one process generates each
+ * (type, slot) key once.  A persistent on-disk cache can sit behind the same
+ * interface later.
+ *
+ * GnuTLS types appear in this header: the PKI, verification and TLS modules
+ * are the only ones that include GnuTLS.
+ */
+#ifndef UCTLS_PKI_H
+#define UCTLS_PKI_H
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "err.h"
+#include "scenario.h"
+
+struct uctls_keypool;
+struct uctls_pki;
+
+struct uctls_keypool *uctls_keypool_new(void);
+void uctls_keypool_free(struct uctls_keypool *pool); /* accepts NULL */
+
+/* Returns the pool's key for (type, slot), generating it on first use.  The
+ * pool owns the key; it stays valid until uctls_keypool_free(). */
+int uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
+                      unsigned slot, gnutls_x509_privkey_t *key,
+                      struct uctls_err *err);
+
+/* Builds every certificate of SC.  POOL is borrowed and must outlive the
+ * returned PKI.  Errors carry the scenario file:line of the <ca>/<cert>
+ * concerned (unreadable or non-PEM file, no certificate at that index, key
+ * that does not match its certificate, GnuTLS signing errors). */
+int uctls_pki_build(const struct uctls_scenario *sc,
+                    struct uctls_keypool *pool, struct uctls_pki **out,
+                    struct uctls_err *err);
+void uctls_pki_free(struct uctls_pki *pki); /* accepts NULL */
+
+/* Every certificate, in <pki> order.  Borrowed pointers, valid while the PKI
+ * lives. */
+size_t uctls_pki_count(const struct uctls_pki *pki);
+const char *uctls_pki_id_at(const struct uctls_pki *pki, size_t i);
+gnutls_x509_crt_t uctls_pki_crt_at(const struct uctls_pki *pki, size_t i);
+
+/* By id; NULL when the id is unknown (or, for the key, when the certificate
+ * was loaded without a key file). */
+gnutls_x509_crt_t uctls_pki_crt(const struct uctls_pki *pki, const char *id);
+gnutls_x509_privkey_t uctls_pki_key(const struct uctls_pki *pki,
+                                    const char *id);
+/* SHA-256 of the DER certificate as lower-case hex, colon-separated. */
+const char *uctls_pki_fingerprint(const struct uctls_pki *pki, const char *id);
+/* The id of the certificate whose DER equals CRT's, or NULL. */
+const char *uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt);
+
+#endif

@@ -1,0 +1,79 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "profile.h"
+
+/* Sources for every rule: docs/profiles.md. */
+static const struct uctls_profile profiles[] = {
+	{
+		.name = "generic",
+		.family = "*",
+		.describe = "RFC 5280 path validation, RFC 9525 identity (no CN fallback), "
+		            "mutual TLS 1.2/1.3",
+		.cn_fallback = 0,      /* RFC 9525 section 6.3: CN-ID no longer used */
+		.wildcard = 1,         /* RFC 6125 6.4.3 / RFC 9525 6.3: left-most label */
+		.eku_required = 0,     /* RFC 5280 4.2.1.12: absent EKU = any purpose */
+		.check_key_usage = 1,  /* RFC 5280 4.2.1.3; RFC 8446 4.4.2.2 */
+		.min_rsa_bits = 2048,  /* NIST SP 800-131A: < 2048 disallowed */
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,       /* RFC 9155; SHA-1 signatures deprecated */
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	{
+		.name = "legacy",
+		.family = "*",
+		.describe = "a pre-2017 stack: CN-ID fallback (RFC 6125 6.4.4), RSA-1024 and "
+		            "SHA-1 accepted",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.eku_required = 0,
+		.check_key_usage = 1,
+		.min_rsa_bits = 1024,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 1,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	{
+		.name = "strict-mutual",
+		.family = "*",
+		.describe = "both EKU purposes must be explicit, no wildcards, no CN fallback",
+		.cn_fallback = 0,
+		.wildcard = 0,         /* RFC 5922 7.2 style: no wildcard */
+		.eku_required = 1,     /* Expressway-style: EKU must name the purpose */
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+};
+
+const struct uctls_profile *
+uctls_profile_at(unsigned i)
+{
+	if (i >= sizeof(profiles) / sizeof(profiles[0]))
+		return NULL;
+	return &profiles[i];
+}
+
+const struct uctls_profile *
+uctls_profile_find(const char *name)
+{
+	const struct uctls_profile *p;
+	unsigned i;
+
+	for (i = 0; (p = uctls_profile_at(i)) != NULL; i++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}

@@ -1,0 +1,35 @@
+/* uctls — device profiles (uctls_profile_*).
+ *
+ * A profile is data: what a device checks of the certificate its peer
+ * presents and how it behaves in the handshake.  Every rule is cited in
+ * docs/profiles.md.  The engine and the verifier read these fields and never
+ * test a profile's name.
+ */
+#ifndef UCTLS_PROFILE_H
+#define UCTLS_PROFILE_H
+
+struct uctls_profile {
+	const char *name;
+	const char *family;     /* family it belongs to, or "*" for any */
+	const char *describe;   /* one line for --help and docs */
+	int cn_fallback;        /* match the subject CN when no DNS/IP SAN (RFC 6125 6.4.4) */
+	int wildcard;           /* accept `*.' in the left-most label (RFC 6125 6.4.3) */
+	int eku_required;       /* the EKU extension must be present and carry the purpose
+	                           (RFC 5280 4.2.1.12 lets its absence mean any purpose) */
+	int check_key_usage;    /* keyUsage, when present, must allow the TLS use */
+	unsigned min_rsa_bits;  /* smallest RSA modulus accepted of a peer */
+	unsigned max_rsa_bits;  /* 0: no upper bound */
+	int allow_sha1;         /* SHA-1 signatures in the peer's chain accepted */
+	int require_client_cert; /* as server: a client certificate is required */
+	int verify_peer;        /* 0: accepts any certificate (does not verify) */
+	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */
+	const char *const *tolerated_critical; /* NULL-terminated OIDs a critical
+	                           extension may have besides those GnuTLS knows */
+};
+
+/* NULL when unknown. */
+const struct uctls_profile *uctls_profile_find(const char *name);
+/* Iteration: returns NULL past the end. */
+const struct uctls_profile *uctls_profile_at(unsigned i);
+
+#endif

@@ -1,0 +1,183 @@
+/* uctls — scenario model and loader (uctls_scenario_*).
+ *
+ * A scenario file (XML, see docs/uctls-scenario.5) is parsed with libexpat
+ * (through xml.h) into the plain data model below.  Everything downstream
+ * (PKI, engine, reports) reads this model; nothing re-parses the file.
+ *
+ * Ownership: a struct uctls_scenario owns every pointer reachable from it
+ * (strings, arrays); uctls_scenario_free() releases them all.  Strings are
+ * NUL-terminated UTF-8.  Arrays come with their element count.
+ *
+ * The model is plain data on purpose: it is the contract between the loader,
+ * the PKI builder and the engine, and tests build it by hand as table rows.
+ */
+#ifndef UCTLS_SCENARIO_H
+#define UCTLS_SCENARIO_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+enum uctls_key_type {
+	UCTLS_KEY_DEFAULT = 0, /* resolved by the loader to UCTLS_KEY_ECDSA_P256 */
+	UCTLS_KEY_RSA1024,
+	UCTLS_KEY_RSA2048,
+	UCTLS_KEY_RSA3072,
+	UCTLS_KEY_RSA4096,
+	UCTLS_KEY_ECDSA_P256,
+	UCTLS_KEY_ECDSA_P384,
+	UCTLS_KEY_ED25519,
+	UCTLS_KEY__COUNT
+};
+
+enum uctls_hash {
+	UCTLS_HASH_DEFAULT = 0, /* resolved by the loader to SHA256 */
+	UCTLS_HASH_SHA1,
+	UCTLS_HASH_SHA256,
+	UCTLS_HASH_SHA384,
+	UCTLS_HASH_SHA512
+};
+
+enum uctls_san_type {
+	UCTLS_SAN_DNS,
+	UCTLS_SAN_IP,
+	UCTLS_SAN_URI,
+	UCTLS_SAN_EMAIL,
+	UCTLS_SAN_XMPP /* otherName id-on-xmppAddr, 1.3.6.1.5.5.7.8.5 */
+};
+
+struct uctls_san {
+	enum uctls_san_type type;
+	char *value; /* owned */
+};
+
+/* Key usage bits (RFC 5280 4.2.1.3), our own values so no GnuTLS header leaks. */
+enum {
+	UCTLS_KU_DIGITAL_SIGNATURE = 1 << 0,
+	UCTLS_KU_NON_REPUDIATION = 1 << 1,
+	UCTLS_KU_KEY_ENCIPHERMENT = 1 << 2,
+	UCTLS_KU_DATA_ENCIPHERMENT = 1 << 3,
+	UCTLS_KU_KEY_AGREEMENT = 1 << 4,
+	UCTLS_KU_KEY_CERT_SIGN = 1 << 5,
+	UCTLS_KU_CRL_SIGN = 1 << 6,
+	UCTLS_KU_ENCIPHER_ONLY = 1 << 7,
+	UCTLS_KU_DECIPHER_ONLY = 1 << 8
+};
+
+/* Which extensions are marked critical (the `critical' attribute). */
+enum {
+	UCTLS_CRIT_BASIC_CONSTRAINTS = 1 << 0,
+	UCTLS_CRIT_KEY_USAGE = 1 << 1,
+	UCTLS_CRIT_EKU = 1 << 2,
+	UCTLS_CRIT_SAN = 1 << 3
+};
+
+/* An arbitrary extra extension (<extension oid= critical= value=/>). */
+struct uctls_extdef {
+	char *oid;          /* owned, dotted decimal */
+	int critical;       /* 0 or 1 */
+	unsigned char *der; /* owned, the extension value (DER), default 05 00 */
+	size_t der_len;
+};
+
+/* One <ca> or <cert> of <pki>. */
+struct uctls_certdef {
+	char *id;   /* owned, unique within the scenario */
+	int line;   /* line of the element in the scenario file */
+	int is_ca;  /* 1 for <ca>, 0 for <cert> */
+
+	/* Loaded from PEM instead of generated (file != NULL).  Paths are
+	 * resolved relative to the scenario file's directory by the loader. */
+	char *file;     /* owned or NULL */
+	int file_index; /* 1-based index of the certificate inside `file' */
+	char *key_file; /* owned or NULL */
+
+	/* Generated certificates.  Ignored when file != NULL. */
+	char *subject;    /* owned, RFC 4514 string, e.g. "CN=a,O=b" */
+	char *issuer;     /* owned, id of the issuing certdef; NULL = self-signed */
+	char *signed_with; /* owned or NULL: id whose key signs instead of the
+	                      issuer's (models a bad signature / re-keyed CA) */
+	struct uctls_san *sans; /* owned array */
+	size_t nsans;
+	int has_key_usage;   /* 0: extension absent */
+	unsigned key_usage;  /* UCTLS_KU_* bits */
+	int has_eku;         /* 0: extension absent */
+	char **eku;          /* owned array of dotted OIDs */
+	size_t neku;
+	int has_basic_constraints; /* 0: extension absent */
+	int bc_ca;                 /* cA flag */
+	int path_len;              /* -1: no pathLenConstraint */
+	unsigned critical;         /* UCTLS_CRIT_* */
+	struct uctls_extdef *exts; /* owned array */
+	size_t nexts;
+	time_t not_before, not_after; /* absolute, resolved against <clock> */
+	enum uctls_key_type key;
+	enum uctls_hash hash;
+	unsigned long serial; /* 0: derived from the position in <pki> */
+};
+
+/* One <peer>. */
+struct uctls_peerdef {
+	char *id;      /* owned, e.g. "client", "server", "C", "E" */
+	int line;
+	char *profile; /* owned, a name known to profile.h (validated by loader) */
+	char *role;    /* owned: "client" or "server" (the TLS role) */
+	char **sends;  /* owned array of certdef ids, in the order sent; may be empty */
+	size_t nsends;
+	char **trusts; /* owned array of certdef ids used as trust anchors */
+	size_t ntrusts;
+	char **names;  /* owned array: names this peer expects of the other side
+	                  (verify-name, or a family alias such as peer-address) */
+	size_t nnames;
+	char *tls;     /* owned or NULL: "1.2", "1.3" or "1.2,1.3" */
+};
+
+/* <expect> */
+struct uctls_expect {
+	int present;   /* 0: no <expect> in the file */
+	int pass;      /* 1: result="pass" */
+	char *fail_at; /* owned: step name */
+	char *side;    /* owned: peer id */
+	char *reason;  /* owned: reason identifier (docs/steps.md) */
+	char *other;   /* owned or NULL: the other side's reason, e.g. "alert:unknown-ca" */
+	int line;
+};
+
+struct uctls_scenario {
+	char *file;    /* owned: path as given */
+	char *dir;     /* owned: directory of file, for relative PEM paths */
+	char *name;    /* owned */
+	char *family;  /* owned: "tls" (later: traversal, sip-trunk, xmpp-s2s) */
+	char *summary; /* owned or NULL */
+	time_t now;    /* <clock now=>, or the time of loading when absent */
+	int has_clock;
+	struct uctls_certdef *certs; /* owned array, in file order */
+	size_t ncerts;
+	struct uctls_peerdef *peers; /* owned array, in file order */
+	size_t npeers;
+	struct uctls_expect expect;
+};
+
+/* Parses and validates FILE.  On success returns 0 and stores a new scenario
+ * in *out (caller frees).  On failure returns -1 and fills ERR with
+ * "FILE:LINE: what was wrong" (see err.h).  Checks: well-formed XML, known
+ * elements and attributes, required attributes, values (key types, dates,
+ * SAN syntax, OIDs), unique ids, issuer/sends/trusts references, issuer
+ * cycles, known family and profile, <expect> step names for the family. */
+int uctls_scenario_load(const char *file, struct uctls_scenario **out,
+                        struct uctls_err *err);
+
+void uctls_scenario_free(struct uctls_scenario *sc);
+
+/* Lookups; NULL when absent. */
+const struct uctls_certdef *uctls_scenario_cert(const struct uctls_scenario *sc,
+                                                const char *id);
+const struct uctls_peerdef *uctls_scenario_peer(const struct uctls_scenario *sc,
+                                                const char *id);
+
+/* Name tables shared by the loader, the PKI and the reports. */
+const char *uctls_key_type_name(enum uctls_key_type k); /* "rsa-2048" ... */
+const char *uctls_hash_name(enum uctls_hash h);         /* "sha256" ... */
+
+#endif

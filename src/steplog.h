@@ -1,0 +1,83 @@
+/* uctls — the step log (uctls_log_*): what each side observed, step by step.
+ *
+ * The engine appends one record per (step, side) as the step ends; the
+ * report writers (report.h) only read it.  Steps and reasons are the stable
+ * identifiers of docs/steps.md.
+ *
+ * Ownership: the log owns every string it holds (copied on append).
+ */
+#ifndef UCTLS_STEPLOG_H
+#define UCTLS_STEPLOG_H
+
+#include <stddef.h>
+
+enum uctls_status {
+	UCTLS_PASS = 0,
+	UCTLS_FAIL,
+	UCTLS_NOT_REACHED, /* an earlier step failed */
+	UCTLS_UNOBSERVED   /* the other side is a real peer: not seen from here */
+};
+
+struct uctls_step {
+	char *step;   /* "tcp-connect", "tls-handshake", ... */
+	char *side;   /* peer id */
+	enum uctls_status status;
+	char *reason; /* NULL when passed; else a reason identifier */
+	char *detail; /* NULL or one or more sentences naming what was wrong */
+	char *hint;   /* NULL or one line: what to change */
+	char **also;  /* other problems on the same path, not the cause */
+	size_t nalso;
+	double ms;    /* wall time the side spent in the step */
+};
+
+/* What a side presented and negotiated, for the reports. */
+struct uctls_side_info {
+	char *id;
+	char *role;     /* "client" / "server" */
+	char *profile;
+	char **sent_fpr; /* SHA-256 fingerprints of the certificates sent, in order */
+	char **sent_ids; /* their scenario ids (or "?" when not from the scenario) */
+	size_t nsent;
+	char **peer_fpr; /* fingerprints of what the other side presented */
+	size_t npeer;
+};
+
+struct uctls_log {
+	char *scenario;  /* name */
+	char *file;
+	char *family;
+	struct uctls_step *steps;
+	size_t nsteps;
+	struct uctls_side_info sides[2];
+	size_t nsides;
+	char *version;  /* negotiated TLS version ("TLS1.3") or NULL */
+	char *cipher;   /* negotiated cipher suite or NULL */
+	double total_ms;
+};
+
+struct uctls_log *uctls_log_new(const char *scenario, const char *file,
+                                const char *family);
+void uctls_log_free(struct uctls_log *log); /* accepts NULL */
+
+/* Appends a record and returns it (owned by the log; valid until the next
+ * append), or NULL when out of memory.  REASON, DETAIL, HINT may be NULL. */
+struct uctls_step *uctls_log_add(struct uctls_log *log, const char *step,
+                                 const char *side, enum uctls_status status,
+                                 const char *reason, const char *detail,
+                                 const char *hint, double ms);
+int uctls_log_add_also(struct uctls_step *st, const char *text);
+
+/* Registers a side (at most two); returns it or NULL. */
+struct uctls_side_info *uctls_log_side(struct uctls_log *log, const char *id,
+                                       const char *role, const char *profile);
+int uctls_side_add_sent(struct uctls_side_info *si, const char *id,
+                        const char *fpr);
+int uctls_side_add_peer(struct uctls_side_info *si, const char *fpr);
+
+/* The first failing record, or NULL when every step passed. */
+const struct uctls_step *uctls_log_failure(const struct uctls_log *log);
+/* The first failing record of SIDE at STEP, or NULL. */
+const struct uctls_step *uctls_log_find(const struct uctls_log *log,
+                                        const char *step, const char *side);
+
+#endif

@@ -1,0 +1,61 @@
+/* uctls — certificate verification with diagnosis (uctls_verify_*).
+ *
+ * Verifies the chain a peer presented the way a device with PROFILE would,
+ * and names the cause, not only the symptom: because the verifier may know
+ * the whole scenario PKI, a missing link is named ("intermediate `CN=Issuing
+ * CA 2' was neither sent nor trusted") rather than reported as "unknown
+ * issuer".  Other problems on the path are listed as `also'.
+ *
+ * Reasons are the identifiers of docs/steps.md.  The first problem in this
+ * order is the cause: chain building (self-signed, issuer-not-found,
+ * untrusted-root), link checks (bad-signature, signer-not-ca, path-length),
+ * algorithms (insecure-algorithm, key-size), validity (expired,
+ * not-yet-valid), extensions (unknown-critical-extension), purpose
+ * (eku-*-missing, key-usage), identity (name-mismatch, cn-only-no-san,
+ * wildcard-not-allowed).  GnuTLS's own verification runs as well; a
+ * failure it reports that the checks above did not explain becomes the cause
+ * with its GnuTLS status text, so nothing GnuTLS rejects is ever passed.
+ */
+#ifndef UCTLS_VERIFY_H
+#define UCTLS_VERIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "pki.h"
+#include "profile.h"
+
+struct uctls_verify_ctx {
+	const struct uctls_profile *profile; /* borrowed */
+	int peer_is_server;   /* purpose checked: serverAuth (1) or clientAuth (0) */
+	const char *const *names; /* borrowed: names expected of the peer; may be empty */
+	size_t nnames;
+	gnutls_x509_crt_t *trust; /* borrowed: trust anchors */
+	size_t ntrust;
+	const struct uctls_pki *pki; /* borrowed, may be NULL: every known certificate */
+	time_t now;               /* verification time */
+};
+
+struct uctls_diag {
+	char *reason;  /* owned; NULL when the chain is accepted */
+	char *detail;  /* owned or NULL */
+	char *hint;    /* owned or NULL */
+	char **also;   /* owned */
+	size_t nalso;
+	int alert;     /* gnutls_alert_description_t the device would send */
+};
+
+void uctls_diag_init(struct uctls_diag *d);
+void uctls_diag_clear(struct uctls_diag *d); /* frees members, re-inits */
+
+/* CHAIN[0] is the peer's end-entity certificate, then what else it sent, in
+ * the order sent (n == 0: the peer sent no certificate).  Returns 0 when
+ * accepted, 1 when rejected (OUT->reason set), -1 when out of memory. */
+int uctls_verify_chain(const struct uctls_verify_ctx *ctx,
+                       gnutls_x509_crt_t *chain, size_t n,
+                       struct uctls_diag *out);
+
+#endif

@@ -1,0 +1,23 @@
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(make_scenario_suite());
+	srunner_add_suite(sr, make_pki_suite());
+	srunner_add_suite(sr, make_ident_suite());
+	srunner_add_suite(sr, make_verify_suite());
+	srunner_add_suite(sr, make_report_suite());
+	srunner_add_suite(sr, make_engine_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
