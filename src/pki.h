@@ -36,6 +36,10 @@ int uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
                       unsigned slot, gnutls_x509_privkey_t *key,
                       struct uctls_err *err);
 
+/* How many keys the pool has generated so far (tests and benchmarks use it
+ * to see that a warm pool generates nothing). */
+size_t uctls_keypool_generated(const struct uctls_keypool *pool);
+
 /* Builds every certificate of SC.  POOL is borrowed and must outlive the
  * returned PKI.  Errors carry the scenario file:line of the <ca>/<cert>
  * concerned (unreadable or non-PEM file, no certificate at that index, key

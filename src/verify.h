@@ -24,6 +24,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <gnutls/x509-ext.h>
 
 #include "pki.h"
 #include "profile.h"
@@ -37,6 +38,8 @@ struct uctls_verify_ctx {
 	size_t ntrust;
 	const struct uctls_pki *pki; /* borrowed, may be NULL: every known certificate */
 	time_t now;               /* verification time */
+	const char *verifier_id;  /* borrowed, for wording: the verifying peer's id */
+	const char *peer_id;      /* borrowed, for wording: the presenting peer's id */
 };
 
 struct uctls_diag {
@@ -49,6 +52,14 @@ struct uctls_diag {
 };
 
 void uctls_diag_init(struct uctls_diag *d);
+/* Sets the cause (when none is set yet; otherwise the problem is added to
+ * `also').  Strings are copied.  Returns 0, or -1 when out of memory. */
+int uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
+                       const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The TLS alert a device sends for REASON (RFC 8446 6.2), as a
+ * gnutls_alert_description_t. */
+int uctls_verify_alert_for(const char *reason);
 void uctls_diag_clear(struct uctls_diag *d); /* frees members, re-inits */
 
 /* CHAIN[0] is the peer's end-entity certificate, then what else it sent, in

@@ -1,0 +1,1023 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/x509-ext.h>
+
+#include "pki.h"
+
+/* Extension OIDs (RFC 5280 4.2.1). */
+#define OID_SKI "2.5.29.14"
+#define OID_KU "2.5.29.15"
+#define OID_SAN "2.5.29.17"
+#define OID_BC "2.5.29.19"
+#define OID_AKI "2.5.29.35"
+#define OID_EKU "2.5.29.37"
+/* id-on-xmppAddr, RFC 6120 13.7.1.4 (otherName, UTF8String). */
+#define OID_XMPP "1.3.6.1.5.5.7.8.5"
+
+#define FPR_LEN (32 * 3) /* "xx:" per byte of SHA-256, last ':' -> NUL */
+
+/* ------------------------------------------------------------------------
+ * Key pool
+ */
+
+struct uctls_keypool {
+	/* keys[type][slot]; NULL where the slot has not been used yet. */
+	gnutls_x509_privkey_t *keys[UCTLS_KEY__COUNT];
+	size_t nkeys[UCTLS_KEY__COUNT];
+	size_t generated;
+};
+
+struct uctls_keypool *
+uctls_keypool_new(void)
+{
+	return calloc(1, sizeof(struct uctls_keypool));
+}
+
+void
+uctls_keypool_free(struct uctls_keypool *pool)
+{
+	size_t t, s;
+
+	if (pool == NULL)
+		return;
+	for (t = 0; t < UCTLS_KEY__COUNT; t++) {
+		for (s = 0; s < pool->nkeys[t]; s++)
+			if (pool->keys[t][s] != NULL)
+				gnutls_x509_privkey_deinit(pool->keys[t][s]);
+		free(pool->keys[t]);
+	}
+	free(pool);
+}
+
+size_t
+uctls_keypool_generated(const struct uctls_keypool *pool)
+{
+	return pool->generated;
+}
+
+/* The loader resolves UCTLS_KEY_DEFAULT; hand-built models may not. */
+static enum uctls_key_type
+key_type_resolve(enum uctls_key_type t)
+{
+	return t == UCTLS_KEY_DEFAULT ? UCTLS_KEY_ECDSA_P256 : t;
+}
+
+static const char *
+key_type_str(enum uctls_key_type t)
+{
+	switch (t) {
+	case UCTLS_KEY_RSA1024: return "rsa-1024";
+	case UCTLS_KEY_RSA2048: return "rsa-2048";
+	case UCTLS_KEY_RSA3072: return "rsa-3072";
+	case UCTLS_KEY_RSA4096: return "rsa-4096";
+	case UCTLS_KEY_DEFAULT:
+	case UCTLS_KEY_ECDSA_P256: return "ecdsa-p256";
+	case UCTLS_KEY_ECDSA_P384: return "ecdsa-p384";
+	case UCTLS_KEY_ED25519: return "ed25519";
+	default: return "?";
+	}
+}
+
+static int
+key_params(enum uctls_key_type t, gnutls_pk_algorithm_t *pk, unsigned *bits)
+{
+	switch (t) {
+	case UCTLS_KEY_RSA1024:
+		*pk = GNUTLS_PK_RSA, *bits = 1024;
+		return 0;
+	case UCTLS_KEY_RSA2048:
+		*pk = GNUTLS_PK_RSA, *bits = 2048;
+		return 0;
+	case UCTLS_KEY_RSA3072:
+		*pk = GNUTLS_PK_RSA, *bits = 3072;
+		return 0;
+	case UCTLS_KEY_RSA4096:
+		*pk = GNUTLS_PK_RSA, *bits = 4096;
+		return 0;
+	case UCTLS_KEY_ECDSA_P256:
+		*pk = GNUTLS_PK_ECDSA;
+		*bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+		return 0;
+	case UCTLS_KEY_ECDSA_P384:
+		*pk = GNUTLS_PK_ECDSA;
+		*bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1);
+		return 0;
+	case UCTLS_KEY_ED25519:
+		*pk = GNUTLS_PK_EDDSA_ED25519;
+		*bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
+                  unsigned slot, gnutls_x509_privkey_t *key,
+                  struct uctls_err *err)
+{
+	gnutls_x509_privkey_t k = NULL;
+	gnutls_pk_algorithm_t pk;
+	unsigned bits;
+	size_t t;
+	int ret;
+
+	type = key_type_resolve(type);
+	t = (size_t)type;
+	if (key_params(type, &pk, &bits) < 0)
+		return uctls_err_set(err, "key pool: unknown key type %d",
+		                     (int)type);
+	if (slot >= pool->nkeys[t]) {
+		size_t n = (size_t)slot + 1, i;
+		gnutls_x509_privkey_t *v;
+
+		v = realloc(pool->keys[t], n * sizeof(*v));
+		if (v == NULL)
+			return uctls_err_set(err, "key pool: out of memory");
+		for (i = pool->nkeys[t]; i < n; i++)
+			v[i] = NULL;
+		pool->keys[t] = v;
+		pool->nkeys[t] = n;
+	}
+	if (pool->keys[t][slot] == NULL) {
+		ret = gnutls_x509_privkey_init(&k);
+		if (ret < 0)
+			return uctls_err_set(err, "gnutls_x509_privkey_init: %s",
+			                     gnutls_strerror(ret));
+		ret = gnutls_x509_privkey_generate2(k, pk, bits, 0, NULL, 0);
+		if (ret < 0) {
+			gnutls_x509_privkey_deinit(k);
+			return uctls_err_set(err, "generating %s key: %s",
+			                     key_type_str(type),
+			                     gnutls_strerror(ret));
+		}
+		pool->keys[t][slot] = k;
+		pool->generated++;
+	}
+	*key = pool->keys[t][slot];
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * PKI
+ */
+
+struct pki_entry {
+	char *id;                  /* owned copy of the certdef id */
+	gnutls_x509_crt_t crt;     /* NULL until built */
+	gnutls_x509_privkey_t key; /* pool's (borrowed) or loaded (owned) */
+	int key_owned;
+	gnutls_datum_t der; /* owned (gnutls_free) */
+	char fpr[FPR_LEN];
+};
+
+struct uctls_pki {
+	struct pki_entry *e;
+	size_t n;
+};
+
+void
+uctls_pki_free(struct uctls_pki *pki)
+{
+	size_t i;
+
+	if (pki == NULL)
+		return;
+	for (i = 0; i < pki->n; i++) {
+		struct pki_entry *e = &pki->e[i];
+
+		free(e->id);
+		if (e->crt != NULL)
+			gnutls_x509_crt_deinit(e->crt);
+		if (e->key_owned && e->key != NULL)
+			gnutls_x509_privkey_deinit(e->key);
+		gnutls_free(e->der.data);
+	}
+	free(pki->e);
+	free(pki);
+}
+
+static const char *
+tag(const struct uctls_certdef *def)
+{
+	return def->is_ca ? "ca" : "cert";
+}
+
+static long
+def_index(const struct uctls_scenario *sc, const char *id)
+{
+	size_t i;
+
+	if (id == NULL)
+		return -1;
+	for (i = 0; i < sc->ncerts; i++)
+		if (strcmp(sc->certs[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Reads a whole file; errno-based message on failure. */
+static int
+read_file(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+          const char *path, gnutls_datum_t *out, struct uctls_err *err)
+{
+	FILE *f;
+	unsigned char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, r;
+	int rv = -1;
+
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return uctls_err_at(err, sc->file, def->line,
+		                    "<%s id=\"%s\">: cannot read `%s': %s",
+		                    tag(def), def->id, path, strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? 4096 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				uctls_err_set(err, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: cannot read `%s': %s", tag(def),
+		             def->id, path, strerror(errno));
+		goto out;
+	}
+	buf[len] = '\0';
+	out->data = buf;
+	out->size = (unsigned)len;
+	buf = NULL;
+	rv = 0;
+out:
+	free(buf);
+	fclose(f);
+	return rv;
+}
+
+/* Certificate and key ids: SHA-1 of the public key (the usual
+ * subjectKeyIdentifier, RFC 5280 4.2.1.2 method 1). */
+static int
+same_key(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key)
+{
+	unsigned char a[64], b[64];
+	size_t alen = sizeof(a), blen = sizeof(b);
+
+	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, a,
+	                               &alen) < 0)
+		return 0;
+	if (gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, b,
+	                                   &blen) < 0)
+		return 0;
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static int
+load_entry(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+           struct pki_entry *e, struct uctls_err *err)
+{
+	gnutls_datum_t data = { NULL, 0 }, kdata = { NULL, 0 };
+	gnutls_x509_crt_t *list = NULL;
+	unsigned nlist = 0, i, idx;
+	int ret, rv = -1;
+
+	idx = def->file_index > 0 ? (unsigned)def->file_index : 1;
+	if (read_file(sc, def, def->file, &data, err) < 0)
+		goto out;
+	ret = gnutls_x509_crt_list_import2(&list, &nlist, &data,
+	                                   GNUTLS_X509_FMT_PEM, 0);
+	if (ret < 0 || nlist == 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: `%s' is not PEM or holds no "
+		             "certificate: %s",
+		             tag(def), def->id, def->file,
+		             ret < 0 ? gnutls_strerror(ret) : "empty");
+		goto out;
+	}
+	if (idx > nlist) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: `%s' holds %u certificate%s, "
+		             "index %u requested",
+		             tag(def), def->id, def->file, nlist,
+		             nlist == 1 ? "" : "s", idx);
+		goto out;
+	}
+	e->crt = list[idx - 1];
+	list[idx - 1] = NULL;
+
+	if (def->key_file != NULL) {
+		if (read_file(sc, def, def->key_file, &kdata, err) < 0)
+			goto out;
+		ret = gnutls_x509_privkey_init(&e->key);
+		if (ret < 0) {
+			uctls_err_set(err, "gnutls_x509_privkey_init: %s",
+			              gnutls_strerror(ret));
+			goto out;
+		}
+		e->key_owned = 1;
+		ret = gnutls_x509_privkey_import2(e->key, &kdata,
+		                                  GNUTLS_X509_FMT_PEM, NULL,
+		                                  GNUTLS_PKCS_PLAIN);
+		if (ret < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: key file `%s' is not an "
+			             "unencrypted PEM private key: %s",
+			             tag(def), def->id, def->key_file,
+			             gnutls_strerror(ret));
+			goto out;
+		}
+		if (!same_key(e->crt, e->key)) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: the key in `%s' does not "
+			             "match certificate %u of `%s'",
+			             tag(def), def->id, def->key_file, idx,
+			             def->file);
+			goto out;
+		}
+	}
+	rv = 0;
+out:
+	for (i = 0; i < nlist; i++)
+		if (list[i] != NULL)
+			gnutls_x509_crt_deinit(list[i]);
+	gnutls_free(list);
+	free(data.data);
+	free(kdata.data);
+	return rv;
+}
+
+/* --- extension builders -------------------------------------------------- */
+
+static unsigned
+ku_to_gnutls(unsigned ku)
+{
+	static const struct {
+		unsigned ours, theirs;
+	} map[] = {
+		{ UCTLS_KU_DIGITAL_SIGNATURE, GNUTLS_KEY_DIGITAL_SIGNATURE },
+		{ UCTLS_KU_NON_REPUDIATION, GNUTLS_KEY_NON_REPUDIATION },
+		{ UCTLS_KU_KEY_ENCIPHERMENT, GNUTLS_KEY_KEY_ENCIPHERMENT },
+		{ UCTLS_KU_DATA_ENCIPHERMENT, GNUTLS_KEY_DATA_ENCIPHERMENT },
+		{ UCTLS_KU_KEY_AGREEMENT, GNUTLS_KEY_KEY_AGREEMENT },
+		{ UCTLS_KU_KEY_CERT_SIGN, GNUTLS_KEY_KEY_CERT_SIGN },
+		{ UCTLS_KU_CRL_SIGN, GNUTLS_KEY_CRL_SIGN },
+		{ UCTLS_KU_ENCIPHER_ONLY, GNUTLS_KEY_ENCIPHER_ONLY },
+		{ UCTLS_KU_DECIPHER_ONLY, GNUTLS_KEY_DECIPHER_ONLY },
+	};
+	unsigned r = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (ku & map[i].ours)
+			r |= map[i].theirs;
+	return r;
+}
+
+/* DER of a UTF8String (X.690 8.23): the value of an XmppAddr otherName,
+ * RFC 6120 13.7.1.4.  gnutls_subject_alt_names_set() stores otherName
+ * values as given, so the encoding is ours. */
+static int
+der_utf8string(const char *s, gnutls_datum_t *out)
+{
+	size_t n = strlen(s), hl;
+	unsigned char *p;
+
+	if (n > 0xffff)
+		return -1;
+	hl = n < 0x80 ? 2 : n < 0x100 ? 3 : 4;
+	p = gnutls_malloc(hl + n);
+	if (p == NULL)
+		return -1;
+	p[0] = 0x0c;
+	if (n < 0x80) {
+		p[1] = (unsigned char)n;
+	} else if (n < 0x100) {
+		p[1] = 0x81;
+		p[2] = (unsigned char)n;
+	} else {
+		p[1] = 0x82;
+		p[2] = (unsigned char)(n >> 8);
+		p[3] = (unsigned char)n;
+	}
+	memcpy(p + hl, s, n);
+	out->data = p;
+	out->size = (unsigned)(hl + n);
+	return 0;
+}
+
+static int
+export_san(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+           gnutls_datum_t *der, struct uctls_err *err)
+{
+	gnutls_subject_alt_names_t sans = NULL;
+	unsigned char ip[16];
+	gnutls_datum_t d, enc = { NULL, 0 };
+	size_t i;
+	int ret, rv = -1;
+
+	ret = gnutls_subject_alt_names_init(&sans);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_subject_alt_names_init: %s",
+		              gnutls_strerror(ret));
+		goto out;
+	}
+	for (i = 0; i < def->nsans; i++) {
+		const struct uctls_san *s = &def->sans[i];
+		unsigned type = 0;
+		const char *oid = NULL;
+
+		d.data = (unsigned char *)s->value;
+		d.size = (unsigned)strlen(s->value);
+		switch (s->type) {
+		case UCTLS_SAN_DNS:
+			type = GNUTLS_SAN_DNSNAME;
+			break;
+		case UCTLS_SAN_URI:
+			type = GNUTLS_SAN_URI;
+			break;
+		case UCTLS_SAN_EMAIL:
+			type = GNUTLS_SAN_RFC822NAME;
+			break;
+		case UCTLS_SAN_IP:
+			/* iPAddress is the 4 or 16 octets, RFC 5280 4.2.1.6 */
+			type = GNUTLS_SAN_IPADDRESS;
+			if (inet_pton(AF_INET, s->value, ip) == 1) {
+				d.size = 4;
+			} else if (inet_pton(AF_INET6, s->value, ip) == 1) {
+				d.size = 16;
+			} else {
+				uctls_err_at(err, sc->file, def->line,
+				             "<%s id=\"%s\">: bad IP address "
+				             "`%s' in san",
+				             tag(def), def->id, s->value);
+				goto out;
+			}
+			d.data = ip;
+			break;
+		case UCTLS_SAN_XMPP:
+			type = GNUTLS_SAN_OTHERNAME;
+			oid = OID_XMPP;
+			if (der_utf8string(s->value, &enc) < 0) {
+				uctls_err_set(err, "XmppAddr `%s': too long or "
+				              "out of memory", s->value);
+				goto out;
+			}
+			d = enc;
+			break;
+		default:
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: unknown SAN type %d",
+			             tag(def), def->id, (int)s->type);
+			goto out;
+		}
+		ret = gnutls_subject_alt_names_set(sans, type, &d, oid);
+		gnutls_free(enc.data);
+		enc.data = NULL;
+		if (ret < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: SAN `%s': %s", tag(def),
+			             def->id, s->value, gnutls_strerror(ret));
+			goto out;
+		}
+	}
+	ret = gnutls_x509_ext_export_subject_alt_names(sans, der);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: encoding subjectAltName: %s",
+		             tag(def), def->id, gnutls_strerror(ret));
+		goto out;
+	}
+	rv = 0;
+out:
+	gnutls_free(enc.data);
+	if (sans != NULL)
+		gnutls_subject_alt_names_deinit(sans);
+	return rv;
+}
+
+static int
+export_eku(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+           gnutls_datum_t *der, struct uctls_err *err)
+{
+	gnutls_x509_key_purposes_t p = NULL;
+	size_t i;
+	int ret, rv = -1;
+
+	ret = gnutls_x509_key_purpose_init(&p);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_x509_key_purpose_init: %s",
+		              gnutls_strerror(ret));
+		goto out;
+	}
+	for (i = 0; i < def->neku; i++) {
+		ret = gnutls_x509_key_purpose_set(p, def->eku[i]);
+		if (ret < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: EKU `%s': %s", tag(def),
+			             def->id, def->eku[i], gnutls_strerror(ret));
+			goto out;
+		}
+	}
+	ret = gnutls_x509_ext_export_key_purposes(p, der);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: encoding extKeyUsage: %s", tag(def),
+		             def->id, gnutls_strerror(ret));
+		goto out;
+	}
+	rv = 0;
+out:
+	if (p != NULL)
+		gnutls_x509_key_purpose_deinit(p);
+	return rv;
+}
+
+static int
+export_aki(gnutls_x509_crt_t issuer, gnutls_datum_t *der)
+{
+	gnutls_x509_aki_t aki = NULL;
+	unsigned char id[64];
+	size_t idlen = sizeof(id);
+	unsigned crit;
+	gnutls_datum_t d;
+	int ret;
+
+	/* keyIdentifier = the issuer's subjectKeyIdentifier (RFC 5280
+	 * 4.2.1.1); an issuer loaded from PEM may lack one, then the usual
+	 * SHA-1 of its public key stands in. */
+	ret = gnutls_x509_crt_get_subject_key_id(issuer, id, &idlen, &crit);
+	if (ret < 0) {
+		idlen = sizeof(id);
+		ret = gnutls_x509_crt_get_key_id(issuer, GNUTLS_KEYID_USE_SHA1,
+		                                 id, &idlen);
+		if (ret < 0)
+			return ret;
+	}
+	ret = gnutls_x509_aki_init(&aki);
+	if (ret < 0)
+		return ret;
+	d.data = id;
+	d.size = (unsigned)idlen;
+	ret = gnutls_x509_aki_set_id(aki, &d);
+	if (ret >= 0)
+		ret = gnutls_x509_ext_export_authority_key_id(aki, der);
+	gnutls_x509_aki_deinit(aki);
+	return ret;
+}
+
+static gnutls_digest_algorithm_t
+digest_of(enum uctls_hash h)
+{
+	switch (h) {
+	case UCTLS_HASH_SHA1: return GNUTLS_DIG_SHA1;
+	case UCTLS_HASH_SHA384: return GNUTLS_DIG_SHA384;
+	case UCTLS_HASH_SHA512: return GNUTLS_DIG_SHA512;
+	case UCTLS_HASH_DEFAULT:
+	case UCTLS_HASH_SHA256:
+	default: return GNUTLS_DIG_SHA256;
+	}
+}
+
+/* Sets one extension with an explicit critical flag: the scenario decides
+ * criticality, not GnuTLS's per-extension defaults. */
+static int
+set_ext(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+        gnutls_x509_crt_t crt, const char *oid, const char *what,
+        gnutls_datum_t *der, int ret, int critical, struct uctls_err *err)
+{
+	if (ret >= 0)
+		ret = gnutls_x509_crt_set_extension_by_oid(crt, oid, der->data,
+		                                           der->size,
+		                                           critical ? 1 : 0);
+	gnutls_free(der->data);
+	der->data = NULL;
+	der->size = 0;
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line,
+		                    "<%s id=\"%s\">: %s extension: %s", tag(def),
+		                    def->id, what, gnutls_strerror(ret));
+	return 0;
+}
+
+/* Builds and signs the generated certificate I.  Its issuer (if any) is
+ * built; every generated entry already holds its key. */
+static int
+generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
+               size_t i, struct uctls_err *err)
+{
+	const struct uctls_certdef *def = &sc->certs[i];
+	struct pki_entry *e = &pki->e[i];
+	struct pki_entry *iss = e, *signer = e;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_privkey_t pk = NULL;
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned char serial[sizeof(unsigned long) + 1], id[64];
+	size_t slen = 0, idlen = sizeof(id), k;
+	unsigned long sn;
+	const char *errpos = NULL;
+	gnutls_digest_algorithm_t dig;
+	int ret, rv = -1;
+	long j;
+
+	if (def->issuer != NULL) {
+		j = def_index(sc, def->issuer);
+		iss = signer = &pki->e[j]; /* caller checked j >= 0 */
+	}
+	if (def->signed_with != NULL) {
+		j = def_index(sc, def->signed_with);
+		if (j < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: unknown signed-with `%s'",
+			             tag(def), def->id, def->signed_with);
+			goto out;
+		}
+		signer = &pki->e[j];
+	}
+	if (signer->key == NULL) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: `%s' was loaded without a "
+		             "key-file and cannot sign",
+		             tag(def), def->id, signer->id);
+		goto out;
+	}
+
+	ret = gnutls_x509_crt_init(&crt);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_x509_crt_init: %s",
+		              gnutls_strerror(ret));
+		goto out;
+	}
+	ret = gnutls_x509_crt_set_version(crt, 3);
+	if (ret >= 0)
+		ret = gnutls_x509_crt_set_key(crt, e->key);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: setting version/key: %s", tag(def),
+		             def->id, gnutls_strerror(ret));
+		goto out;
+	}
+
+	/* serialNumber: a positive INTEGER, big-endian (RFC 5280 4.1.2.2);
+	 * a leading zero keeps the top bit clear. */
+	sn = def->serial != 0 ? def->serial : (unsigned long)i + 1;
+	for (k = sizeof(unsigned long); k > 0; k--) {
+		unsigned char b = (unsigned char)(sn >> (8 * (k - 1)));
+
+		if (slen == 0 && b == 0 && k > 1)
+			continue;
+		if (slen == 0 && (b & 0x80))
+			serial[slen++] = 0;
+		serial[slen++] = b;
+	}
+	ret = gnutls_x509_crt_set_serial(crt, serial, slen);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: serial %lu: %s", tag(def), def->id,
+		             sn, gnutls_strerror(ret));
+		goto out;
+	}
+
+	ret = gnutls_x509_crt_set_dn(crt, def->subject != NULL ? def->subject
+	                                                       : "",
+	                             &errpos);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: subject `%s': %s%s%s%s", tag(def),
+		             def->id, def->subject != NULL ? def->subject : "",
+		             gnutls_strerror(ret),
+		             errpos != NULL ? " (at `" : "",
+		             errpos != NULL ? errpos : "",
+		             errpos != NULL ? "')" : "");
+		goto out;
+	}
+
+	ret = gnutls_x509_crt_set_activation_time(crt, def->not_before);
+	if (ret >= 0)
+		ret = gnutls_x509_crt_set_expiration_time(crt, def->not_after);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: validity: %s", tag(def), def->id,
+		             gnutls_strerror(ret));
+		goto out;
+	}
+
+	/* Extensions, in the order certtool writes them. */
+	if (def->has_basic_constraints) {
+		ret = gnutls_x509_ext_export_basic_constraints(
+			def->bc_ca ? 1 : 0, def->bc_ca ? def->path_len : -1,
+			&der);
+		if (set_ext(sc, def, crt, OID_BC, "basicConstraints", &der,
+		            ret,
+		            def->critical & UCTLS_CRIT_BASIC_CONSTRAINTS,
+		            err) < 0)
+			goto out;
+	}
+	if (def->nsans > 0) {
+		if (export_san(sc, def, &der, err) < 0)
+			goto out;
+		if (set_ext(sc, def, crt, OID_SAN, "subjectAltName", &der, 0,
+		            def->critical & UCTLS_CRIT_SAN, err) < 0)
+			goto out;
+	}
+	if (def->has_eku) {
+		if (export_eku(sc, def, &der, err) < 0)
+			goto out;
+		if (set_ext(sc, def, crt, OID_EKU, "extKeyUsage", &der, 0,
+		            def->critical & UCTLS_CRIT_EKU, err) < 0)
+			goto out;
+	}
+	if (def->has_key_usage) {
+		ret = gnutls_x509_ext_export_key_usage(
+			ku_to_gnutls(def->key_usage), &der);
+		if (set_ext(sc, def, crt, OID_KU, "keyUsage", &der, ret,
+		            def->critical & UCTLS_CRIT_KEY_USAGE, err) < 0)
+			goto out;
+	}
+	/* subjectKeyIdentifier (RFC 5280 4.2.1.2, method 1: SHA-1 of the
+	 * subjectPublicKey); never critical. */
+	ret = gnutls_x509_privkey_get_key_id(e->key, GNUTLS_KEYID_USE_SHA1, id,
+	                                     &idlen);
+	if (ret >= 0) {
+		gnutls_datum_t d = { id, (unsigned)idlen };
+
+		ret = gnutls_x509_ext_export_subject_key_id(&d, &der);
+	}
+	if (set_ext(sc, def, crt, OID_SKI, "subjectKeyIdentifier", &der, ret,
+	            0, err) < 0)
+		goto out;
+	/* authorityKeyIdentifier: may be omitted in self-signed certificates
+	 * (RFC 5280 4.2.1.1), required otherwise. */
+	if (iss != e) {
+		ret = export_aki(iss->crt, &der);
+		if (set_ext(sc, def, crt, OID_AKI, "authorityKeyIdentifier",
+		            &der, ret, 0, err) < 0)
+			goto out;
+	}
+	for (k = 0; k < def->nexts; k++) {
+		const struct uctls_extdef *x = &def->exts[k];
+
+		ret = gnutls_x509_crt_set_extension_by_oid(
+			crt, x->oid, x->der, x->der_len, x->critical ? 1 : 0);
+		if (ret < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: extension %s: %s", tag(def),
+			             def->id, x->oid, gnutls_strerror(ret));
+			goto out;
+		}
+	}
+
+	/* Ed25519 fixes its own hash (RFC 8410 3): GnuTLS picks it when the
+	 * digest is left to it. */
+	dig = digest_of(def->hash);
+	if (gnutls_x509_privkey_get_pk_algorithm(signer->key) ==
+	    GNUTLS_PK_EDDSA_ED25519)
+		dig = GNUTLS_DIG_UNKNOWN;
+	ret = gnutls_privkey_init(&pk);
+	if (ret >= 0)
+		ret = gnutls_privkey_import_x509(pk, signer->key, 0);
+	if (ret >= 0)
+		ret = gnutls_x509_crt_privkey_sign(crt, iss == e ? crt : iss->crt,
+		                                   pk, dig, 0);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: signing with the key of `%s' "
+		             "(%s): %s",
+		             tag(def), def->id, signer->id,
+		             dig == GNUTLS_DIG_UNKNOWN ? "eddsa"
+		                                       : gnutls_digest_get_name(dig),
+		             gnutls_strerror(ret));
+		goto out;
+	}
+	e->crt = crt;
+	crt = NULL;
+	rv = 0;
+out:
+	if (pk != NULL)
+		gnutls_privkey_deinit(pk);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return rv;
+}
+
+static int
+finish_entry(struct pki_entry *e, struct uctls_err *err)
+{
+	unsigned char md[32];
+	size_t k;
+	int ret;
+
+	ret = gnutls_x509_crt_export2(e->crt, GNUTLS_X509_FMT_DER, &e->der);
+	if (ret >= 0)
+		ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, e->der.data,
+		                       e->der.size, md);
+	if (ret < 0)
+		return uctls_err_set(err, "certificate `%s': export: %s", e->id,
+		                     gnutls_strerror(ret));
+	for (k = 0; k < sizeof(md); k++)
+		snprintf(e->fpr + 3 * k, FPR_LEN - 3 * k, "%02x%s", md[k],
+		         k + 1 < sizeof(md) ? ":" : "");
+	return 0;
+}
+
+int
+uctls_pki_build(const struct uctls_scenario *sc, struct uctls_keypool *pool,
+                struct uctls_pki **out, struct uctls_err *err)
+{
+	struct uctls_pki *pki;
+	unsigned slots[UCTLS_KEY__COUNT] = { 0 };
+	size_t i, left, built;
+	int rv = -1;
+
+	pki = calloc(1, sizeof(*pki));
+	if (pki == NULL)
+		return uctls_err_set(err, "out of memory");
+	pki->e = calloc(sc->ncerts > 0 ? sc->ncerts : 1, sizeof(*pki->e));
+	if (pki->e == NULL) {
+		uctls_err_set(err, "out of memory");
+		goto out;
+	}
+	pki->n = sc->ncerts;
+	for (i = 0; i < sc->ncerts; i++) {
+		pki->e[i].id = strdup(sc->certs[i].id);
+		if (pki->e[i].id == NULL) {
+			uctls_err_set(err, "out of memory");
+			goto out;
+		}
+	}
+
+	/* Pass 1: loaded certificates, and a key for each generated one.
+	 * The n-th generated certificate of a key type takes slot n, so
+	 * a scenario's certificates never share a key by accident. */
+	left = 0;
+	for (i = 0; i < sc->ncerts; i++) {
+		const struct uctls_certdef *def = &sc->certs[i];
+		enum uctls_key_type t;
+
+		if (def->file != NULL) {
+			if (load_entry(sc, def, &pki->e[i], err) < 0)
+				goto out;
+			continue;
+		}
+		if (def->issuer != NULL && def_index(sc, def->issuer) < 0) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: unknown issuer `%s'",
+			             tag(def), def->id, def->issuer);
+			goto out;
+		}
+		t = key_type_resolve(def->key);
+		if ((size_t)t >= UCTLS_KEY__COUNT) {
+			uctls_err_at(err, sc->file, def->line,
+			             "<%s id=\"%s\">: unknown key type %d",
+			             tag(def), def->id, (int)def->key);
+			goto out;
+		}
+		if (uctls_keypool_get(pool, t, slots[t]++, &pki->e[i].key,
+		                      err) < 0)
+			goto out;
+		left++;
+	}
+
+	/* Pass 2: sign in issuer order; issuers may come after their
+	 * subjects.  Each round builds at least one certificate, or the
+	 * rest wait on each other (a cycle the loader should have
+	 * rejected). */
+	while (left > 0) {
+		built = 0;
+		for (i = 0; i < sc->ncerts; i++) {
+			const struct uctls_certdef *def = &sc->certs[i];
+			long j;
+
+			if (def->file != NULL || pki->e[i].crt != NULL)
+				continue;
+			j = def_index(sc, def->issuer);
+			if (j >= 0 && (size_t)j != i && pki->e[j].crt == NULL)
+				continue;
+			if ((size_t)j == i) {
+				uctls_err_at(err, sc->file, def->line,
+				             "<%s id=\"%s\">: issuer is itself; "
+				             "omit issuer for a self-signed "
+				             "certificate",
+				             tag(def), def->id);
+				goto out;
+			}
+			if (generate_entry(sc, pki, i, err) < 0)
+				goto out;
+			built++;
+			left--;
+		}
+		if (built == 0) {
+			for (i = 0; i < sc->ncerts; i++)
+				if (sc->certs[i].file == NULL &&
+				    pki->e[i].crt == NULL)
+					break;
+			uctls_err_at(err, sc->file, sc->certs[i].line,
+			             "<%s id=\"%s\">: issuer cycle through `%s'",
+			             tag(&sc->certs[i]), sc->certs[i].id,
+			             sc->certs[i].issuer);
+			goto out;
+		}
+	}
+
+	for (i = 0; i < sc->ncerts; i++)
+		if (finish_entry(&pki->e[i], err) < 0)
+			goto out;
+	*out = pki;
+	pki = NULL;
+	rv = 0;
+out:
+	uctls_pki_free(pki);
+	return rv;
+}
+
+/* ------------------------------------------------------------------------
+ * Lookups
+ */
+
+size_t
+uctls_pki_count(const struct uctls_pki *pki)
+{
+	return pki->n;
+}
+
+const char *
+uctls_pki_id_at(const struct uctls_pki *pki, size_t i)
+{
+	return i < pki->n ? pki->e[i].id : NULL;
+}
+
+gnutls_x509_crt_t
+uctls_pki_crt_at(const struct uctls_pki *pki, size_t i)
+{
+	return i < pki->n ? pki->e[i].crt : NULL;
+}
+
+static const struct pki_entry *
+entry(const struct uctls_pki *pki, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < pki->n; i++)
+		if (strcmp(pki->e[i].id, id) == 0)
+			return &pki->e[i];
+	return NULL;
+}
+
+gnutls_x509_crt_t
+uctls_pki_crt(const struct uctls_pki *pki, const char *id)
+{
+	const struct pki_entry *e = entry(pki, id);
+
+	return e != NULL ? e->crt : NULL;
+}
+
+gnutls_x509_privkey_t
+uctls_pki_key(const struct uctls_pki *pki, const char *id)
+{
+	const struct pki_entry *e = entry(pki, id);
+
+	return e != NULL ? e->key : NULL;
+}
+
+const char *
+uctls_pki_fingerprint(const struct uctls_pki *pki, const char *id)
+{
+	const struct pki_entry *e = entry(pki, id);
+
+	return e != NULL ? e->fpr : NULL;
+}
+
+const char *
+uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	const char *id = NULL;
+	size_t i;
+
+	if (crt == NULL ||
+	    gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0)
+		return NULL;
+	for (i = 0; i < pki->n; i++)
+		if (pki->e[i].der.size == der.size &&
+		    memcmp(pki->e[i].der.data, der.data, der.size) == 0) {
+			id = pki->e[i].id;
+			break;
+		}
+	gnutls_free(der.data);
+	return id;
+}

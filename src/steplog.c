@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "steplog.h"
+
+/* strdup that maps NULL to NULL; *OK is cleared when memory runs out. */
+static char *
+dup_opt(const char *s, int *ok)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*ok = 0;
+	return d;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Appends a copy of S to *V (of *N elements). */
+static int
+strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+	char *d;
+
+	if (s == NULL)
+		return -1;
+	d = strdup(s);
+	if (d == NULL)
+		return -1;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		free(d);
+		return -1;
+	}
+	nv[*n] = d;
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
+struct uctls_log *
+uctls_log_new(const char *scenario, const char *file, const char *family)
+{
+	struct uctls_log *log;
+	int ok = 1;
+
+	log = calloc(1, sizeof(*log));
+	if (log == NULL)
+		return NULL;
+	log->scenario = dup_opt(scenario, &ok);
+	log->file = dup_opt(file, &ok);
+	log->family = dup_opt(family, &ok);
+	if (!ok) {
+		uctls_log_free(log);
+		return NULL;
+	}
+	return log;
+}
+
+static void
+step_clear(struct uctls_step *st)
+{
+	free(st->step);
+	free(st->side);
+	free(st->reason);
+	free(st->detail);
+	free(st->hint);
+	strv_free(st->also, st->nalso);
+}
+
+static void
+side_clear(struct uctls_side_info *si)
+{
+	free(si->id);
+	free(si->role);
+	free(si->profile);
+	strv_free(si->sent_fpr, si->nsent);
+	strv_free(si->sent_ids, si->nsent);
+	strv_free(si->peer_fpr, si->npeer);
+}
+
+void
+uctls_log_free(struct uctls_log *log)
+{
+	size_t i;
+
+	if (log == NULL)
+		return;
+	for (i = 0; i < log->nsteps; i++)
+		step_clear(&log->steps[i]);
+	free(log->steps);
+	for (i = 0; i < log->nsides; i++)
+		side_clear(&log->sides[i]);
+	free(log->scenario);
+	free(log->file);
+	free(log->family);
+	free(log->version);
+	free(log->cipher);
+	free(log);
+}
+
+struct uctls_step *
+uctls_log_add(struct uctls_log *log, const char *step, const char *side,
+              enum uctls_status status, const char *reason,
+              const char *detail, const char *hint, double ms)
+{
+	struct uctls_step *steps, st;
+	int ok = 1;
+
+	if (log == NULL || step == NULL || side == NULL)
+		return NULL;
+	memset(&st, 0, sizeof(st));
+	st.step = dup_opt(step, &ok);
+	st.side = dup_opt(side, &ok);
+	st.status = status;
+	st.reason = dup_opt(reason, &ok);
+	st.detail = dup_opt(detail, &ok);
+	st.hint = dup_opt(hint, &ok);
+	st.ms = ms;
+	/* Grown one record at a time: a log holds a handful of steps per side,
+	 * and the header promises validity only until the next append. */
+	steps = ok ? realloc(log->steps, (log->nsteps + 1) * sizeof(*steps)) : NULL;
+	if (steps == NULL) {
+		step_clear(&st);
+		return NULL;
+	}
+	log->steps = steps;
+	steps[log->nsteps] = st;
+	return &steps[log->nsteps++];
+}
+
+int
+uctls_log_add_also(struct uctls_step *st, const char *text)
+{
+	if (st == NULL)
+		return -1;
+	return strv_push(&st->also, &st->nalso, text);
+}
+
+struct uctls_side_info *
+uctls_log_side(struct uctls_log *log, const char *id, const char *role,
+               const char *profile)
+{
+	struct uctls_side_info *si;
+	int ok = 1;
+
+	if (log == NULL || id == NULL ||
+	    log->nsides >= sizeof(log->sides) / sizeof(log->sides[0]))
+		return NULL;
+	si = &log->sides[log->nsides];
+	memset(si, 0, sizeof(*si));
+	si->id = dup_opt(id, &ok);
+	si->role = dup_opt(role, &ok);
+	si->profile = dup_opt(profile, &ok);
+	if (!ok) {
+		side_clear(si);
+		memset(si, 0, sizeof(*si));
+		return NULL;
+	}
+	log->nsides++;
+	return si;
+}
+
+int
+uctls_side_add_sent(struct uctls_side_info *si, const char *id, const char *fpr)
+{
+	size_t n;
+
+	if (si == NULL || fpr == NULL)
+		return -1;
+	if (id == NULL)
+		id = "?";
+	/* sent_ids and sent_fpr share the count nsent: push both, then count. */
+	n = si->nsent;
+	if (strv_push(&si->sent_ids, &n, id) < 0)
+		return -1;
+	n = si->nsent;
+	if (strv_push(&si->sent_fpr, &n, fpr) < 0) {
+		free(si->sent_ids[si->nsent]);
+		si->sent_ids[si->nsent] = NULL;
+		return -1;
+	}
+	si->nsent = n;
+	return 0;
+}
+
+int
+uctls_side_add_peer(struct uctls_side_info *si, const char *fpr)
+{
+	if (si == NULL)
+		return -1;
+	return strv_push(&si->peer_fpr, &si->npeer, fpr);
+}
+
+/*
+ * The primary failure, the one a report leads with and <expect> is compared
+ * against, is the first FAIL record whose reason is not an alert ("alert:"
+ * prefix): an alert only says what the OTHER side sent, so the record of the
+ * side that diagnosed the cause (e.g. client "issuer-not-found", while the
+ * server merely saw "alert:unknown-ca") is the one to act on, even when the
+ * alert was logged first.  When every FAIL record is an alert (e.g. the other
+ * side is a real peer whose reasoning we cannot see), the first FAIL record
+ * is the best we have.
+ */
+const struct uctls_step *
+uctls_log_failure(const struct uctls_log *log)
+{
+	const struct uctls_step *first = NULL;
+	size_t i;
+
+	if (log == NULL)
+		return NULL;
+	for (i = 0; i < log->nsteps; i++) {
+		const struct uctls_step *st = &log->steps[i];
+
+		if (st->status != UCTLS_FAIL)
+			continue;
+		if (st->reason == NULL || strncmp(st->reason, "alert:", 6) != 0)
+			return st;
+		if (first == NULL)
+			first = st;
+	}
+	return first;
+}
+
+const struct uctls_step *
+uctls_log_find(const struct uctls_log *log, const char *step, const char *side)
+{
+	size_t i;
+
+	if (log == NULL || step == NULL || side == NULL)
+		return NULL;
+	for (i = 0; i < log->nsteps; i++) {
+		const struct uctls_step *st = &log->steps[i];
+
+		if (st->status == UCTLS_FAIL && strcmp(st->step, step) == 0 &&
+		    strcmp(st->side, side) == 0)
+			return st;
+	}
+	return NULL;
+}

@@ -1,0 +1,924 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "ident.h"
+#include "verify.h"
+
+#define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
+#define OID_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
+#define OID_ANY_EKU "2.5.29.37.0"
+#define OID_XMPPADDR "1.3.6.1.5.5.7.8.5"
+#define MAX_PATH 16
+#define DAY (24 * 3600)
+
+/* Extensions a verifier understands and may therefore see marked critical
+ * (RFC 5280 4.2: "A certificate-using system MUST reject the certificate if
+ * it encounters a critical extension it does not recognize"); the set GnuTLS
+ * itself recognises. */
+static const char *const known_critical[] = {
+	"2.5.29.14", "2.5.29.15", "2.5.29.17", "2.5.29.18", "2.5.29.19",
+	"2.5.29.30", "2.5.29.31", "2.5.29.32", "2.5.29.33", "2.5.29.35",
+	"2.5.29.36", "2.5.29.37", "2.5.29.54", "1.3.6.1.5.5.7.1.1",
+	"1.3.6.1.5.5.7.1.24", NULL
+};
+
+void
+uctls_diag_init(struct uctls_diag *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+uctls_diag_clear(struct uctls_diag *d)
+{
+	size_t i;
+
+	free(d->reason);
+	free(d->detail);
+	free(d->hint);
+	for (i = 0; i < d->nalso; i++)
+		free(d->also[i]);
+	free(d->also);
+	uctls_diag_init(d);
+}
+
+static int
+add_also(struct uctls_diag *d, char *text)
+{
+	char **n;
+
+	if (text == NULL)
+		return -1;
+	n = realloc(d->also, (d->nalso + 1) * sizeof(*n));
+	if (n == NULL) {
+		free(text);
+		return -1;
+	}
+	d->also = n;
+	d->also[d->nalso++] = text;
+	return 0;
+}
+
+static char *
+vfmt(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+static char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	s = vfmt(f, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
+                   const char *hint, const char *f, ...)
+{
+	va_list ap;
+	char *detail;
+
+	va_start(ap, f);
+	detail = vfmt(f, ap);
+	va_end(ap);
+	if (detail == NULL)
+		return -1;
+	if (d->reason == NULL) {
+		d->reason = strdup(reason);
+		d->hint = hint != NULL ? strdup(hint) : NULL;
+		d->detail = detail;
+		d->alert = alert;
+		if (d->reason == NULL || (hint != NULL && d->hint == NULL))
+			return -1;
+		return 0;
+	}
+	return add_also(d, fmt("%s: %s", reason, detail)) == 0 ? (free(detail), 0)
+	                                                        : (free(detail), -1);
+}
+
+/* A note on the path that is not a failure ("expires in 3 days"). */
+static int
+note(struct uctls_diag *d, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+note(struct uctls_diag *d, const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	s = vfmt(f, ap);
+	va_end(ap);
+	return add_also(d, s);
+}
+
+/* RFC 8446 6.2 alerts, chosen as common stacks do (OpenSSL's
+ * ssl_verify_alarm_type, GnuTLS's gnutls_error_to_alert). */
+int
+uctls_verify_alert_for(const char *r)
+{
+	static const struct {
+		const char *reason;
+		int alert;
+	} map[] = {
+		{ "issuer-not-found", GNUTLS_A_UNKNOWN_CA },
+		{ "untrusted-root", GNUTLS_A_UNKNOWN_CA },
+		{ "self-signed", GNUTLS_A_UNKNOWN_CA },
+		{ "expired", GNUTLS_A_CERTIFICATE_EXPIRED },
+		{ "revoked", GNUTLS_A_CERTIFICATE_REVOKED },
+		{ "eku-server-auth-missing", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
+		{ "eku-client-auth-missing", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
+		{ "key-usage", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
+		{ "unknown-critical-extension", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
+		{ "insecure-algorithm", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
+		{ "no-client-cert", GNUTLS_A_CERTIFICATE_REQUIRED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].reason, r) == 0)
+			return map[i].alert;
+	return GNUTLS_A_BAD_CERTIFICATE;
+}
+
+/* --- describing certificates ------------------------------------------- */
+
+struct certinfo {
+	gnutls_x509_crt_t crt;
+	char *dn;      /* subject DN, owned */
+	char *idn;     /* issuer DN, owned */
+	const char *id; /* scenario id or NULL */
+	char *label;   /* "`CN=x' (srv)", owned */
+};
+
+static void
+info_free(struct certinfo *ci)
+{
+	free(ci->dn);
+	free(ci->idn);
+	free(ci->label);
+	memset(ci, 0, sizeof(*ci));
+}
+
+static char *
+get_dn(gnutls_x509_crt_t crt, int issuer)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	char *s;
+	int ret;
+
+	ret = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0)
+	             : gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (ret < 0)
+		return strdup(ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ? "" : "?");
+	s = strndup((const char *)d.data, d.size);
+	gnutls_free(d.data);
+	return s;
+}
+
+static int
+info_init(struct certinfo *ci, gnutls_x509_crt_t crt, const struct uctls_pki *pki)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->crt = crt;
+	ci->dn = get_dn(crt, 0);
+	ci->idn = get_dn(crt, 1);
+	ci->id = pki != NULL ? uctls_pki_find(pki, crt) : NULL;
+	if (ci->dn == NULL || ci->idn == NULL)
+		return -1;
+	ci->label = ci->id != NULL ? fmt("`%s' (%s)", ci->dn, ci->id) : fmt("`%s'", ci->dn);
+	return ci->label != NULL ? 0 : -1;
+}
+
+static int
+same_crt(gnutls_x509_crt_t a, gnutls_x509_crt_t b)
+{
+	return gnutls_x509_crt_equals(a, b) != 0;
+}
+
+static int
+is_self_issued(gnutls_x509_crt_t crt)
+{
+	return gnutls_x509_crt_check_issuer(crt, crt) != 0;
+}
+
+static int
+in_list(gnutls_x509_crt_t crt, gnutls_x509_crt_t *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (same_crt(crt, list[i]))
+			return 1;
+	return 0;
+}
+
+/* --- the checks, in order of precedence -------------------------------- */
+
+struct vstate {
+	const struct uctls_verify_ctx *ctx;
+	gnutls_x509_crt_t *chain;
+	size_t n;
+	struct certinfo path[MAX_PATH];
+	size_t plen;
+	int anchored; /* path[plen-1] is a trust anchor */
+	struct uctls_diag *d;
+	const char *verifier;
+	const char *peer;
+};
+
+/* Builds the path from the end-entity certificate up to a trust anchor,
+ * using what the peer sent and what the verifier trusts (RFC 5280 6.1;
+ * TLS 1.3 4.4.2 lets the peer send the other certificates in any order). */
+static int
+build_path(struct vstate *v)
+{
+	const struct uctls_verify_ctx *c = v->ctx;
+	struct certinfo *top;
+	gnutls_x509_crt_t next;
+	size_t i;
+	char *hint;
+	int rv;
+
+	if (info_init(&v->path[0], v->chain[0], c->pki) < 0)
+		return -1;
+	v->plen = 1;
+	for (;;) {
+		top = &v->path[v->plen - 1];
+		if (in_list(top->crt, c->trust, c->ntrust)) {
+			v->anchored = 1;
+			return 0;
+		}
+		next = NULL;
+		for (i = 0; i < c->ntrust && next == NULL; i++)
+			if (!is_self_issued(top->crt) &&
+			    gnutls_x509_crt_check_issuer(top->crt, c->trust[i]))
+				next = c->trust[i];
+		for (i = 1; i < v->n && next == NULL; i++) {
+			size_t k;
+			int used = 0;
+
+			for (k = 0; k < v->plen; k++)
+				used |= same_crt(v->path[k].crt, v->chain[i]);
+			if (!used && !is_self_issued(top->crt) &&
+			    gnutls_x509_crt_check_issuer(top->crt, v->chain[i]))
+				next = v->chain[i];
+		}
+		if (next == NULL)
+			break;
+		if (v->plen == MAX_PATH)
+			return uctls_diag_problem(v->d, "path-length",
+			                          GNUTLS_A_BAD_CERTIFICATE, NULL,
+			                          "the chain %s sent is longer than %d certificates",
+			                          v->peer, MAX_PATH);
+		if (info_init(&v->path[v->plen], next, c->pki) < 0)
+			return -1;
+		v->plen++;
+	}
+
+	/* No trust anchor reached: say which link is missing. */
+	top = &v->path[v->plen - 1];
+	if (is_self_issued(top->crt)) {
+		if (v->plen == 1) {
+			hint = fmt("have %s send a CA-issued certificate, or add %s itself "
+			           "to %s's trust list",
+			           v->peer, top->label, v->verifier);
+			rv = uctls_diag_problem(v->d, "self-signed", GNUTLS_A_UNKNOWN_CA, hint,
+			                        "%s presented the self-signed certificate %s, "
+			                        "which is not in %s's trust list",
+			                        v->peer, top->label, v->verifier);
+		} else {
+			hint = fmt("add the root CA %s to %s's trust list", top->label,
+			           v->verifier);
+			rv = uctls_diag_problem(v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA,
+			                        hint,
+			                        "the chain %s sent ends at the root CA %s, "
+			                        "which is not in %s's trust list",
+			                        v->peer, top->label, v->verifier);
+		}
+		free(hint);
+		return rv;
+	}
+
+	/* The issuer of TOP is neither sent nor trusted.  If the scenario
+	 * knows it, name it and say what kind of CA it is. */
+	if (c->pki != NULL) {
+		for (i = 0; i < uctls_pki_count(c->pki); i++) {
+			gnutls_x509_crt_t cand = uctls_pki_crt_at(c->pki, i);
+
+			if (!gnutls_x509_crt_check_issuer(top->crt, cand))
+				continue;
+			if (is_self_issued(cand)) {
+				hint = fmt("add the root CA `%s' (%s) to %s's trust list",
+				           top->idn, uctls_pki_id_at(c->pki, i), v->verifier);
+				rv = uctls_diag_problem(
+					v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA, hint,
+					"%s's certificate %s chains to the root CA `%s' (%s), "
+					"which %s does not trust (and %s did not send it)",
+					v->peer, top->label, top->idn, uctls_pki_id_at(c->pki, i),
+					v->verifier, v->peer);
+			} else {
+				hint = fmt("have %s send the intermediate `%s' after its "
+				           "certificate, or add it to %s's trust list",
+				           v->peer, top->idn, v->verifier);
+				rv = uctls_diag_problem(
+					v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
+					"the issuer of %s is the intermediate CA `%s' (%s), "
+					"which %s neither sent nor %s trusts "
+					"(a missing intermediate)",
+					top->label, top->idn, uctls_pki_id_at(c->pki, i), v->peer,
+					v->verifier);
+			}
+			free(hint);
+			return rv;
+		}
+	}
+	hint = fmt("have %s send its issuing CA `%s', or add it to %s's trust list",
+	           v->peer, top->idn, v->verifier);
+	rv = uctls_diag_problem(v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
+	                        "the issuer `%s' of %s was neither sent by %s nor "
+	                        "found in %s's trust list",
+	                        top->idn, top->label, v->peer, v->verifier);
+	free(hint);
+	return rv;
+}
+
+static int
+check_links(struct vstate *v)
+{
+	unsigned flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+	                 GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
+	                 GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_DISABLE_CA_SIGN;
+	unsigned status, crit, ca_below = 0; /* non-self-issued CAs below path[i+1] */
+	size_t i;
+	int ca, pathlen;
+
+	for (i = 0; i + 1 < v->plen; i++) {
+		struct certinfo *c = &v->path[i], *iss = &v->path[i + 1];
+
+		status = 0;
+		gnutls_x509_crt_verify(c->crt, &iss->crt, 1, flags, &status);
+		if (status & GNUTLS_CERT_SIGNATURE_FAILURE) {
+			if (uctls_diag_problem(v->d, "bad-signature", GNUTLS_A_BAD_CERTIFICATE,
+			                       "re-issue the certificate from its CA; a CA that "
+			                       "was re-keyed needs its new certificate distributed",
+			                       "the signature on %s does not verify with the key "
+			                       "of its issuer %s",
+			                       c->label, iss->label) < 0)
+				return -1;
+		}
+		ca = gnutls_x509_crt_get_basic_constraints(iss->crt, &crit, NULL, &pathlen);
+		if (ca <= 0 &&
+		    !(i + 2 == v->plen && v->anchored && gnutls_x509_crt_get_version(iss->crt) == 1)) {
+			if (uctls_diag_problem(v->d, "signer-not-ca", GNUTLS_A_BAD_CERTIFICATE,
+			                       "issue the certificate from a CA certificate "
+			                       "(basicConstraints cA=TRUE), not from an "
+			                       "end-entity certificate",
+			                       "%s was signed by %s, which is not a CA "
+			                       "(basicConstraints %s)",
+			                       c->label, iss->label,
+			                       ca == 0 ? "cA=FALSE" : "absent") < 0)
+				return -1;
+		} else {
+			unsigned ku = 0, kcrit;
+
+			if (gnutls_x509_crt_get_key_usage(iss->crt, &ku, &kcrit) >= 0 &&
+			    !(ku & GNUTLS_KEY_KEY_CERT_SIGN) &&
+			    uctls_diag_problem(v->d, "signer-not-ca", GNUTLS_A_BAD_CERTIFICATE,
+			                       "the CA certificate needs keyCertSign in its key usage",
+			                       "%s signed %s but its keyUsage lacks keyCertSign "
+			                       "(RFC 5280 4.2.1.3)",
+			                       iss->label, c->label) < 0)
+				return -1;
+			/* RFC 5280 4.2.1.9: pathLenConstraint counts the
+			 * non-self-issued intermediates below this CA. */
+			if (ca > 0 && pathlen >= 0 && ca_below > (unsigned)pathlen &&
+			    uctls_diag_problem(v->d, "path-length", GNUTLS_A_BAD_CERTIFICATE,
+			                       "issue the sub-CA from a CA whose pathLenConstraint "
+			                       "allows it, or remove a level from the hierarchy",
+			                       "%s has pathLenConstraint %d but %u CA "
+			                       "certificate%s below it in the path",
+			                       iss->label, pathlen, ca_below,
+			                       ca_below == 1 ? " is" : "s are") < 0)
+				return -1;
+		}
+		if (!is_self_issued(iss->crt))
+			ca_below++;
+	}
+	return 0;
+}
+
+static int
+check_algorithms(struct vstate *v)
+{
+	const struct uctls_profile *p = v->ctx->profile;
+	size_t i;
+	unsigned bits;
+	int sig, pk;
+
+	for (i = 0; i < v->plen; i++) {
+		struct certinfo *c = &v->path[i];
+		int is_anchor = v->anchored && i + 1 == v->plen;
+
+		sig = gnutls_x509_crt_get_signature_algorithm(c->crt);
+		/* The signature on a trust anchor is never checked (RFC 5280 6.1). */
+		if (!is_anchor && sig >= 0) {
+			gnutls_digest_algorithm_t dig = gnutls_sign_get_hash_algorithm(sig);
+
+			if ((dig == GNUTLS_DIG_SHA1 && !p->allow_sha1) || dig == GNUTLS_DIG_MD5 ||
+			    dig == GNUTLS_DIG_MD2) {
+				if (uctls_diag_problem(v->d, "insecure-algorithm",
+				                       GNUTLS_A_UNSUPPORTED_CERTIFICATE,
+				                       "re-issue the certificate with a SHA-256 signature",
+				                       "%s is signed with %s, which profile %s does "
+				                       "not accept (RFC 9155)",
+				                       c->label, gnutls_sign_get_name(sig), p->name) < 0)
+					return -1;
+			}
+		}
+		bits = 0;
+		pk = gnutls_x509_crt_get_pk_algorithm(c->crt, &bits);
+		if (pk == GNUTLS_PK_RSA &&
+		    (bits < p->min_rsa_bits || (p->max_rsa_bits && bits > p->max_rsa_bits))) {
+			char range[64];
+
+			if (p->max_rsa_bits)
+				snprintf(range, sizeof(range), "%u to %u", p->min_rsa_bits,
+				         p->max_rsa_bits);
+			else
+				snprintf(range, sizeof(range), "%u or more", p->min_rsa_bits);
+			if (uctls_diag_problem(v->d, "key-size", GNUTLS_A_BAD_CERTIFICATE,
+			                       "issue the certificate with a key size the device "
+			                       "accepts",
+			                       "%s has an RSA-%u key; profile %s accepts %s bits",
+			                       c->label, bits, p->name, range) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+fmt_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+check_validity(struct vstate *v)
+{
+	char nb[32], na[32], now[32];
+	time_t a, b;
+	size_t i;
+
+	fmt_time(v->ctx->now, now, sizeof(now));
+	for (i = 0; i < v->plen; i++) {
+		struct certinfo *c = &v->path[i];
+
+		a = gnutls_x509_crt_get_activation_time(c->crt);
+		b = gnutls_x509_crt_get_expiration_time(c->crt);
+		fmt_time(a, nb, sizeof(nb));
+		fmt_time(b, na, sizeof(na));
+		if (v->ctx->now > b) {
+			if (uctls_diag_problem(v->d, "expired", GNUTLS_A_CERTIFICATE_EXPIRED,
+			                       "renew the certificate (and check the device clock)",
+			                       "%s expired at %s (%ld days before %s)", c->label,
+			                       na, (long)((v->ctx->now - b) / DAY), now) < 0)
+				return -1;
+		} else if (v->ctx->now < a) {
+			if (uctls_diag_problem(v->d, "not-yet-valid", GNUTLS_A_BAD_CERTIFICATE,
+			                       "check the clock of the verifying device, or wait "
+			                       "until the certificate's notBefore",
+			                       "%s is not valid before %s (verification time %s)",
+			                       c->label, nb, now) < 0)
+				return -1;
+		} else if (b - v->ctx->now < 30 * DAY) {
+			if (note(v->d, "%s expires in %ld days (%s) - not the cause", c->label,
+			         (long)((b - v->ctx->now) / DAY), na) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+oid_in(const char *oid, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, oid) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+check_critical(struct vstate *v)
+{
+	const char *const *ok = v->ctx->profile->tolerated_critical;
+	char oid[128];
+	size_t i, osz;
+	unsigned k, crit;
+	int ret;
+
+	if (ok == NULL)
+		ok = known_critical;
+	for (i = 0; i < v->plen; i++) {
+		for (k = 0;; k++) {
+			osz = sizeof(oid);
+			ret = gnutls_x509_crt_get_extension_info(v->path[i].crt, k, oid, &osz,
+			                                         &crit);
+			if (ret < 0)
+				break;
+			if (crit && !oid_in(oid, ok) &&
+			    uctls_diag_problem(v->d, "unknown-critical-extension",
+			                       GNUTLS_A_UNSUPPORTED_CERTIFICATE,
+			                       "re-issue the certificate without that extension, "
+			                       "or with it marked non-critical",
+			                       "%s carries the critical extension %s, which %s "
+			                       "(profile %s) does not accept (RFC 5280 4.2)",
+			                       v->path[i].label, oid, v->verifier,
+			                       v->ctx->profile->name) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_purpose(struct vstate *v)
+{
+	const struct uctls_profile *p = v->ctx->profile;
+	struct certinfo *leaf = &v->path[0];
+	const char *want = v->ctx->peer_is_server ? OID_SERVER_AUTH : OID_CLIENT_AUTH;
+	const char *reason = v->ctx->peer_is_server ? "eku-server-auth-missing"
+	                                            : "eku-client-auth-missing";
+	const char *pname = v->ctx->peer_is_server ? "TLS Web Server Authentication (serverAuth)"
+	                                           : "TLS Web Client Authentication (clientAuth)";
+	char oid[128], have[512];
+	size_t osz, hl = 0;
+	unsigned k, crit, ku;
+	int ret, present = 0, found = 0, any = 0;
+
+	have[0] = '\0';
+	for (k = 0;; k++) {
+		osz = sizeof(oid);
+		ret = gnutls_x509_crt_get_key_purpose_oid(leaf->crt, k, oid, &osz, &crit);
+		if (ret < 0)
+			break;
+		present = 1;
+		found |= strcmp(oid, want) == 0;
+		any |= strcmp(oid, OID_ANY_EKU) == 0;
+		if (hl < sizeof(have) - 1)
+			hl += (size_t)snprintf(have + hl, sizeof(have) - hl, "%s%s",
+			                       hl ? ", " : "", oid);
+	}
+	if (!found && ((present && !(any && !p->eku_required)) || (!present && p->eku_required))) {
+		char hint[256];
+
+		snprintf(hint, sizeof(hint),
+		         "request the certificate with both serverAuth and clientAuth EKUs "
+		         "(a CA that no longer issues clientAuth cannot serve mutual TLS)");
+		if (uctls_diag_problem(v->d, reason, GNUTLS_A_UNSUPPORTED_CERTIFICATE, hint,
+		                       "%s lacks %s in its extended key usage (%s); %s "
+		                       "needs it of %s acting as TLS %s",
+		                       leaf->label, pname,
+		                       present ? have : "extension absent", v->verifier,
+		                       v->peer, v->ctx->peer_is_server ? "server" : "client") < 0)
+			return -1;
+	}
+	if (p->check_key_usage && gnutls_x509_crt_get_key_usage(leaf->crt, &ku, &crit) >= 0 &&
+	    !(ku & GNUTLS_KEY_DIGITAL_SIGNATURE)) {
+		if (uctls_diag_problem(v->d, "key-usage", GNUTLS_A_UNSUPPORTED_CERTIFICATE,
+		                       "re-issue the certificate with digitalSignature in its "
+		                       "key usage",
+		                       "%s has a keyUsage without digitalSignature, so its key "
+		                       "may not sign the TLS handshake (RFC 5280 4.2.1.3, "
+		                       "RFC 8446 4.4.2.2)",
+		                       leaf->label) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every identifier the certificate presents, for the report: "DNS:a, IP:b,
+ * CN=c". */
+struct names {
+	struct uctls_san sans[64];
+	size_t nsans;
+	char *cns[8];
+	size_t ncns;
+	char text[1024];
+};
+
+static void
+names_free(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->nsans; i++)
+		free(nm->sans[i].value);
+	for (i = 0; i < nm->ncns; i++)
+		free(nm->cns[i]);
+}
+
+static void
+names_append(struct names *nm, const char *prefix, const char *val)
+{
+	size_t l = strlen(nm->text);
+
+	if (l < sizeof(nm->text) - 1)
+		snprintf(nm->text + l, sizeof(nm->text) - l, "%s%s%s", l ? ", " : "", prefix,
+		         val);
+}
+
+static int
+names_get(gnutls_x509_crt_t crt, struct names *nm)
+{
+	unsigned k;
+	char buf[1024], ipbuf[64];
+	size_t sz;
+	unsigned type;
+	int ret;
+
+	memset(nm, 0, sizeof(*nm));
+	for (k = 0; nm->nsans < 64; k++) {
+		enum uctls_san_type t;
+		char *val = NULL;
+
+		sz = sizeof(buf) - 1;
+		ret = gnutls_x509_crt_get_subject_alt_name2(crt, k, buf, &sz, &type, NULL);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret < 0)
+			continue;
+		if (sz >= sizeof(buf))
+			sz = sizeof(buf) - 1;
+		buf[sz] = '\0';
+		switch (ret) {
+		case GNUTLS_SAN_DNSNAME:
+			t = UCTLS_SAN_DNS;
+			val = strdup(buf);
+			names_append(nm, "DNS:", buf);
+			break;
+		case GNUTLS_SAN_IPADDRESS:
+			t = UCTLS_SAN_IP;
+			if (sz == 4)
+				inet_ntop(AF_INET, buf, ipbuf, sizeof(ipbuf));
+			else if (sz == 16)
+				inet_ntop(AF_INET6, buf, ipbuf, sizeof(ipbuf));
+			else
+				strcpy(ipbuf, "?");
+			val = strdup(ipbuf);
+			names_append(nm, "IP:", ipbuf);
+			break;
+		case GNUTLS_SAN_URI:
+			t = UCTLS_SAN_URI;
+			val = strdup(buf);
+			names_append(nm, "URI:", buf);
+			break;
+		case GNUTLS_SAN_RFC822NAME:
+			t = UCTLS_SAN_EMAIL;
+			val = strdup(buf);
+			names_append(nm, "email:", buf);
+			break;
+		case GNUTLS_SAN_OTHERNAME: {
+			/* id-on-xmppAddr (RFC 6120 13.7.1.4): a UTF8String. */
+			char oid[128];
+			size_t osz = sizeof(oid);
+			gnutls_datum_t raw = { (unsigned char *)buf, (unsigned)sz };
+			gnutls_datum_t virt = { NULL, 0 };
+			unsigned vt;
+
+			if (gnutls_x509_crt_get_subject_alt_othername_oid(crt, k, oid, &osz) !=
+			            GNUTLS_SAN_OTHERNAME_XMPP ||
+			    gnutls_x509_othername_to_virtual(oid, &raw, &vt, &virt) < 0)
+				continue;
+			t = UCTLS_SAN_XMPP;
+			val = strndup((const char *)virt.data, virt.size);
+			gnutls_free(virt.data);
+			if (val != NULL)
+				names_append(nm, "XmppAddr:", val);
+			break;
+		}
+		default:
+			continue;
+		}
+		if (val == NULL)
+			return -1;
+		nm->sans[nm->nsans].type = t;
+		nm->sans[nm->nsans].value = val;
+		nm->nsans++;
+	}
+	for (k = 0; nm->ncns < 8; k++) {
+		sz = sizeof(buf);
+		ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, k, 0, buf,
+		                                    &sz);
+		if (ret < 0)
+			break;
+		nm->cns[nm->ncns] = strdup(buf);
+		if (nm->cns[nm->ncns] == NULL)
+			return -1;
+		nm->ncns++;
+		names_append(nm, "CN=", buf);
+	}
+	if (nm->text[0] == '\0')
+		strcpy(nm->text, "no names at all");
+	return 0;
+}
+
+static int
+check_identity(struct vstate *v)
+{
+	const struct uctls_profile *p = v->ctx->profile;
+	struct uctls_ident_rules rules = { p->cn_fallback, p->wildcard };
+	struct uctls_ident_names in;
+	enum uctls_ident_result r, worst = UCTLS_IDENT_MISMATCH;
+	struct names nm;
+	const char *matched = NULL, *near = NULL;
+	char configured[512];
+	size_t i, cl = 0;
+	int rv = -1;
+
+	if (v->ctx->nnames == 0)
+		return 0;
+	if (names_get(v->path[0].crt, &nm) < 0)
+		goto out;
+	in.sans = nm.sans;
+	in.nsans = nm.nsans;
+	in.cns = (const char *const *)nm.cns;
+	in.ncns = nm.ncns;
+	configured[0] = '\0';
+	for (i = 0; i < v->ctx->nnames; i++) {
+		const char *m = NULL;
+
+		r = uctls_ident_match(v->ctx->names[i], &in, &rules, &m);
+		if (r == UCTLS_IDENT_MATCH) {
+			rv = 0;
+			goto out;
+		}
+		if (r != UCTLS_IDENT_MISMATCH && worst == UCTLS_IDENT_MISMATCH) {
+			worst = r;
+			matched = v->ctx->names[i];
+			near = m;
+		}
+		if (cl < sizeof(configured) - 1)
+			cl += (size_t)snprintf(configured + cl, sizeof(configured) - cl,
+			                       "%s`%s'", cl ? " or " : "", v->ctx->names[i]);
+	}
+	switch (worst) {
+	case UCTLS_IDENT_CN_ONLY:
+		rv = uctls_diag_problem(
+			v->d, "cn-only-no-san", GNUTLS_A_BAD_CERTIFICATE,
+			"re-issue the certificate with the name as a DNS subject alternative name",
+			"%s's configured name `%s' appears only in the subject CN of %s, and "
+			"profile %s does not match the CN when %s (RFC 9525 6.3; browsers since "
+			"Chrome 58); the certificate carries: %s",
+			v->verifier, matched, v->path[0].label, p->name,
+			nm.nsans ? "a SAN is present (RFC 6125 6.4.4)" : "there is no SAN",
+			nm.text);
+		break;
+	case UCTLS_IDENT_WILDCARD_REFUSED:
+		rv = uctls_diag_problem(
+			v->d, "wildcard-not-allowed", GNUTLS_A_BAD_CERTIFICATE,
+			"add the exact name as a DNS subject alternative name",
+			"%s's configured name `%s' matches only the wildcard `%s' of %s, and "
+			"profile %s does not accept wildcards; the certificate carries: %s",
+			v->verifier, matched, near != NULL ? near : "*", v->path[0].label, p->name,
+			nm.text);
+		break;
+	default:
+		rv = uctls_diag_problem(
+			v->d, "name-mismatch", GNUTLS_A_BAD_CERTIFICATE,
+			"configure the name the certificate carries, or re-issue the certificate "
+			"with the configured name as a DNS subject alternative name",
+			"%s is configured to expect %s of %s, but %s carries only: %s",
+			v->verifier, configured, v->peer, v->path[0].label, nm.text);
+		break;
+	}
+out:
+	names_free(&nm);
+	return rv < 0 && v->d->reason == NULL ? -1 : 0;
+}
+
+/* GnuTLS's own verdict, so that uctls never passes what GnuTLS rejects. */
+static int
+check_gnutls(struct vstate *v)
+{
+	const struct uctls_verify_ctx *c = v->ctx;
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t *copies = NULL;
+	gnutls_datum_t out = { NULL, 0 };
+	unsigned status = 0, flags;
+	size_t i;
+	int rv = -1;
+
+	if (gnutls_x509_trust_list_init(&tl, 0) < 0)
+		return -1;
+	/* The trust list takes ownership of what it is given: hand it copies. */
+	copies = calloc(c->ntrust ? c->ntrust : 1, sizeof(*copies));
+	if (copies == NULL)
+		goto out;
+	for (i = 0; i < c->ntrust; i++) {
+		gnutls_datum_t der = { NULL, 0 };
+
+		if (gnutls_x509_crt_export2(c->trust[i], GNUTLS_X509_FMT_DER, &der) < 0 ||
+		    gnutls_x509_crt_init(&copies[i]) < 0 ||
+		    gnutls_x509_crt_import(copies[i], &der, GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_free(der.data);
+			goto out;
+		}
+		gnutls_free(der.data);
+	}
+	if (c->ntrust > 0 &&
+	    gnutls_x509_trust_list_add_cas(tl, copies, (unsigned)c->ntrust, 0) < 0)
+		goto out;
+	for (i = 0; i < c->ntrust; i++)
+		copies[i] = NULL;
+	flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS;
+	if (c->profile->allow_sha1)
+		flags |= GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
+	if (gnutls_x509_trust_list_verify_crt2(tl, v->chain, (unsigned)v->n, NULL, 0, flags,
+	                                       &status, NULL) < 0)
+		goto out;
+	if (status != 0 && v->d->reason == NULL) {
+		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0);
+		if (uctls_diag_problem(v->d, "verify-failed", GNUTLS_A_BAD_CERTIFICATE, NULL,
+		                       "GnuTLS rejects the chain %s sent: %s", v->peer,
+		                       out.data != NULL ? (const char *)out.data : "?") < 0)
+			goto out;
+	}
+	rv = 0;
+out:
+	if (copies != NULL)
+		for (i = 0; i < c->ntrust; i++)
+			if (copies[i] != NULL)
+				gnutls_x509_crt_deinit(copies[i]);
+	free(copies);
+	gnutls_free(out.data);
+	gnutls_x509_trust_list_deinit(tl, 1);
+	return rv;
+}
+
+int
+uctls_verify_chain(const struct uctls_verify_ctx *ctx, gnutls_x509_crt_t *chain, size_t n,
+                   struct uctls_diag *out)
+{
+	struct vstate v;
+	size_t i;
+	int rv = -1;
+
+	memset(&v, 0, sizeof(v));
+	v.ctx = ctx;
+	v.chain = chain;
+	v.n = n;
+	v.d = out;
+	v.verifier = ctx->verifier_id != NULL ? ctx->verifier_id : "the verifier";
+	v.peer = ctx->peer_id != NULL ? ctx->peer_id : "the peer";
+	if (!ctx->profile->verify_peer)
+		return 0;
+	if (n == 0) {
+		char hint[256];
+
+		snprintf(hint, sizeof(hint), "configure a certificate on %s", v.peer);
+		if (uctls_diag_problem(out, ctx->peer_is_server ? "no-server-cert" : "no-client-cert",
+		                       ctx->peer_is_server ? GNUTLS_A_HANDSHAKE_FAILURE
+		                                           : GNUTLS_A_CERTIFICATE_REQUIRED,
+		                       hint, "%s sent no certificate, and %s requires one",
+		                       v.peer, v.verifier) < 0)
+			return -1;
+		return 1;
+	}
+	if (build_path(&v) < 0 || check_links(&v) < 0 || check_algorithms(&v) < 0 ||
+	    check_validity(&v) < 0 || check_critical(&v) < 0 || check_purpose(&v) < 0 ||
+	    check_identity(&v) < 0 || (v.anchored && check_gnutls(&v) < 0))
+		goto out;
+	if (!v.anchored && out->reason == NULL)
+		goto out; /* cannot happen: build_path names the missing link */
+	rv = out->reason != NULL ? 1 : 0;
+out:
+	for (i = 0; i < v.plen; i++)
+		info_free(&v.path[i]);
+	return rv;
+}
