@@ -187,9 +187,9 @@ match_ip(const struct ipaddr *ref, const struct uctls_ident_names *names,
 }
 
 /* Looks for REF among the dNSName SANs of NAMES, or among its CNs when
- * USE_CNS.  Returns 1 on a match with wildcards as allowed by WILDCARD, 2 when
- * only a wildcard would match and WILDCARD is 0, else 0; *HIT receives the
- * presented name that matched. */
+ * USE_CNS.  An exact match anywhere is preferred to a wildcard match.
+ * Returns 1 on a match allowed by WILDCARD, 2 when only a wildcard matches
+ * and WILDCARD is 0, else 0; *HIT receives the presented name that matched. */
 static int
 find_dns(const char *ref, const struct uctls_ident_names *names, int use_cns,
          int wildcard, const char **hit)
@@ -198,9 +198,9 @@ find_dns(const char *ref, const struct uctls_ident_names *names, int use_cns,
 	const char *v;
 	int pass;
 
-	/* Pass 0 honours the rules; pass 1 (only when wildcards are refused)
-	 * finds out whether a wildcard would have matched, for the diagnosis. */
-	for (pass = 0; pass < (wildcard ? 1 : 2); pass++) {
+	/* Pass 0: exact names; pass 1: wildcards, also when they are refused,
+	 * so that the diagnosis can say a wildcard was there. */
+	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			if (use_cns) {
 				v = names->cns[i];
@@ -209,9 +209,9 @@ find_dns(const char *ref, const struct uctls_ident_names *names, int use_cns,
 					continue;
 				v = names->sans[i].value;
 			}
-			if (uctls_ident_dns_match(v, ref, pass == 1 || wildcard)) {
+			if (uctls_ident_dns_match(v, ref, pass)) {
 				*hit = v;
-				return pass == 0 ? 1 : 2;
+				return pass == 0 || wildcard ? 1 : 2;
 			}
 		}
 	}

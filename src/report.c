@@ -1,0 +1,824 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+#define TEXT_WIDTH 100 /* wrap column of the human report */
+#define FPR_DIGITS 16  /* hex digits of a fingerprint shown in the text report */
+
+static const char *
+nz(const char *s, const char *dflt)
+{
+	return s != NULL ? s : dflt;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static const char *
+status_name(enum uctls_status s)
+{
+	switch (s) {
+	case UCTLS_PASS:
+		return "pass";
+	case UCTLS_FAIL:
+		return "fail";
+	case UCTLS_NOT_REACHED:
+		return "not-reached";
+	case UCTLS_UNOBSERVED:
+		return "unobserved";
+	}
+	return "unknown";
+}
+
+/* The record of SIDE at STEP for the step table: its FAIL record when it has
+ * one, else its first record; NULL when the side logged nothing there. */
+static const struct uctls_step *
+find_any(const struct uctls_log *log, const char *step, const char *side)
+{
+	const struct uctls_step *st;
+	size_t i;
+
+	st = uctls_log_find(log, step, side);
+	if (st != NULL)
+		return st;
+	for (i = 0; i < log->nsteps; i++)
+		if (streq(log->steps[i].step, step) && streq(log->steps[i].side, side))
+			return &log->steps[i];
+	return NULL;
+}
+
+/* The side that is not SIDE: from log->sides when registered there. */
+static const char *
+other_side(const struct uctls_log *log, const char *side)
+{
+	size_t i;
+
+	for (i = 0; i < log->nsides; i++)
+		if (log->sides[i].id != NULL && !streq(log->sides[i].id, side))
+			return log->sides[i].id;
+	return NULL;
+}
+
+/* "step/side/reason" of ST, or "pass" when ST is NULL (nothing failed). */
+static void
+describe(char *buf, size_t len, const struct uctls_step *st)
+{
+	if (st == NULL)
+		snprintf(buf, len, "pass");
+	else
+		snprintf(buf, len, "%s/%s/%s", st->step, st->side,
+		         nz(st->reason, "(no reason)"));
+}
+
+/*
+ * The <expect> comparison.  The primary failure (uctls_log_failure: the
+ * side that diagnosed the cause, not the side that only received an alert)
+ * must name exactly the expected step, side and reason; `other', when
+ * given, is then checked against the other side's FAIL record at that step.
+ */
+void
+uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
+                   struct uctls_outcome *out)
+{
+	const struct uctls_step *f, *o = NULL;
+	const char *oid;
+	char got[200], want[200];
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	f = uctls_log_failure(log);
+	describe(got, sizeof(got), f);
+
+	if (ex == NULL || !ex->present || ex->pass) {
+		out->matched = f == NULL;
+		if (!out->matched)
+			snprintf(out->why, sizeof(out->why), "expected pass%s, got %s",
+			         ex == NULL || !ex->present ? " (no <expect>)" : "", got);
+		return;
+	}
+
+	snprintf(want, sizeof(want), "%s/%s/%s", nz(ex->fail_at, "?"),
+	         nz(ex->side, "?"), nz(ex->reason, "?"));
+	if (f == NULL || !streq(f->step, ex->fail_at) ||
+	    !streq(f->side, ex->side) || !streq(f->reason, ex->reason)) {
+		snprintf(out->why, sizeof(out->why), "expected %s, got %s", want, got);
+		return;
+	}
+
+	if (ex->other != NULL) {
+		oid = other_side(log, ex->side);
+		if (oid != NULL) {
+			o = find_any(log, ex->fail_at, oid);
+		} else {
+			/* Sides not registered: any FAIL record of another side. */
+			for (i = 0; i < log->nsteps && o == NULL; i++)
+				if (log->steps[i].status == UCTLS_FAIL &&
+				    streq(log->steps[i].step, ex->fail_at) &&
+				    !streq(log->steps[i].side, ex->side))
+					o = &log->steps[i];
+		}
+		if (o == NULL || o->status != UCTLS_FAIL ||
+		    !streq(o->reason, ex->other)) {
+			snprintf(out->why, sizeof(out->why),
+			         "expected %s to see %s at %s, got %s",
+			         nz(oid, "the other side"), ex->other, ex->fail_at,
+			         o == NULL ? "no record" :
+			         o->status == UCTLS_FAIL ? nz(o->reason, "(no reason)") :
+			                                   status_name(o->status));
+			return;
+		}
+	}
+	out->matched = 1;
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+/* Display columns of the UTF-8 string S (continuation bytes take none). */
+static size_t
+text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Writes N bytes of S with control characters replaced, so a certificate
+ * subject or a peer's error string cannot drive the terminal. */
+static void
+put_text_n(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
+static void
+put_text(FILE *f, const char *s)
+{
+	put_text_n(f, s, strlen(s));
+}
+
+static void
+pad(FILE *f, size_t n)
+{
+	while (n-- > 0)
+		fputc(' ', f);
+}
+
+/*
+ * Writes INDENT spaces, LABEL, then TEXT wrapped at TEXT_WIDTH with a hanging
+ * indent under the start of TEXT.  Newlines in TEXT start a new line; runs
+ * of blanks collapse; a word longer than the line gets a line of its own.
+ */
+static void
+put_wrapped(FILE *f, size_t indent, const char *label, const char *text)
+{
+	size_t hang = indent + text_width(label), col, wlen, n, i;
+	int at_start = 1;
+	const char *p = text;
+
+	pad(f, indent);
+	put_text(f, label);
+	col = hang;
+	while (*p != '\0') {
+		if (*p == '\n') {
+			fputc('\n', f);
+			pad(f, hang);
+			col = hang;
+			at_start = 1;
+			p++;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t' || *p == '\r') {
+			p++;
+			continue;
+		}
+		n = strcspn(p, " \t\r\n");
+		for (wlen = 0, i = 0; i < n; i++)
+			if (((unsigned char)p[i] & 0xC0) != 0x80)
+				wlen++;
+		if (!at_start && col + 1 + wlen > TEXT_WIDTH) {
+			fputc('\n', f);
+			pad(f, hang);
+			col = hang;
+			at_start = 1;
+		}
+		if (!at_start) {
+			fputc(' ', f);
+			col++;
+		}
+		put_text_n(f, p, n);
+		col += wlen;
+		at_start = 0;
+		p += n;
+	}
+	fputc('\n', f);
+}
+
+/* The table cell of a record. */
+static void
+cell(char *buf, size_t len, const struct uctls_step *st)
+{
+	if (st == NULL)
+		snprintf(buf, len, "-");
+	else if (st->status == UCTLS_PASS)
+		snprintf(buf, len, "ok");
+	else if (st->status == UCTLS_FAIL)
+		snprintf(buf, len, "FAIL %s", nz(st->reason, "(no reason)"));
+	else if (st->status == UCTLS_NOT_REACHED)
+		snprintf(buf, len, "not reached");
+	else
+		snprintf(buf, len, "unobserved");
+}
+
+/* 1 when record I is the first of its step: the table has one row per
+ * distinct step, in the order the steps were first logged. */
+static int
+first_of_step(const struct uctls_log *log, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (streq(log->steps[j].step, log->steps[i].step))
+			return 0;
+	return 1;
+}
+
+static void
+text_table(FILE *f, const struct uctls_log *log)
+{
+	char buf[256];
+	size_t stepw = strlen("step"), sidew[2] = { 0, 0 }, i, s, w;
+
+	for (s = 0; s < log->nsides; s++)
+		sidew[s] = text_width(nz(log->sides[s].id, "?"));
+	for (i = 0; i < log->nsteps; i++) {
+		if (!first_of_step(log, i))
+			continue;
+		w = text_width(log->steps[i].step);
+		if (w > stepw)
+			stepw = w;
+		for (s = 0; s < log->nsides; s++) {
+			cell(buf, sizeof(buf), find_any(log, log->steps[i].step,
+			                                 log->sides[s].id));
+			w = text_width(buf);
+			if (w > sidew[s])
+				sidew[s] = w;
+		}
+	}
+
+	fputs("  step", f);
+	pad(f, stepw + 3 - strlen("step"));
+	for (s = 0; s < log->nsides; s++) {
+		put_text(f, nz(log->sides[s].id, "?"));
+		if (s + 1 < log->nsides)
+			pad(f, sidew[s] + 3 - text_width(nz(log->sides[s].id, "?")));
+	}
+	fputc('\n', f);
+	for (i = 0; i < log->nsteps; i++) {
+		if (!first_of_step(log, i))
+			continue;
+		fputs("  ", f);
+		put_text(f, log->steps[i].step);
+		pad(f, stepw + 3 - text_width(log->steps[i].step));
+		for (s = 0; s < log->nsides; s++) {
+			cell(buf, sizeof(buf), find_any(log, log->steps[i].step,
+			                                 log->sides[s].id));
+			put_text(f, buf);
+			if (s + 1 < log->nsides)
+				pad(f, sidew[s] + 3 - text_width(buf));
+		}
+		fputc('\n', f);
+	}
+}
+
+/* The failing step: cause, detail, hint, other problems, and what the other
+ * side saw at the same step (often only the alert it received). */
+static void
+text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
+{
+	const struct uctls_step *o;
+	char label[256];
+	size_t i, s;
+
+	if (fl == NULL) {
+		fputs(log->nsteps > 0 ? "  -> every step passed\n" :
+		                        "  -> no step was recorded\n", f);
+		return;
+	}
+	fputs("  -> ", f);
+	put_text(f, fl->step);
+	fputs(" failed on ", f);
+	put_text(f, fl->side);
+	fputs(": ", f);
+	put_text(f, nz(fl->reason, "(no reason)"));
+	fputc('\n', f);
+	if (fl->detail != NULL)
+		put_wrapped(f, 5, "", fl->detail);
+	if (fl->hint != NULL)
+		put_wrapped(f, 5, "hint: ", fl->hint);
+	for (i = 0; i < fl->nalso; i++)
+		put_wrapped(f, 5, "also (not the cause): ", fl->also[i]);
+
+	for (s = 0; s < log->nsides; s++) {
+		if (streq(log->sides[s].id, fl->side))
+			continue;
+		o = find_any(log, fl->step, log->sides[s].id);
+		if (o == NULL)
+			continue;
+		snprintf(label, sizeof(label), "%s saw: ", log->sides[s].id);
+		if (o->status == UCTLS_FAIL) {
+			char msg[1024];
+
+			snprintf(msg, sizeof(msg), "%s%s%s", nz(o->reason, "(no reason)"),
+			         o->detail != NULL ? " -- " : "", nz(o->detail, ""));
+			put_wrapped(f, 5, label, msg);
+		} else if (o->status == UCTLS_PASS) {
+			put_wrapped(f, 5, label, "no problem (its side of the step passed)");
+		} else if (o->status == UCTLS_UNOBSERVED) {
+			put_wrapped(f, 5, label, "unobserved (a real peer: not seen from here)");
+		} else {
+			put_wrapped(f, 5, label, "not reached");
+		}
+	}
+}
+
+/* First FPR_DIGITS hex digits of a fingerprint, skipping separators. */
+static void
+short_fpr(char *buf, size_t len, const char *fpr)
+{
+	size_t n = 0;
+
+	for (; fpr != NULL && *fpr != '\0' && n + 1 < len && n < FPR_DIGITS; fpr++)
+		if ((*fpr >= '0' && *fpr <= '9') || (*fpr >= 'a' && *fpr <= 'f') ||
+		    (*fpr >= 'A' && *fpr <= 'F'))
+			buf[n++] = *fpr;
+	buf[n] = '\0';
+}
+
+static void
+text_sent(FILE *f, const struct uctls_log *log)
+{
+	char fp[FPR_DIGITS + 1];
+	size_t s, i;
+
+	for (s = 0; s < log->nsides; s++) {
+		const struct uctls_side_info *si = &log->sides[s];
+
+		fputs("  sent: ", f);
+		put_text(f, nz(si->id, "?"));
+		fputs(" (", f);
+		put_text(f, nz(si->role, "?"));
+		fputs(", profile ", f);
+		put_text(f, nz(si->profile, "?"));
+		fputs("): ", f);
+		if (si->nsent == 0)
+			fputs("no certificate", f);
+		for (i = 0; i < si->nsent; i++) {
+			short_fpr(fp, sizeof(fp), si->sent_fpr[i]);
+			fputs(i > 0 ? ", " : "", f);
+			put_text(f, nz(si->sent_ids[i], "?"));
+			fputc(' ', f);
+			fputs(fp, f);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void
+text_expect(FILE *f, const struct uctls_expect *ex,
+            const struct uctls_outcome *oc)
+{
+	if (ex == NULL || !ex->present) {
+		fputs("  expect none (must pass)", f);
+	} else if (ex->pass) {
+		fputs("  expect result=pass", f);
+	} else {
+		fputs("  expect fail-at=", f);
+		put_text(f, nz(ex->fail_at, "?"));
+		fputs(" side=", f);
+		put_text(f, nz(ex->side, "?"));
+		fputs(" reason=", f);
+		put_text(f, nz(ex->reason, "?"));
+		if (ex->other != NULL) {
+			fputs(" other=", f);
+			put_text(f, ex->other);
+		}
+	}
+	if (oc->matched) {
+		fputs(": MATCH\n", f);
+	} else {
+		fputs(": MISMATCH: ", f);
+		put_text(f, oc->why);
+		fputc('\n', f);
+	}
+}
+
+void
+uctls_report_text(FILE *f, const struct uctls_log *log,
+                  const struct uctls_expect *ex, const struct uctls_outcome *oc)
+{
+	struct uctls_outcome own;
+
+	if (oc == NULL) {
+		uctls_outcome_eval(ex, log, &own);
+		oc = &own;
+	}
+	fputs("scenario ", f);
+	put_text(f, nz(log->scenario, "?"));
+	fputs("  [", f);
+	put_text(f, nz(log->file, "?"));
+	fputs("]  family ", f);
+	put_text(f, nz(log->family, "?"));
+	fprintf(f, "  (%.1f ms)\n", isfinite(log->total_ms) ? log->total_ms : 0.0);
+	text_table(f, log);
+	text_failure(f, log, uctls_log_failure(log));
+	text_sent(f, log);
+	if (log->version != NULL || log->cipher != NULL) {
+		fputs("  negotiated: ", f);
+		put_text(f, nz(log->version, "?"));
+		fputs(" / ", f);
+		put_text(f, nz(log->cipher, "?"));
+		fputc('\n', f);
+	}
+	text_expect(f, ex, oc);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at S (RFC 3629 section 4), or 0
+ * when the bytes there are not one (overlong, surrogate, truncated...). */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string (RFC 8259 section 7), or null for NULL.  Quotes, backslashes
+ * and control characters are escaped; UTF-8 passes through; a byte that is
+ * not part of well-formed UTF-8 becomes U+FFFD so the output stays valid
+ * JSON whatever a certificate or a peer's error string holds.
+ */
+void
+uctls_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p != '\0';) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				fprintf(f, "\\u%04x", *p);
+			} else if (*p < 0x80) {
+				fputc(*p, f);
+			} else if ((n = utf8_len(p)) > 0) {
+				fwrite(p, 1, n, f);
+				p += n;
+				continue;
+			} else {
+				fputs("\\ufffd", f);
+			}
+		}
+		p++;
+	}
+	fputc('"', f);
+}
+
+/* A JSON number: milliseconds with three decimals.  A non-finite value
+ * (not a JSON number) is written as 0; a locale's decimal comma is undone. */
+static void
+json_ms(FILE *f, double v)
+{
+	char buf[64], *c;
+
+	snprintf(buf, sizeof(buf), "%.3f", isfinite(v) ? v : 0.0);
+	for (c = buf; *c != '\0'; c++)
+		if (*c == ',')
+			*c = '.';
+	fputs(buf, f);
+}
+
+static void
+json_key(FILE *f, int *first, const char *key)
+{
+	if (!*first)
+		fputc(',', f);
+	*first = 0;
+	fputc('"', f);
+	fputs(key, f);
+	fputs("\":", f);
+}
+
+static void
+json_kv(FILE *f, int *first, const char *key, const char *val)
+{
+	json_key(f, first, key);
+	uctls_json_string(f, val);
+}
+
+static void
+json_strv(FILE *f, char *const *v, size_t n)
+{
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputc(',', f);
+		uctls_json_string(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+static void
+json_expect(FILE *f, const struct uctls_expect *ex)
+{
+	int first = 1;
+
+	if (ex == NULL || !ex->present) {
+		fputs("null", f);
+		return;
+	}
+	fputc('{', f);
+	if (ex->pass) {
+		json_kv(f, &first, "result", "pass");
+	} else {
+		json_kv(f, &first, "fail_at", ex->fail_at);
+		json_kv(f, &first, "side", ex->side);
+		json_kv(f, &first, "reason", ex->reason);
+		json_kv(f, &first, "other", ex->other);
+	}
+	fputc('}', f);
+}
+
+static void
+json_side(FILE *f, const struct uctls_side_info *si)
+{
+	int first = 1;
+	size_t i;
+
+	fputc('{', f);
+	json_kv(f, &first, "id", si->id);
+	json_kv(f, &first, "role", si->role);
+	json_kv(f, &first, "profile", si->profile);
+	json_key(f, &first, "sent");
+	fputc('[', f);
+	for (i = 0; i < si->nsent; i++) {
+		int ff = 1;
+
+		if (i > 0)
+			fputc(',', f);
+		fputc('{', f);
+		json_kv(f, &ff, "id", si->sent_ids[i]);
+		json_kv(f, &ff, "sha256", si->sent_fpr[i]);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	json_key(f, &first, "received");
+	json_strv(f, si->peer_fpr, si->npeer);
+	fputc('}', f);
+}
+
+static void
+json_step(FILE *f, const struct uctls_step *st)
+{
+	int first = 1;
+
+	fputc('{', f);
+	json_kv(f, &first, "step", st->step);
+	json_kv(f, &first, "side", st->side);
+	json_kv(f, &first, "status", status_name(st->status));
+	json_kv(f, &first, "reason", st->reason);
+	json_kv(f, &first, "detail", st->detail);
+	json_kv(f, &first, "hint", st->hint);
+	json_key(f, &first, "also");
+	json_strv(f, st->also, st->nalso);
+	json_key(f, &first, "ms");
+	json_ms(f, st->ms);
+	fputc('}', f);
+}
+
+void
+uctls_report_json(FILE *f, const struct uctls_log *log,
+                  const struct uctls_expect *ex, const struct uctls_outcome *oc)
+{
+	struct uctls_outcome own;
+	const struct uctls_step *fl;
+	int first = 1, ff;
+	size_t i;
+
+	if (oc == NULL) {
+		uctls_outcome_eval(ex, log, &own);
+		oc = &own;
+	}
+	fl = uctls_log_failure(log);
+	fputc('{', f);
+	json_kv(f, &first, "scenario", log->scenario);
+	json_kv(f, &first, "file", log->file);
+	json_kv(f, &first, "family", log->family);
+	json_kv(f, &first, "result", fl == NULL ? "pass" : "fail");
+	json_key(f, &first, "matched");
+	fputs(oc->matched ? "true" : "false", f);
+	json_kv(f, &first, "why", oc->matched ? NULL : oc->why);
+	json_key(f, &first, "failure");
+	if (fl == NULL) {
+		fputs("null", f);
+	} else {
+		ff = 1;
+		fputc('{', f);
+		json_kv(f, &ff, "step", fl->step);
+		json_kv(f, &ff, "side", fl->side);
+		json_kv(f, &ff, "reason", fl->reason);
+		json_kv(f, &ff, "detail", fl->detail);
+		json_kv(f, &ff, "hint", fl->hint);
+		fputc('}', f);
+	}
+	json_key(f, &first, "expect");
+	json_expect(f, ex);
+	json_key(f, &first, "sides");
+	fputc('[', f);
+	for (i = 0; i < log->nsides; i++) {
+		if (i > 0)
+			fputc(',', f);
+		json_side(f, &log->sides[i]);
+	}
+	fputc(']', f);
+	json_key(f, &first, "steps");
+	fputc('[', f);
+	for (i = 0; i < log->nsteps; i++) {
+		if (i > 0)
+			fputc(',', f);
+		json_step(f, &log->steps[i]);
+	}
+	fputc(']', f);
+	json_key(f, &first, "tls");
+	if (log->version == NULL && log->cipher == NULL) {
+		fputs("null", f);
+	} else {
+		ff = 1;
+		fputc('{', f);
+		json_kv(f, &ff, "version", log->version);
+		json_kv(f, &ff, "cipher", log->cipher);
+		fputc('}', f);
+	}
+	json_key(f, &first, "ms");
+	json_ms(f, log->total_ms);
+	fputs("}\n", f);
+}
+
+void
+uctls_report_error_json(FILE *f, const char *file, const char *msg)
+{
+	int first = 1;
+
+	fputc('{', f);
+	json_kv(f, &first, "file", file);
+	json_kv(f, &first, "error", msg);
+	fputs("}\n", f);
+}
+
+/* ---- TAP -------------------------------------------------------------- */
+
+/*
+ * A test description for TAP (Test Anything Protocol 13; Automake's
+ * tap-driver.sh): `#' would start a directive ("# SKIP", "# TODO") and a
+ * newline would end the line, so `#' and `\' are backslash-escaped (the
+ * driver counts the backslashes before `#') and control characters become
+ * `?'.
+ */
+static void
+tap_name(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '#' || c == '\\')
+			fputc('\\', f);
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
+/* "# LABEL TEXT", one "# " line per line of TEXT. */
+static void
+tap_diag(FILE *f, const char *label, const char *text)
+{
+	const char *p = text;
+	size_t n;
+
+	do {
+		n = strcspn(p, "\n");
+		fputs("# ", f);
+		if (p == text)
+			fputs(label, f);
+		put_text_n(f, p, n);
+		fputc('\n', f);
+		p += n;
+	} while (*p++ != '\0');
+}
+
+void
+uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
+                 const struct uctls_expect *ex, const struct uctls_outcome *oc)
+{
+	struct uctls_outcome own;
+	const struct uctls_step *fl;
+	char buf[512];
+	size_t i;
+
+	if (oc == NULL) {
+		uctls_outcome_eval(ex, log, &own);
+		oc = &own;
+	}
+	fprintf(f, "%s %d - ", oc->matched ? "ok" : "not ok", num);
+	tap_name(f, nz(log->scenario, nz(log->file, "?")));
+	fputc('\n', f);
+	fl = uctls_log_failure(log);
+	if (fl != NULL) {
+		snprintf(buf, sizeof(buf), "%s failed on %s: %s", fl->step, fl->side,
+		         nz(fl->reason, "(no reason)"));
+		tap_diag(f, "", buf);
+		if (fl->detail != NULL)
+			tap_diag(f, "detail: ", fl->detail);
+		if (fl->hint != NULL)
+			tap_diag(f, "hint: ", fl->hint);
+		for (i = 0; i < fl->nalso; i++)
+			tap_diag(f, "also (not the cause): ", fl->also[i]);
+	}
+	if (!oc->matched)
+		tap_diag(f, "", oc->why);
+}
+
+void
+uctls_report_error_tap(FILE *f, int num, const char *file, const char *msg)
+{
+	fprintf(f, "not ok %d - ", num);
+	tap_name(f, nz(file, "?"));
+	fputs(" # input error\n", f);
+	tap_diag(f, "", nz(msg, "(no message)"));
+}

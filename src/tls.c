@@ -1,0 +1,560 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#include "tls.h"
+
+struct uctls_tls {
+	struct uctls_tls_cfg cfg;
+	gnutls_session_t sess;
+	gnutls_certificate_credentials_t cred;
+	gnutls_pcert_st *pcerts; /* what this side sends, in order */
+	unsigned npcerts;
+	gnutls_privkey_t pkey;
+	gnutls_x509_crt_t *trust; /* borrowed from the PKI */
+	size_t ntrust;
+	gnutls_x509_crt_t *peer; /* what the other side presented, owned */
+	size_t npeer;
+	char **peer_fpr;
+	int verified;   /* the verify callback ran */
+	int rejected;   /* this side rejected the other's certificate */
+	int failed;
+	struct uctls_diag diag;
+	char version[32];
+	char cipher[96];
+};
+
+/* RFC 8446 6.2 names (RFC 5246 7.2 for the TLS 1.2-only ones). */
+const char *
+uctls_tls_alert_name(int alert)
+{
+	static const struct {
+		int a;
+		const char *name;
+	} names[] = {
+		{ GNUTLS_A_CLOSE_NOTIFY, "close-notify" },
+		{ GNUTLS_A_UNEXPECTED_MESSAGE, "unexpected-message" },
+		{ GNUTLS_A_BAD_RECORD_MAC, "bad-record-mac" },
+		{ GNUTLS_A_RECORD_OVERFLOW, "record-overflow" },
+		{ GNUTLS_A_HANDSHAKE_FAILURE, "handshake-failure" },
+		{ GNUTLS_A_BAD_CERTIFICATE, "bad-certificate" },
+		{ GNUTLS_A_UNSUPPORTED_CERTIFICATE, "unsupported-certificate" },
+		{ GNUTLS_A_CERTIFICATE_REVOKED, "certificate-revoked" },
+		{ GNUTLS_A_CERTIFICATE_EXPIRED, "certificate-expired" },
+		{ GNUTLS_A_CERTIFICATE_UNKNOWN, "certificate-unknown" },
+		{ GNUTLS_A_ILLEGAL_PARAMETER, "illegal-parameter" },
+		{ GNUTLS_A_UNKNOWN_CA, "unknown-ca" },
+		{ GNUTLS_A_ACCESS_DENIED, "access-denied" },
+		{ GNUTLS_A_DECODE_ERROR, "decode-error" },
+		{ GNUTLS_A_DECRYPT_ERROR, "decrypt-error" },
+		{ GNUTLS_A_PROTOCOL_VERSION, "protocol-version" },
+		{ GNUTLS_A_INSUFFICIENT_SECURITY, "insufficient-security" },
+		{ GNUTLS_A_INTERNAL_ERROR, "internal-error" },
+		{ GNUTLS_A_INAPPROPRIATE_FALLBACK, "inappropriate-fallback" },
+		{ GNUTLS_A_USER_CANCELED, "user-canceled" },
+		{ GNUTLS_A_MISSING_EXTENSION, "missing-extension" },
+		{ GNUTLS_A_UNSUPPORTED_EXTENSION, "unsupported-extension" },
+		{ GNUTLS_A_UNRECOGNIZED_NAME, "unrecognized-name" },
+		{ GNUTLS_A_UNKNOWN_PSK_IDENTITY, "unknown-psk-identity" },
+		{ GNUTLS_A_CERTIFICATE_REQUIRED, "certificate-required" },
+		{ GNUTLS_A_NO_APPLICATION_PROTOCOL, "no-application-protocol" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].a == alert)
+			return names[i].name;
+	return "unknown-alert";
+}
+
+static int
+fingerprint(const gnutls_datum_t *der, char **out)
+{
+	unsigned char md[32];
+	size_t mdlen = sizeof(md), i;
+	char *s;
+
+	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, der, md, &mdlen) < 0)
+		return -1;
+	s = malloc(mdlen * 3 + 1);
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		snprintf(s + i * 3, 4, "%02x%s", md[i], i + 1 < mdlen ? ":" : "");
+	*out = s;
+	return 0;
+}
+
+/* Imports what the other side presented (once per session). */
+static int
+load_peer(struct uctls_tls *t)
+{
+	const gnutls_datum_t *raw;
+	unsigned n = 0, i;
+
+	if (t->peer != NULL)
+		return 0;
+	raw = gnutls_certificate_get_peers(t->sess, &n);
+	if (raw == NULL || n == 0)
+		return 0;
+	t->peer = calloc(n, sizeof(*t->peer));
+	t->peer_fpr = calloc(n, sizeof(*t->peer_fpr));
+	if (t->peer == NULL || t->peer_fpr == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (gnutls_x509_crt_init(&t->peer[i]) < 0)
+			return -1;
+		t->npeer = i + 1;
+		if (gnutls_x509_crt_import(t->peer[i], &raw[i], GNUTLS_X509_FMT_DER) < 0 ||
+		    fingerprint(&raw[i], &t->peer_fpr[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+run_verify(struct uctls_tls *t)
+{
+	struct uctls_verify_ctx ctx;
+	int rv;
+
+	if (t->verified)
+		return t->rejected ? 1 : 0;
+	t->verified = 1;
+	if (load_peer(t) < 0)
+		return -1;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.profile = t->cfg.profile;
+	ctx.peer_is_server = !t->cfg.is_server;
+	ctx.names = (const char *const *)t->cfg.def->names;
+	ctx.nnames = t->cfg.def->nnames;
+	ctx.trust = t->trust;
+	ctx.ntrust = t->ntrust;
+	ctx.pki = t->cfg.pki;
+	ctx.now = t->cfg.now;
+	ctx.verifier_id = t->cfg.def->id;
+	ctx.peer_id = t->cfg.peer_id;
+	/* A server that merely requests a certificate accepts its absence. */
+	if (t->npeer == 0 && t->cfg.is_server && !t->cfg.profile->require_client_cert)
+		return 0;
+	rv = uctls_verify_chain(&ctx, t->peer, t->npeer, &t->diag);
+	if (rv == 1)
+		t->rejected = 1;
+	return rv;
+}
+
+static int
+verify_cb(gnutls_session_t sess)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+
+	return run_verify(t) == 0 ? 0 : -1;
+}
+
+static int
+retrieve_cb(gnutls_session_t sess, const gnutls_datum_t *req_ca_rdn, int nreqs,
+            const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+            gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+
+	(void)req_ca_rdn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	*pcert = t->pcerts;
+	*pcert_length = t->npcerts;
+	*pkey = t->npcerts > 0 ? t->pkey : NULL;
+	return 0;
+}
+
+static int
+keylog_cb(gnutls_session_t sess, const char *label, const gnutls_datum_t *secret)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+	gnutls_datum_t crand, srand;
+	unsigned i;
+
+	if (t->cfg.keylog == NULL)
+		return 0;
+	gnutls_session_get_random(sess, &crand, &srand);
+	fprintf(t->cfg.keylog, "%s ", label);
+	for (i = 0; i < crand.size; i++)
+		fprintf(t->cfg.keylog, "%02x", crand.data[i]);
+	fputc(' ', t->cfg.keylog);
+	for (i = 0; i < secret->size; i++)
+		fprintf(t->cfg.keylog, "%02x", secret->data[i]);
+	fputc('\n', t->cfg.keylog);
+	fflush(t->cfg.keylog);
+	return 0;
+}
+
+static int
+setup_creds(struct uctls_tls *t, struct uctls_err *err)
+{
+	const struct uctls_peerdef *def = t->cfg.def;
+	const char *file = t->cfg.scenario_file;
+	gnutls_x509_privkey_t key;
+	size_t i;
+	int ret;
+
+	if (gnutls_certificate_allocate_credentials(&t->cred) < 0)
+		return uctls_err_set(err, "out of memory");
+	gnutls_certificate_set_retrieve_function2(t->cred, retrieve_cb);
+	gnutls_certificate_set_verify_function(t->cred, verify_cb);
+
+	if (def->nsends > 0) {
+		t->pcerts = calloc(def->nsends, sizeof(*t->pcerts));
+		if (t->pcerts == NULL)
+			return uctls_err_set(err, "out of memory");
+		for (i = 0; i < def->nsends; i++) {
+			gnutls_x509_crt_t crt = uctls_pki_crt(t->cfg.pki, def->sends[i]);
+
+			if (crt == NULL)
+				return uctls_err_at(err, file, def->line,
+				                    "<peer id=\"%s\">: sends unknown id `%s'",
+				                    def->id, def->sends[i]);
+			ret = gnutls_pcert_import_x509(&t->pcerts[i], crt, 0);
+			if (ret < 0)
+				return uctls_err_at(err, file, def->line,
+				                    "<peer id=\"%s\">: certificate `%s': %s", def->id,
+				                    def->sends[i], gnutls_strerror(ret));
+			t->npcerts = (unsigned)i + 1;
+		}
+		/* The first certificate sent is the end-entity certificate (RFC
+		 * 8446 4.4.2): the handshake is signed with its key. */
+		key = uctls_pki_key(t->cfg.pki, def->sends[0]);
+		if (key == NULL)
+			return uctls_err_at(err, file, def->line,
+			                    "<peer id=\"%s\">: `%s' is sent first but has no "
+			                    "private key (give key-file= for a loaded certificate)",
+			                    def->id, def->sends[0]);
+		if (gnutls_privkey_init(&t->pkey) < 0)
+			return uctls_err_set(err, "out of memory");
+		ret = gnutls_privkey_import_x509(t->pkey, key, 0);
+		if (ret < 0)
+			return uctls_err_at(err, file, def->line, "<peer id=\"%s\">: key of `%s': %s",
+			                    def->id, def->sends[0], gnutls_strerror(ret));
+	}
+	if (def->ntrusts > 0) {
+		t->trust = calloc(def->ntrusts, sizeof(*t->trust));
+		if (t->trust == NULL)
+			return uctls_err_set(err, "out of memory");
+		for (i = 0; i < def->ntrusts; i++) {
+			t->trust[i] = uctls_pki_crt(t->cfg.pki, def->trusts[i]);
+			if (t->trust[i] == NULL)
+				return uctls_err_at(err, file, def->line,
+				                    "<peer id=\"%s\">: trusts unknown id `%s'",
+				                    def->id, def->trusts[i]);
+		}
+		t->ntrust = def->ntrusts;
+	}
+	return 0;
+}
+
+int
+uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
+              struct uctls_err *err)
+{
+	struct uctls_tls *t;
+	char prio[256];
+	const char *epos = NULL;
+	int ret;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return uctls_err_set(err, "out of memory");
+	t->cfg = *cfg;
+	uctls_diag_init(&t->diag);
+	if (setup_creds(t, err) < 0)
+		goto fail;
+	ret = gnutls_init(&t->sess, (cfg->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
+	                                    GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_init: %s", gnutls_strerror(ret));
+		goto fail;
+	}
+	gnutls_session_set_ptr(t->sess, t);
+	if (cfg->def->tls != NULL) {
+		snprintf(prio, sizeof(prio), "NORMAL:-VERS-ALL%s%s",
+		         strstr(cfg->def->tls, "1.3") ? ":+VERS-TLS1.3" : "",
+		         strstr(cfg->def->tls, "1.2") ? ":+VERS-TLS1.2" : "");
+	} else {
+		snprintf(prio, sizeof(prio), "%s", cfg->profile->priority);
+	}
+	ret = gnutls_priority_set_direct(t->sess, prio, &epos);
+	if (ret < 0) {
+		uctls_err_at(err, cfg->scenario_file, cfg->def->line,
+		             "<peer id=\"%s\">: TLS priority `%s': %s", cfg->def->id, prio,
+		             gnutls_strerror(ret));
+		goto fail;
+	}
+	ret = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_credentials_set: %s", gnutls_strerror(ret));
+		goto fail;
+	}
+	if (cfg->is_server)
+		gnutls_certificate_server_set_request(t->sess, GNUTLS_CERT_REQUEST);
+	gnutls_session_set_verify_function(t->sess, verify_cb);
+	if (cfg->keylog != NULL)
+		gnutls_session_set_keylog_function(t->sess, keylog_cb);
+	gnutls_transport_set_int(t->sess, fd);
+	gnutls_handshake_set_timeout(t->sess, 0);
+	*out = t;
+	return 0;
+fail:
+	uctls_tls_free(t);
+	return -1;
+}
+
+void
+uctls_tls_free(struct uctls_tls *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (t->sess != NULL)
+		gnutls_deinit(t->sess);
+	if (t->cred != NULL)
+		gnutls_certificate_free_credentials(t->cred);
+	for (i = 0; i < t->npcerts; i++)
+		gnutls_pcert_deinit(&t->pcerts[i]);
+	free(t->pcerts);
+	if (t->pkey != NULL)
+		gnutls_privkey_deinit(t->pkey);
+	free(t->trust);
+	for (i = 0; i < t->npeer; i++) {
+		gnutls_x509_crt_deinit(t->peer[i]);
+		free(t->peer_fpr[i]);
+	}
+	free(t->peer);
+	free(t->peer_fpr);
+	uctls_diag_clear(&t->diag);
+	free(t);
+}
+
+static void
+set_failure(struct uctls_tls *t, const char *reason, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+set_failure(struct uctls_tls *t, const char *reason, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	char detail[1024];
+
+	t->failed = 1;
+	if (t->diag.reason != NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	uctls_diag_problem(&t->diag, reason, 0, hint, "%s", detail);
+}
+
+void
+uctls_tls_set_failure(struct uctls_tls *t, const char *reason, const char *detail)
+{
+	set_failure(t, reason, NULL, "%s", detail);
+}
+
+void
+uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert, const char *detail,
+                 const char *hint)
+{
+	t->rejected = 1;
+	uctls_diag_problem(&t->diag, reason, alert, hint, "%s", detail);
+	t->failed = 1;
+	gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+}
+
+static int
+want(struct uctls_tls *t)
+{
+	return gnutls_record_get_direction(t->sess) ? UCTLS_TLS_WANT_WRITE : UCTLS_TLS_WANT_READ;
+}
+
+/* Turns a fatal GnuTLS error into this side's reason, and tells the other
+ * side with an alert where a device would. */
+static int
+fail(struct uctls_tls *t, int ret)
+{
+	const char *who = t->cfg.peer_id;
+	int alert;
+
+	if (t->rejected) {
+		/* Our verify callback refused the other side's certificate. */
+		t->failed = 1;
+		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL,
+		                  (gnutls_alert_description_t)t->diag.alert);
+		return UCTLS_TLS_FAILED;
+	}
+	switch (ret) {
+	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
+		char reason[64];
+		int a = (int)gnutls_alert_get(t->sess);
+
+		snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
+		set_failure(t, reason, NULL,
+		            "%s aborted the handshake with the fatal alert %s (%s): it "
+		            "rejected what %s presented or proposed; see %s's side for why",
+		            who, uctls_tls_alert_name(a), gnutls_alert_get_name(a),
+		            t->cfg.def->id, who);
+		return UCTLS_TLS_FAILED;
+	}
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		set_failure(t, "connection-closed", NULL,
+		            "%s closed the connection without an alert (%s)", who,
+		            gnutls_strerror(ret));
+		return UCTLS_TLS_FAILED;
+	case GNUTLS_E_NO_CERTIFICATE_FOUND:
+	case GNUTLS_E_CERTIFICATE_REQUIRED:
+		set_failure(t, t->cfg.is_server ? "no-client-cert" : "no-server-cert",
+		            "configure a certificate on the peer", "%s sent no certificate (%s)",
+		            who, gnutls_strerror(ret));
+		break;
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+		set_failure(t, "protocol-version", "enable a TLS version both sides support",
+		            "no TLS version in common with %s (%s)", who, gnutls_strerror(ret));
+		break;
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+	case GNUTLS_E_NO_COMMON_KEY_SHARE:
+	case GNUTLS_E_UNWANTED_ALGORITHM:
+		set_failure(t, "no-shared-cipher",
+		            "check the key type of the certificate against the cipher suites "
+		            "both sides enable",
+		            "no cipher suite or signature algorithm in common with %s (%s)", who,
+		            gnutls_strerror(ret));
+		break;
+	case GNUTLS_E_KEY_USAGE_VIOLATION:
+		/* GnuTLS enforces keyUsage itself; explain it with the diagnosis. */
+		if (run_verify(t) >= 0 && t->diag.reason != NULL) {
+			t->failed = 1;
+			break;
+		}
+		set_failure(t, "key-usage", NULL, "%s's certificate key usage does not allow "
+		            "this use (%s)", who, gnutls_strerror(ret));
+		break;
+	default:
+		set_failure(t, "tls-error", NULL, "GnuTLS: %s", gnutls_strerror(ret));
+		break;
+	}
+	alert = gnutls_error_to_alert(ret, NULL);
+	if (alert >= 0)
+		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+	return UCTLS_TLS_FAILED;
+}
+
+int
+uctls_tls_handshake(struct uctls_tls *t)
+{
+	int ret;
+
+	if (t->failed)
+		return UCTLS_TLS_FAILED;
+	do {
+		ret = gnutls_handshake(t->sess);
+	} while (ret == GNUTLS_E_WARNING_ALERT_RECEIVED || ret == GNUTLS_E_INTERRUPTED);
+	if (ret == GNUTLS_E_AGAIN)
+		return want(t);
+	if (ret < 0)
+		return fail(t, ret);
+	snprintf(t->version, sizeof(t->version), "%s",
+	         gnutls_protocol_get_name(gnutls_protocol_get_version(t->sess)));
+	snprintf(t->cipher, sizeof(t->cipher), "%s", gnutls_ciphersuite_get(t->sess));
+	if (load_peer(t) < 0) {
+		set_failure(t, "tls-error", NULL, "out of memory");
+		return UCTLS_TLS_FAILED;
+	}
+	/* A server that only requested a certificate: GnuTLS does not call
+	 * the verify function when none came, so decide here. */
+	if (!t->verified && run_verify(t) != 0) {
+		t->failed = 1;
+		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL,
+		                  (gnutls_alert_description_t)(t->diag.alert
+		                                                   ? t->diag.alert
+		                                                   : GNUTLS_A_BAD_CERTIFICATE));
+		return UCTLS_TLS_FAILED;
+	}
+	return UCTLS_TLS_OK;
+}
+
+int
+uctls_tls_send(struct uctls_tls *t, const void *buf, size_t len, size_t *n)
+{
+	ssize_t ret;
+
+	*n = 0;
+	if (t->failed)
+		return UCTLS_TLS_FAILED;
+	ret = gnutls_record_send(t->sess, buf, len);
+	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+		return want(t);
+	if (ret < 0)
+		return fail(t, (int)ret);
+	*n = (size_t)ret;
+	return UCTLS_TLS_OK;
+}
+
+int
+uctls_tls_recv(struct uctls_tls *t, void *buf, size_t cap, size_t *n)
+{
+	ssize_t ret;
+
+	*n = 0;
+	if (t->failed)
+		return UCTLS_TLS_FAILED;
+	do {
+		ret = gnutls_record_recv(t->sess, buf, cap);
+	} while (ret == GNUTLS_E_WARNING_ALERT_RECEIVED || ret == GNUTLS_E_INTERRUPTED ||
+	         ret == GNUTLS_E_REHANDSHAKE);
+	if (ret == GNUTLS_E_AGAIN)
+		return want(t);
+	if (ret < 0)
+		return fail(t, (int)ret);
+	*n = (size_t)ret;
+	return UCTLS_TLS_OK;
+}
+
+const struct uctls_diag *
+uctls_tls_failure(const struct uctls_tls *t)
+{
+	return &t->diag;
+}
+
+const char *
+uctls_tls_version(const struct uctls_tls *t)
+{
+	return t->version[0] ? t->version : NULL;
+}
+
+const char *
+uctls_tls_cipher(const struct uctls_tls *t)
+{
+	return t->cipher[0] ? t->cipher : NULL;
+}
+
+size_t
+uctls_tls_peer_count(const struct uctls_tls *t)
+{
+	return t->npeer;
+}
+
+const char *
+uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i)
+{
+	return i < t->npeer ? t->peer_fpr[i] : NULL;
+}

@@ -1,0 +1,78 @@
+/* uctls — one side's TLS endpoint (uctls_tls_*).
+ *
+ * Wraps a GnuTLS session on a non-blocking socket for one simulated peer:
+ * sends exactly the certificates the scenario says, in the order it says
+ * (through a certificate retrieve callback, so GnuTLS neither sorts nor
+ * drops them), verifies the other side with verify.h from inside the
+ * handshake (gnutls_session_set_verify_function), and on rejection sends the
+ * alert the device would.  Calls return UCTLS_TLS_OK, WANT_READ/WANT_WRITE
+ * (poll the fd and call again) or FAILED, after which uctls_tls_failure()
+ * says why from this side's point of view.
+ */
+#ifndef UCTLS_TLS_H
+#define UCTLS_TLS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "err.h"
+#include "pki.h"
+#include "profile.h"
+#include "scenario.h"
+#include "verify.h"
+
+enum {
+	UCTLS_TLS_OK = 0,
+	UCTLS_TLS_WANT_READ = 1,
+	UCTLS_TLS_WANT_WRITE = 2,
+	UCTLS_TLS_FAILED = -1
+};
+
+struct uctls_tls_cfg {
+	const struct uctls_peerdef *def;     /* borrowed */
+	const struct uctls_profile *profile; /* borrowed */
+	const struct uctls_pki *pki;         /* borrowed */
+	int is_server;
+	time_t now;                          /* verification time */
+	const char *peer_id;                 /* the other side's id, for wording */
+	FILE *keylog;                        /* borrowed, may be NULL */
+	const char *scenario_file;           /* for file:line errors */
+};
+
+struct uctls_tls;
+
+/* Sets up credentials and a session on FD (borrowed; not closed by free). */
+int uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
+                  struct uctls_err *err);
+void uctls_tls_free(struct uctls_tls *t); /* accepts NULL */
+
+int uctls_tls_handshake(struct uctls_tls *t);
+/* Record I/O after the handshake.  *n receives the bytes moved. */
+int uctls_tls_send(struct uctls_tls *t, const void *buf, size_t len, size_t *n);
+int uctls_tls_recv(struct uctls_tls *t, void *buf, size_t cap, size_t *n);
+
+/* Fails the session locally after the handshake (a check the device makes
+ * once the handshake is done): records the reason and sends ALERT. */
+void uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert,
+                      const char *detail, const char *hint);
+/* Records a failure observed outside the session (timeout, reset). */
+void uctls_tls_set_failure(struct uctls_tls *t, const char *reason, const char *detail);
+
+/* After FAILED: this side's diagnosis (reason, detail, hint, also).  The
+ * diag is owned by the session. */
+const struct uctls_diag *uctls_tls_failure(const struct uctls_tls *t);
+
+/* What was negotiated; NULL before the handshake completed. */
+const char *uctls_tls_version(const struct uctls_tls *t);
+const char *uctls_tls_cipher(const struct uctls_tls *t);
+
+/* Fingerprints of the certificates the other side presented (SHA-256,
+ * colon hex), in order; valid while T lives. */
+size_t uctls_tls_peer_count(const struct uctls_tls *t);
+const char *uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i);
+
+/* The RFC 8446 name of a TLS alert with '_' as '-' ("unknown-ca"). */
+const char *uctls_tls_alert_name(int alert);
+
+#endif
