@@ -804,8 +804,21 @@ generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
 		             gnutls_strerror(ret));
 		goto out;
 	}
-	e->crt = crt;
-	crt = NULL;
+	/* GnuTLS parses a certificate's DNs and SAN once, at import: a
+	 * certificate made here is exported and imported again, so that
+	 * verification and the getters see what a peer would receive. */
+	ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &e->der);
+	if (ret >= 0)
+		ret = gnutls_x509_crt_init(&e->crt);
+	if (ret >= 0)
+		ret = gnutls_x509_crt_import(e->crt, &e->der,
+		                             GNUTLS_X509_FMT_DER);
+	if (ret < 0) {
+		uctls_err_at(err, sc->file, def->line,
+		             "<%s id=\"%s\">: re-importing: %s", tag(def),
+		             def->id, gnutls_strerror(ret));
+		goto out;
+	}
 	rv = 0;
 out:
 	if (pk != NULL)
@@ -822,7 +835,10 @@ finish_entry(struct pki_entry *e, struct uctls_err *err)
 	size_t k;
 	int ret;
 
-	ret = gnutls_x509_crt_export2(e->crt, GNUTLS_X509_FMT_DER, &e->der);
+	ret = 0;
+	if (e->der.data == NULL)
+		ret = gnutls_x509_crt_export2(e->crt, GNUTLS_X509_FMT_DER,
+		                              &e->der);
 	if (ret >= 0)
 		ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, e->der.data,
 		                       e->der.size, md);

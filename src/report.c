@@ -258,23 +258,48 @@ first_of_step(const struct uctls_log *log, size_t i)
 	return 1;
 }
 
+#define MAX_COLS 4 /* side columns of the step table */
+
+/* The side columns of the text report: the registered sides, in
+ * log->sides order; when none were registered (a log built by hand or an
+ * engine that failed early), the sides named by the records, in order of
+ * appearance.  Returns the number of ids stored in IDS. */
+static size_t
+side_columns(const struct uctls_log *log, const char *ids[MAX_COLS])
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < log->nsides && n < MAX_COLS; i++)
+		ids[n++] = nz(log->sides[i].id, "?");
+	if (n > 0)
+		return n;
+	for (i = 0; i < log->nsteps && n < MAX_COLS; i++) {
+		for (j = 0; j < n && !streq(ids[j], log->steps[i].side); j++)
+			;
+		if (j == n)
+			ids[n++] = log->steps[i].side;
+	}
+	return n;
+}
+
 static void
 text_table(FILE *f, const struct uctls_log *log)
 {
+	const char *ids[MAX_COLS];
 	char buf[256];
-	size_t stepw = strlen("step"), sidew[2] = { 0, 0 }, i, s, w;
+	size_t stepw = strlen("step"), sidew[MAX_COLS], ncols, i, s, w;
 
-	for (s = 0; s < log->nsides; s++)
-		sidew[s] = text_width(nz(log->sides[s].id, "?"));
+	ncols = side_columns(log, ids);
+	for (s = 0; s < ncols; s++)
+		sidew[s] = text_width(ids[s]);
 	for (i = 0; i < log->nsteps; i++) {
 		if (!first_of_step(log, i))
 			continue;
 		w = text_width(log->steps[i].step);
 		if (w > stepw)
 			stepw = w;
-		for (s = 0; s < log->nsides; s++) {
-			cell(buf, sizeof(buf), find_any(log, log->steps[i].step,
-			                                 log->sides[s].id));
+		for (s = 0; s < ncols; s++) {
+			cell(buf, sizeof(buf), find_any(log, log->steps[i].step, ids[s]));
 			w = text_width(buf);
 			if (w > sidew[s])
 				sidew[s] = w;
@@ -283,10 +308,10 @@ text_table(FILE *f, const struct uctls_log *log)
 
 	fputs("  step", f);
 	pad(f, stepw + 3 - strlen("step"));
-	for (s = 0; s < log->nsides; s++) {
-		put_text(f, nz(log->sides[s].id, "?"));
-		if (s + 1 < log->nsides)
-			pad(f, sidew[s] + 3 - text_width(nz(log->sides[s].id, "?")));
+	for (s = 0; s < ncols; s++) {
+		put_text(f, ids[s]);
+		if (s + 1 < ncols)
+			pad(f, sidew[s] + 3 - text_width(ids[s]));
 	}
 	fputc('\n', f);
 	for (i = 0; i < log->nsteps; i++) {
@@ -295,11 +320,10 @@ text_table(FILE *f, const struct uctls_log *log)
 		fputs("  ", f);
 		put_text(f, log->steps[i].step);
 		pad(f, stepw + 3 - text_width(log->steps[i].step));
-		for (s = 0; s < log->nsides; s++) {
-			cell(buf, sizeof(buf), find_any(log, log->steps[i].step,
-			                                 log->sides[s].id));
+		for (s = 0; s < ncols; s++) {
+			cell(buf, sizeof(buf), find_any(log, log->steps[i].step, ids[s]));
 			put_text(f, buf);
-			if (s + 1 < log->nsides)
+			if (s + 1 < ncols)
 				pad(f, sidew[s] + 3 - text_width(buf));
 		}
 		fputc('\n', f);
@@ -312,8 +336,9 @@ static void
 text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 {
 	const struct uctls_step *o;
+	const char *ids[MAX_COLS];
 	char label[256];
-	size_t i, s;
+	size_t i, s, ncols;
 
 	if (fl == NULL) {
 		fputs(log->nsteps > 0 ? "  -> every step passed\n" :
@@ -334,13 +359,14 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 	for (i = 0; i < fl->nalso; i++)
 		put_wrapped(f, 5, "also (not the cause): ", fl->also[i]);
 
-	for (s = 0; s < log->nsides; s++) {
-		if (streq(log->sides[s].id, fl->side))
+	ncols = side_columns(log, ids);
+	for (s = 0; s < ncols; s++) {
+		if (streq(ids[s], fl->side))
 			continue;
-		o = find_any(log, fl->step, log->sides[s].id);
+		o = find_any(log, fl->step, ids[s]);
 		if (o == NULL)
 			continue;
-		snprintf(label, sizeof(label), "%s saw: ", log->sides[s].id);
+		snprintf(label, sizeof(label), "%s saw: ", ids[s]);
 		if (o->status == UCTLS_FAIL) {
 			char msg[1024];
 
@@ -422,9 +448,10 @@ text_expect(FILE *f, const struct uctls_expect *ex,
 	if (oc->matched) {
 		fputs(": MATCH\n", f);
 	} else {
-		fputs(": MISMATCH: ", f);
-		put_text(f, oc->why);
-		fputc('\n', f);
+		/* The expectation line is long already: the difference gets
+		 * lines of its own. */
+		fputs(": MISMATCH\n", f);
+		put_wrapped(f, 5, "", oc->why);
 	}
 }
 

@@ -1,0 +1,271 @@
+/* uctls — the command line.  Only argument handling and printing live here;
+ * the work is in libuctls (src/). */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "engine.h"
+#include "family.h"
+#include "pki.h"
+#include "profile.h"
+#include "report.h"
+#include "scenario.h"
+
+enum { FMT_TEXT, FMT_JSON, FMT_TAP };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: uctls run [--text|--json|--tap] [--timeout MS] [--keylog FILE] [--quiet]\n"
+	        "                 SCENARIO...\n"
+	        "       uctls validate SCENARIO...\n"
+	        "       uctls profiles\n"
+	        "       uctls steps\n"
+	        "       uctls --help | --version\n"
+	        "\n"
+	        "Subcommands:\n"
+	        "  run        run each scenario: both peers in this process over loopback TCP,\n"
+	        "             real TLS handshakes; report the step where it fails, on which side,\n"
+	        "             and why, and compare with the scenario's <expect>\n"
+	        "  validate   load each scenario and build its PKI, without any handshake\n"
+	        "  profiles   list the device profiles and their rules\n"
+	        "  steps      list the families, their steps, and the reason identifiers\n"
+	        "\n"
+	        "Options of run:\n"
+	        "  --text          human report: a step table per side (default)\n"
+	        "  --json          one JSON object per scenario, one per line (see uctls(1))\n"
+	        "  --tap           TAP output, one test per scenario (for make check)\n"
+	        "  --timeout MS    bound on every network wait (default 5000)\n"
+	        "  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
+	        "  -q, --quiet     text: print only scenarios that did not match, and the summary\n"
+	        "\n"
+	        "Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
+	        "2 usage or input error (FILE:LINE: message on stderr).\n"
+	        "See uctls(1) and uctls-scenario(5).\n");
+}
+
+static int
+cmd_profiles(void)
+{
+	const struct uctls_profile *p;
+	unsigned i;
+
+	for (i = 0; (p = uctls_profile_at(i)) != NULL; i++) {
+		printf("%-14s family %-4s %s\n", p->name, p->family, p->describe);
+		printf("%14s cn-fallback=%s wildcard=%s eku-required=%s min-rsa=%u sha1=%s "
+		       "client-cert=%s\n",
+		       "", p->cn_fallback ? "yes" : "no", p->wildcard ? "yes" : "no",
+		       p->eku_required ? "yes" : "no", p->min_rsa_bits, p->allow_sha1 ? "yes" : "no",
+		       p->require_client_cert ? "required" : "optional");
+	}
+	return 0;
+}
+
+static int
+cmd_steps(void)
+{
+	const struct uctls_family *f;
+	unsigned i, k;
+
+	for (i = 0; (f = uctls_family_at(i)) != NULL; i++) {
+		printf("family %s: %s\n  steps:", f->name, f->describe);
+		for (k = 0; f->steps[k] != NULL; k++)
+			printf(" %s", f->steps[k]);
+		printf("\n");
+	}
+	printf("reasons:\n");
+	for (i = 0; uctls_reasons[i] != NULL; i++)
+		printf("  %s\n", uctls_reasons[i]);
+	for (i = 0; uctls_reason_prefixes[i] != NULL; i++)
+		printf("  %s<name>\n", uctls_reason_prefixes[i]);
+	return 0;
+}
+
+static int
+cmd_validate(int argc, char **argv)
+{
+	struct uctls_keypool *pool;
+	int i, rv = 0;
+
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	pool = uctls_keypool_new();
+	if (pool == NULL)
+		return 2;
+	for (i = 0; i < argc; i++) {
+		struct uctls_scenario *sc = NULL;
+		struct uctls_pki *pki = NULL;
+		struct uctls_err err;
+
+		uctls_err_clear(&err);
+		if (uctls_scenario_load(argv[i], &sc, &err) < 0 ||
+		    uctls_pki_build(sc, pool, &pki, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			rv = 2;
+		} else {
+			printf("%s: ok\n", argv[i]);
+		}
+		uctls_pki_free(pki);
+		uctls_scenario_free(sc);
+	}
+	uctls_keypool_free(pool);
+	return rv;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "text", no_argument, NULL, 't' },   { "json", no_argument, NULL, 'j' },
+		{ "tap", no_argument, NULL, 'T' },    { "timeout", required_argument, NULL, 'w' },
+		{ "keylog", required_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct uctls_run_opts opts;
+	struct uctls_keypool *pool = NULL;
+	int fmt = FMT_TEXT, quiet = 0, c, i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
+	char *end;
+	long v;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.timeout_ms = 5000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			fmt = FMT_TEXT;
+			break;
+		case 'j':
+			fmt = FMT_JSON;
+			break;
+		case 'T':
+			fmt = FMT_TAP;
+			break;
+		case 'w':
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v <= 0 || v > 3600000) {
+				fprintf(stderr, "uctls run: --timeout takes milliseconds from 1 to "
+				                "3600000, not `%s'\n", optarg);
+				return 2;
+			}
+			opts.timeout_ms = (int)v;
+			break;
+		case 'k':
+			opts.keylog = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		fprintf(stderr, "uctls run: no scenario given\n");
+		usage(stderr);
+		return 2;
+	}
+	pool = uctls_keypool_new();
+	if (pool == NULL) {
+		fprintf(stderr, "uctls: out of memory\n");
+		return 2;
+	}
+	if (fmt == FMT_TAP)
+		printf("1..%d\n", argc);
+	for (i = 0; i < argc; i++) {
+		struct uctls_scenario *sc = NULL;
+		struct uctls_log *log = NULL;
+		struct uctls_outcome oc;
+		struct uctls_err err;
+
+		uctls_err_clear(&err);
+		if (uctls_scenario_load(argv[i], &sc, &err) < 0 ||
+		    uctls_engine_run(sc, pool, &opts, &log, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			if (fmt == FMT_JSON)
+				uctls_report_error_json(stdout, argv[i], err.msg);
+			else if (fmt == FMT_TAP)
+				uctls_report_error_tap(stdout, i + 1, argv[i], err.msg);
+			nerr++;
+			uctls_scenario_free(sc);
+			continue;
+		}
+		uctls_outcome_eval(&sc->expect, log, &oc);
+		if (oc.matched)
+			nmatch++;
+		else
+			nmis++;
+		if (fmt == FMT_JSON)
+			uctls_report_json(stdout, log, &sc->expect, &oc);
+		else if (fmt == FMT_TAP)
+			uctls_report_tap(stdout, i + 1, log, &sc->expect, &oc);
+		else if (!quiet || !oc.matched)
+			uctls_report_text(stdout, log, &sc->expect, &oc);
+		fflush(stdout);
+		uctls_log_free(log);
+		uctls_scenario_free(sc);
+	}
+	if (fmt == FMT_TEXT)
+		printf("%d scenario%s: %d matched, %d did not match, %d input error%s\n", argc,
+		       argc == 1 ? "" : "s", nmatch, nmis, nerr, nerr == 1 ? "" : "s");
+	uctls_keypool_free(pool);
+	if (nerr > 0)
+		rv = 2;
+	else if (nmis > 0)
+		rv = 1;
+	return rv;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rv;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("uctls %s (GnuTLS %s)\n", PACKAGE_VERSION, gnutls_check_version(NULL));
+		return 0;
+	}
+	if (gnutls_global_init() < 0) {
+		fprintf(stderr, "uctls: gnutls_global_init failed\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		rv = cmd_run(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "validate") == 0)
+		rv = cmd_validate(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "profiles") == 0)
+		rv = cmd_profiles();
+	else if (strcmp(argv[1], "steps") == 0)
+		rv = cmd_steps();
+	else {
+		fprintf(stderr, "uctls: unknown subcommand `%s'\n", argv[1]);
+		usage(stderr);
+		rv = 2;
+	}
+	gnutls_global_deinit();
+	return rv;
+}

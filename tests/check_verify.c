@@ -1,0 +1,251 @@
+/* Verification diagnosis: each row is a PKI, what the peer sends, what the
+ * verifier trusts and expects, and the reason uctls must name. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "pki.h"
+#include "profile.h"
+#include "scenario.h"
+#include "testutil.h"
+#include "verify.h"
+
+/* A three-level PKI every row can use; rows add their own certificates. */
+#define BASE_PKI                                                                            \
+	"<ca id='root' subject='CN=Test Root'/>"                                                \
+	"<ca id='int' issuer='root' subject='CN=Test Issuing CA'/>"                             \
+	"<ca id='root2' subject='CN=Other Root'/>"
+
+struct row {
+	const char *what;
+	const char *pki;     /* extra <ca>/<cert> elements */
+	const char *sends;   /* ids, space-separated: chain[0] first */
+	const char *trusts;  /* ids */
+	const char *name;    /* expected name or NULL */
+	const char *profile;
+	int peer_is_server;
+	const char *reason;  /* NULL: accepted */
+	const char *detail_has; /* substring of the detail, or NULL */
+	const char *also_has;   /* substring of some `also', or NULL */
+};
+
+static const struct row rows[] = {
+	/* the passing baseline */
+	{ "good chain", "<cert id='s' issuer='int' subject='CN=s.example.com' san='DNS:s.example.com'/>",
+	  "s int", "root", "s.example.com", "generic", 1, NULL, NULL, NULL },
+	/* intermediate neither sent nor trusted: named, and called an intermediate */
+	{ "missing intermediate", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>", "s",
+	  "root", NULL, "generic", 1, "issuer-not-found", "CN=Test Issuing CA", NULL },
+	/* the intermediate as a trust anchor is enough */
+	{ "intermediate trusted", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>", "s",
+	  "int", NULL, "generic", 1, NULL, NULL, NULL },
+	/* a root nobody trusts, sent */
+	{ "untrusted root sent", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>",
+	  "s int root", "root2", NULL, "generic", 1, "untrusted-root", "CN=Test Root", NULL },
+	/* a root nobody trusts, not sent */
+	{ "untrusted root", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>", "s int",
+	  "root2", NULL, "generic", 1, "untrusted-root", "CN=Test Root", NULL },
+	/* self-signed leaf */
+	{ "self-signed", "<cert id='s' subject='CN=s' san='DNS:s'/>", "s", "root", NULL, "generic",
+	  1, "self-signed", NULL, NULL },
+	/* a certificate issued by an end-entity certificate */
+	{ "signer not CA",
+	  "<cert id='ee' issuer='int' subject='CN=ee'/><cert id='s' issuer='ee' subject='CN=s'/>",
+	  "s ee int", "root", NULL, "generic", 1, "signer-not-ca", "CN=ee", NULL },
+	/* pathLenConstraint 0 on int, but int issued another CA */
+	{ "path length",
+	  "<ca id='int0' issuer='root' subject='CN=Zero' path-len='0'/>"
+	  "<ca id='sub' issuer='int0' subject='CN=Sub'/><cert id='s' issuer='sub' subject='CN=s'/>",
+	  "s sub int0", "root", NULL, "generic", 1, "path-length", "pathLenConstraint 0", NULL },
+	/* signature made with the wrong key */
+	{ "bad signature", "<cert id='s' issuer='int' signed-with='root2' subject='CN=s'/>",
+	  "s int", "root", NULL, "generic", 1, "bad-signature", NULL, NULL },
+	/* SHA-1 leaf signature; legacy accepts it */
+	{ "sha1", "<cert id='s' issuer='int' subject='CN=s' hash='sha1'/>", "s int", "root", NULL,
+	  "generic", 1, "insecure-algorithm", "SHA1", NULL },
+	{ "sha1 legacy", "<cert id='s' issuer='int' subject='CN=s' hash='sha1'/>", "s int", "root",
+	  NULL, "legacy", 1, NULL, NULL, NULL },
+	/* expired and not yet valid, against the scenario clock */
+	{ "expired", "<cert id='s' issuer='int' subject='CN=s' not-before='-400d' not-after='-5d'/>",
+	  "s int", "root", NULL, "generic", 1, "expired", "expired at", NULL },
+	{ "not yet valid", "<cert id='s' issuer='int' subject='CN=s' not-before='+2d'/>", "s int",
+	  "root", NULL, "generic", 1, "not-yet-valid", NULL, NULL },
+	/* expiring soon is noted, not a failure */
+	{ "expires soon", "<cert id='s' issuer='int' subject='CN=s' not-after='+3d'/>", "s int",
+	  "root", NULL, "generic", 1, NULL, NULL, "expires in" },
+	/* the first problem is the cause, the next is listed as also */
+	{ "two problems", "<cert id='s' issuer='int' subject='CN=s' eku='clientAuth' not-after='-1d' not-before='-9d'/>",
+	  "s int", "root", NULL, "generic", 1, "expired", NULL, "eku-server-auth-missing" },
+	/* unknown critical extension */
+	{ "unknown critical",
+	  "<cert id='s' issuer='int' subject='CN=s'><extension oid='1.3.6.1.4.1.55555.1' critical='yes'/></cert>",
+	  "s int", "root", NULL, "generic", 1, "unknown-critical-extension", "1.3.6.1.4.1.55555.1",
+	  NULL },
+	/* the same extension, not critical, is fine */
+	{ "unknown non-critical",
+	  "<cert id='s' issuer='int' subject='CN=s'><extension oid='1.3.6.1.4.1.55555.1'/></cert>",
+	  "s int", "root", NULL, "generic", 1, NULL, NULL, NULL },
+	/* purposes */
+	{ "no serverAuth", "<cert id='s' issuer='int' subject='CN=s' eku='clientAuth'/>", "s int",
+	  "root", NULL, "generic", 1, "eku-server-auth-missing", NULL, NULL },
+	{ "no clientAuth", "<cert id='s' issuer='int' subject='CN=s' eku='serverAuth'/>", "s int",
+	  "root", NULL, "generic", 0, "eku-client-auth-missing", NULL, NULL },
+	{ "EKU absent, generic", "<cert id='s' issuer='int' subject='CN=s' eku='none'/>", "s int",
+	  "root", NULL, "generic", 0, NULL, NULL, NULL },
+	{ "EKU absent, strict", "<cert id='s' issuer='int' subject='CN=s' eku='none'/>", "s int",
+	  "root", NULL, "strict-mutual", 0, "eku-client-auth-missing", NULL, NULL },
+	{ "key usage", "<cert id='s' issuer='int' subject='CN=s' key-usage='keyEncipherment'/>",
+	  "s int", "root", NULL, "generic", 1, "key-usage", "digitalSignature", NULL },
+	/* RSA-1024 below the generic minimum, accepted by legacy */
+	{ "key size", "<cert id='s' issuer='int' subject='CN=s' key='rsa-1024'/>", "s int", "root",
+	  NULL, "generic", 1, "key-size", "RSA-1024", NULL },
+	{ "key size legacy", "<cert id='s' issuer='int' subject='CN=s' key='rsa-1024'/>", "s int",
+	  "root", NULL, "legacy", 1, NULL, NULL, NULL },
+	/* identity */
+	{ "name mismatch", "<cert id='s' issuer='int' subject='CN=a.example.com' san='DNS:a.example.com'/>",
+	  "s int", "root", "b.example.com", "generic", 1, "name-mismatch", "DNS:a.example.com", NULL },
+	{ "CN only", "<cert id='s' issuer='int' subject='CN=a.example.com'/>", "s int", "root",
+	  "a.example.com", "generic", 1, "cn-only-no-san", NULL, NULL },
+	{ "CN only legacy", "<cert id='s' issuer='int' subject='CN=a.example.com'/>", "s int",
+	  "root", "a.example.com", "legacy", 1, NULL, NULL, NULL },
+	{ "wildcard", "<cert id='s' issuer='int' subject='CN=w' san='DNS:*.example.com'/>", "s int",
+	  "root", "a.example.com", "generic", 1, NULL, NULL, NULL },
+	{ "wildcard strict", "<cert id='s' issuer='int' subject='CN=w' san='DNS:*.example.com'/>",
+	  "s int", "root", "a.example.com", "strict-mutual", 1, "wildcard-not-allowed", NULL, NULL },
+	{ "IP SAN", "<cert id='s' issuer='int' subject='CN=w' san='IP:127.0.0.1'/>", "s int", "root",
+	  "127.0.0.1", "generic", 1, NULL, NULL, NULL },
+	/* nothing sent */
+	{ "no cert", "", "", "root", NULL, "generic", 0, "no-client-cert", NULL, NULL },
+};
+
+static void
+split(char *s, const char **out, size_t *n)
+{
+	char *tok, *save = NULL;
+
+	*n = 0;
+	for (tok = strtok_r(s, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
+		out[(*n)++] = tok;
+}
+
+static struct uctls_keypool *pool;
+
+static void
+setup(void)
+{
+	pool = uctls_keypool_new();
+	ck_assert_ptr_nonnull(pool);
+}
+
+static void
+teardown(void)
+{
+	uctls_keypool_free(pool);
+	tu_cleanup();
+}
+
+START_TEST(test_verify_row)
+{
+	const struct row *r = &rows[_i];
+	char xml[4096], sends[256], trusts[256];
+	struct uctls_scenario *sc = NULL;
+	struct uctls_pki *pki = NULL;
+	struct uctls_err err;
+	struct uctls_verify_ctx ctx;
+	struct uctls_diag d;
+	gnutls_x509_crt_t chain[8], anchors[8];
+	const char *ids[8];
+	const char *names[1];
+	size_t n, nt, i;
+	int rv;
+
+	snprintf(xml, sizeof(xml),
+	         "<scenario name='v' family='tls'><clock now='2026-06-01T12:00:00Z'/>"
+	         "<pki>" BASE_PKI "%s</pki>"
+	         "<peer id='client' role='client' trusts='root'/>"
+	         "<peer id='server' role='server'/></scenario>",
+	         r->pki);
+	uctls_err_clear(&err);
+	ck_assert_msg(uctls_scenario_load(tu_write("v.xml", xml), &sc, &err) == 0, "%s: %s",
+	              r->what, err.msg);
+	ck_assert_msg(uctls_pki_build(sc, pool, &pki, &err) == 0, "%s: %s", r->what, err.msg);
+
+	snprintf(sends, sizeof(sends), "%s", r->sends);
+	split(sends, ids, &n);
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(chain[i] = uctls_pki_crt(pki, ids[i]));
+	snprintf(trusts, sizeof(trusts), "%s", r->trusts);
+	split(trusts, ids, &nt);
+	for (i = 0; i < nt; i++)
+		ck_assert_ptr_nonnull(anchors[i] = uctls_pki_crt(pki, ids[i]));
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.profile = uctls_profile_find(r->profile);
+	ck_assert_ptr_nonnull(ctx.profile);
+	ctx.peer_is_server = r->peer_is_server;
+	names[0] = r->name;
+	ctx.names = names;
+	ctx.nnames = r->name != NULL ? 1 : 0;
+	ctx.trust = anchors;
+	ctx.ntrust = nt;
+	ctx.pki = pki;
+	ctx.now = sc->now;
+	ctx.verifier_id = "client";
+	ctx.peer_id = "server";
+	uctls_diag_init(&d);
+	rv = uctls_verify_chain(&ctx, chain, n, &d);
+	if (r->reason == NULL) {
+		ck_assert_msg(rv == 0, "%s: rejected with %s: %s", r->what,
+		              d.reason ? d.reason : "?", d.detail ? d.detail : "");
+	} else {
+		ck_assert_msg(rv == 1, "%s: accepted, expected %s", r->what, r->reason);
+		ck_assert_msg(strcmp(d.reason, r->reason) == 0, "%s: reason %s (%s), expected %s",
+		              r->what, d.reason, d.detail, r->reason);
+		ck_assert_ptr_nonnull(d.detail);
+		ck_assert_ptr_nonnull(d.hint);
+		ck_assert_int_ne(d.alert, 0);
+	}
+	if (r->detail_has != NULL)
+		ck_assert_msg(d.detail != NULL && strstr(d.detail, r->detail_has) != NULL,
+		              "%s: detail `%s' lacks `%s'", r->what, d.detail ? d.detail : "",
+		              r->detail_has);
+	if (r->also_has != NULL) {
+		int found = 0;
+
+		for (i = 0; i < d.nalso; i++)
+			found |= strstr(d.also[i], r->also_has) != NULL;
+		ck_assert_msg(found, "%s: no `also' mentions `%s'", r->what, r->also_has);
+	}
+	uctls_diag_clear(&d);
+	uctls_pki_free(pki);
+	uctls_scenario_free(sc);
+}
+END_TEST
+
+/* The alert a device sends follows the reason. */
+START_TEST(test_alert_map)
+{
+	ck_assert_int_eq(uctls_verify_alert_for("issuer-not-found"), GNUTLS_A_UNKNOWN_CA);
+	ck_assert_int_eq(uctls_verify_alert_for("expired"), GNUTLS_A_CERTIFICATE_EXPIRED);
+	ck_assert_int_eq(uctls_verify_alert_for("eku-client-auth-missing"),
+	                 GNUTLS_A_UNSUPPORTED_CERTIFICATE);
+	ck_assert_int_eq(uctls_verify_alert_for("name-mismatch"), GNUTLS_A_BAD_CERTIFICATE);
+}
+END_TEST
+
+Suite *
+make_verify_suite(void)
+{
+	Suite *s = suite_create("verify");
+	TCase *tc = tcase_create("diagnosis");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_verify_row, 0, (int)(sizeof(rows) / sizeof(rows[0])));
+	tcase_add_test(tc, test_alert_map);
+	suite_add_tcase(s, tc);
+	return s;
+}

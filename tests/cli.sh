@@ -1,0 +1,96 @@
+#!/bin/sh
+# The uctls command line: help, version, exit statuses, JSON and TAP shapes,
+# key log, and a valgrind run.  TAP.  env: UCTLS, top_srcdir.
+set -u
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fail=0
+t() { # DESCRIPTION EXPECTED-STATUS COMMAND...
+	desc=$1
+	want=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	n=$((n + 1))
+	if [ "$st" -eq "$want" ]; then
+		echo "ok $n - $desc"
+	else
+		fail=1
+		echo "not ok $n - $desc (exit $st, wanted $want)"
+		sed 's/^/# /' "$tmp/err" | head -20
+	fi
+}
+has() { # DESCRIPTION FILE PATTERN
+	n=$((n + 1))
+	if grep -q -- "$3" "$2"; then echo "ok $n - $1"; else
+		fail=1
+		echo "not ok $n - $1: no \`$3' in output"
+		sed 's/^/# /' "$2" | head -20
+	fi
+}
+
+cat >"$tmp/pass.xml" <<X
+<scenario name="cli/pass" family="tls">
+  <clock now="2026-06-01T12:00:00Z"/>
+  <pki>
+    <ca id="root" subject="CN=CLI Root"/>
+    <cert id="srv" issuer="root" subject="CN=srv.example.com" san="DNS:srv.example.com"/>
+    <cert id="cli" issuer="root" subject="CN=cli.example.com" san="DNS:cli.example.com"/>
+  </pki>
+  <peer id="client" role="client" sends="cli" trusts="root" verify-name="srv.example.com"/>
+  <peer id="server" role="server" sends="srv" trusts="root" verify-name="cli.example.com"/>
+  <expect result="pass"/>
+</scenario>
+X
+# The same scenario with an expectation the engine must refute.
+sed -e 's|<expect result="pass"/>|<expect fail-at="tls-handshake" side="client" reason="expired"/>|' \
+	-e 's|cli/pass|cli/wrong-expect|' "$tmp/pass.xml" >"$tmp/wrong.xml"
+
+echo "1..18"
+t "--help exits 0" 0 "$UCTLS" --help
+has "--help lists run" "$tmp/out" "uctls run"
+t "--version exits 0" 0 "$UCTLS" --version
+t "no arguments is a usage error" 2 "$UCTLS"
+t "unknown subcommand is a usage error" 2 "$UCTLS" frobnicate
+t "run without a scenario is a usage error" 2 "$UCTLS" run
+t "a bad --timeout is a usage error" 2 "$UCTLS" run --timeout abc "$tmp/pass.xml"
+t "a missing scenario file is an input error" 2 "$UCTLS" run "$tmp/nonexistent.xml"
+t "a matching scenario exits 0" 0 "$UCTLS" run "$tmp/pass.xml"
+t "a scenario whose expectation is refuted exits 1" 1 "$UCTLS" run "$tmp/wrong.xml"
+has "the mismatch is explained" "$tmp/out" "MISMATCH"
+t "--json exits 0" 0 "$UCTLS" run --json "$tmp/pass.xml"
+n=$((n + 1))
+if command -v python3 >/dev/null 2>&1; then
+	if python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert o["scenario"] == "cli/pass" and o["result"] == "pass" and o["matched"] is True
+    assert [s["id"] for s in o["sides"]] == ["client", "server"]
+    assert len(o["sides"][0]["sent"][0]["sha256"]) == 95
+    assert {(s["step"], s["side"], s["status"]) for s in o["steps"]} >= {("tls-handshake", "client", "pass"), ("tls-handshake", "server", "pass")}
+    assert o["tls"]["version"].startswith("TLS")
+' "$tmp/out"; then echo "ok $n - JSON has the documented shape"; else fail=1; echo "not ok $n - JSON shape"; fi
+else
+	echo "ok $n # SKIP python3 not found"
+fi
+t "--tap exits 0" 0 "$UCTLS" run --tap "$tmp/pass.xml" "$tmp/pass.xml"
+has "TAP plan counts the scenarios" "$tmp/out" "^1\.\.2$"
+t "--keylog exits 0" 0 "$UCTLS" run --keylog "$tmp/keys" "$tmp/pass.xml"
+has "--keylog writes NSS key log lines" "$tmp/keys" "^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} "
+n=$((n + 1))
+if command -v valgrind >/dev/null 2>&1; then
+	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=99 "$UCTLS" run "$tmp/pass.xml" "$tmp/wrong.xml" \
+		>"$tmp/vg" 2>&1 || [ $? -eq 1 ]; then
+		echo "ok $n - valgrind: no errors, no leaks on a run"
+	else
+		fail=1
+		echo "not ok $n - valgrind"
+		sed 's/^/# /' "$tmp/vg" | head -40
+	fi
+else
+	echo "ok $n # SKIP valgrind not found"
+fi
+exit $fail
