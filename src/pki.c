@@ -271,8 +271,9 @@ out:
 	return rv;
 }
 
-/* Certificate and key ids: SHA-1 of the public key (the usual
- * subjectKeyIdentifier, RFC 5280 4.2.1.2 method 1). */
+/* A key matches a certificate when both hash to the same public-key id
+ * (SHA-256 of the SubjectPublicKeyInfo): the same test certtool and the
+ * devices' "key does not match certificate" check make. */
 static int
 same_key(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key)
 {

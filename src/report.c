@@ -8,6 +8,7 @@
 
 #define TEXT_WIDTH 100 /* wrap column of the human report */
 #define FPR_DIGITS 16  /* hex digits of a fingerprint shown in the text report */
+#define MAX_COLS 4     /* side columns of the step table */
 
 static const char *
 nz(const char *s, const char *dflt)
@@ -257,8 +258,6 @@ first_of_step(const struct uctls_log *log, size_t i)
 			return 0;
 	return 1;
 }
-
-#define MAX_COLS 4 /* side columns of the step table */
 
 /* The side columns of the text report: the registered sides, in
  * log->sides order; when none were registered (a log built by hand or an

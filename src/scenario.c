@@ -1563,56 +1563,39 @@ child_rank(const char *name)
 	return -1;
 }
 
-/* Children of <scenario>: known, in order, each at most once except
- * <peer>, <pki> and <peer> present. */
+/* Child C of <scenario> is known, in order, and not a second one (but
+ * <peer>).  LAST: rank of the previous child, -1 at first. */
 static int
-check_order(struct loader *ld, const struct uctls_xml_node *root)
+check_order(struct loader *ld, const struct uctls_xml_node *c,
+            const struct uctls_xml_node *prev, int last, int have_pki)
 {
-	const struct uctls_xml_node *c, *prev = NULL;
 	char list[128];
-	int rank, last = -1, have_pki = 0, have_peer = 0;
-	size_t i;
+	int rank = child_rank(c->name);
 
-	for (i = 0; i < root->nchildren; i++) {
-		c = root->children[i];
-		rank = child_rank(c->name);
-		if (rank < 0)
-			return fail_line(ld, c->line,
-			                 "unknown element <%s> in <scenario>; "
-			                 "expected one of: %s", c->name,
-			                 join(list, sizeof(list),
-			                      scenario_children));
-		if (rank == last && strcmp(c->name, "peer") != 0)
-			return fail_line(ld, c->line,
-			                 "a second <%s> in <scenario>; at most "
-			                 "one is allowed", c->name);
-		if (rank < last)
-			return fail_line(ld, c->line,
-			                 "<%s> after <%s>; the children of "
-			                 "<scenario> go in this order: "
-			                 SCENARIO_ORDER, c->name, prev->name);
-		if (rank > 2 && !have_pki)
-			return fail_line(ld, c->line,
-			                 "<%s> before any <pki>; the children of "
-			                 "<scenario> go in this order: "
-			                 SCENARIO_ORDER, c->name);
-		have_pki |= rank == 2;
-		have_peer |= rank == 3;
-		if (rank == 4 && !have_peer)
-			return fail_line(ld, c->line,
-			                 "<expect> before any <peer>; the "
-			                 "children of <scenario> go in this "
-			                 "order: " SCENARIO_ORDER);
-		last = rank;
-		prev = c;
-	}
-	if (!have_pki)
-		return fail(ld, root, "missing <pki>; expected children "
-		                      SCENARIO_ORDER);
-	if (!have_peer)
-		return fail(ld, root, "missing <peer>; family `%s' needs a "
-		                      "client and a server", ld->fam->name);
-	return 0;
+	if (rank < 0)
+		return fail_line(ld, c->line,
+		                 "unknown element <%s> in <scenario>; expected "
+		                 "one of: %s", c->name,
+		                 join(list, sizeof(list), scenario_children));
+	if (rank == last && strcmp(c->name, "peer") != 0)
+		return fail_line(ld, c->line,
+		                 "a second <%s> in <scenario>; at most one is "
+		                 "allowed", c->name);
+	if (rank < last)
+		return fail_line(ld, c->line,
+		                 "<%s> after <%s>; the children of <scenario> go "
+		                 "in this order: " SCENARIO_ORDER, c->name,
+		                 prev->name);
+	if (rank > 2 && !have_pki)
+		return fail_line(ld, c->line,
+		                 "<%s> before any <pki>; the children of "
+		                 "<scenario> go in this order: " SCENARIO_ORDER,
+		                 c->name);
+	if (rank == 4 && ld->sc->npeers == 0)
+		return fail_line(ld, c->line,
+		                 "<expect> before any <peer>; the children of "
+		                 "<scenario> go in this order: " SCENARIO_ORDER);
+	return rank;
 }
 
 static int
@@ -1624,6 +1607,7 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 	const char *name, *family;
 	char list[256];
 	size_t i, npeers = 0;
+	int last = -1, have_pki = 0;
 	unsigned k;
 
 	if (strcmp(root->name, "scenario") != 0)
@@ -1655,16 +1639,22 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 	if ((sc->name = xstrdup(name)) == NULL ||
 	    (sc->family = xstrdup(family)) == NULL)
 		return nomem(ld);
-	if (check_order(ld, root) < 0)
-		return -1;
 	for (i = 0; i < root->nchildren; i++)
 		npeers += strcmp(root->children[i]->name, "peer") == 0;
-	sc->peers = calloc(npeers, sizeof(*sc->peers));
-	if (sc->peers == NULL)
-		return nomem(ld);
+	if (npeers > 0) {
+		sc->peers = calloc(npeers, sizeof(*sc->peers));
+		if (sc->peers == NULL)
+			return nomem(ld);
+	}
 
+	/* In document order, so that the first error reported is the first
+	 * in the file. */
 	for (i = 0; i < root->nchildren; i++) {
 		c = root->children[i];
+		last = check_order(ld, c, i > 0 ? root->children[i - 1] : NULL,
+		                   last, have_pki);
+		if (last < 0)
+			return -1;
 		if (strcmp(c->name, "summary") == 0) {
 			if (load_summary(ld, c) < 0)
 				return -1;
@@ -1672,6 +1662,7 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 			if (load_clock(ld, c) < 0)
 				return -1;
 		} else if (strcmp(c->name, "pki") == 0) {
+			have_pki = 1;
 			if (load_pki(ld, c) < 0)
 				return -1;
 		} else if (strcmp(c->name, "peer") == 0) {
@@ -1687,6 +1678,12 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 			return -1;
 		}
 	}
+	if (!have_pki)
+		return fail(ld, root, "missing <pki>; expected children "
+		                      SCENARIO_ORDER);
+	if (sc->npeers == 0)
+		return fail(ld, root, "missing <peer>; family `%s' needs a "
+		                      "client and a server", ld->fam->name);
 	if (!ld->have_client || !ld->have_server)
 		return fail(ld, root, "no peer with role `%s'; family `%s' has "
 		                      "one client and one server",

@@ -74,7 +74,10 @@ int uctls_side_add_sent(struct uctls_side_info *si, const char *id,
                         const char *fpr);
 int uctls_side_add_peer(struct uctls_side_info *si, const char *fpr);
 
-/* The first failing record, or NULL when every step passed. */
+/* The primary failure, or NULL when every step passed: the first FAIL
+ * record whose reason is not an "alert:..." (the side that diagnosed the
+ * cause, not the one that only received its alert); when every FAIL record
+ * is an alert, the first FAIL record. */
 const struct uctls_step *uctls_log_failure(const struct uctls_log *log);
 /* The first failing record of SIDE at STEP, or NULL. */
 const struct uctls_step *uctls_log_find(const struct uctls_log *log,

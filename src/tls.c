@@ -373,7 +373,37 @@ uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert, const char 
 	t->rejected = 1;
 	uctls_diag_problem(&t->diag, reason, alert, hint, "%s", detail);
 	t->failed = 1;
+	send_alert(t, alert);
+}
+
+/* certificate_required exists only in TLS 1.3 (RFC 8446 6.2); a TLS 1.2
+ * server answers a missing client certificate with handshake_failure (RFC
+ * 5246 7.4.6). */
+static void
+send_alert(struct uctls_tls *t, int alert)
+{
+	if (alert == GNUTLS_A_CERTIFICATE_REQUIRED &&
+	    gnutls_protocol_get_version(t->sess) != GNUTLS_TLS1_3)
+		alert = GNUTLS_A_HANDSHAKE_FAILURE;
 	gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+}
+
+/* 1 when this side's own end-entity certificate cannot sign a handshake
+ * (keyUsage present without digitalSignature). */
+static int
+own_key_cannot_sign(struct uctls_tls *t, char *label, size_t n)
+{
+	gnutls_x509_crt_t crt;
+	unsigned ku = 0, crit;
+
+	if (t->cfg.def->nsends == 0)
+		return 0;
+	crt = uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0]);
+	if (crt == NULL || gnutls_x509_crt_get_key_usage(crt, &ku, &crit) < 0 ||
+	    (ku & GNUTLS_KEY_DIGITAL_SIGNATURE))
+		return 0;
+	snprintf(label, n, "%s", t->cfg.def->sends[0]);
+	return 1;
 }
 
 static int
@@ -393,8 +423,7 @@ fail(struct uctls_tls *t, int ret)
 	if (t->rejected) {
 		/* Our verify callback refused the other side's certificate. */
 		t->failed = 1;
-		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL,
-		                  (gnutls_alert_description_t)t->diag.alert);
+		send_alert(t, t->diag.alert);
 		return UCTLS_TLS_FAILED;
 	}
 	switch (ret) {
@@ -432,7 +461,21 @@ fail(struct uctls_tls *t, int ret)
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
 	case GNUTLS_E_NO_COMMON_KEY_SHARE:
-	case GNUTLS_E_UNWANTED_ALGORITHM:
+	case GNUTLS_E_UNWANTED_ALGORITHM: {
+		char own[128];
+
+		/* RFC 5280 4.2.1.3 / RFC 8446 4.4.2.2: without digitalSignature
+		 * the key may not sign the handshake, so no suite is usable. */
+		if (own_key_cannot_sign(t, own, sizeof(own))) {
+			set_failure(t, "key-usage",
+			            "re-issue the certificate with digitalSignature in its key usage",
+			            "%s's own certificate `%s' has a keyUsage without "
+			            "digitalSignature, so its key may not sign the handshake and "
+			            "no cipher suite is usable (%s)",
+			            t->cfg.def->id, own, gnutls_strerror(ret));
+			break;
+		}
+	}
 		set_failure(t, "no-shared-cipher",
 		            "check the key type of the certificate against the cipher suites "
 		            "both sides enable",
@@ -483,10 +526,7 @@ uctls_tls_handshake(struct uctls_tls *t)
 	 * the verify function when none came, so decide here. */
 	if (!t->verified && run_verify(t) != 0) {
 		t->failed = 1;
-		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL,
-		                  (gnutls_alert_description_t)(t->diag.alert
-		                                                   ? t->diag.alert
-		                                                   : GNUTLS_A_BAD_CERTIFICATE));
+		send_alert(t, t->diag.alert ? t->diag.alert : GNUTLS_A_BAD_CERTIFICATE);
 		return UCTLS_TLS_FAILED;
 	}
 	return UCTLS_TLS_OK;

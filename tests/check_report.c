@@ -717,6 +717,14 @@ START_TEST(test_text_other)
 	                                  "alert:handshake-failure\n"));
 	free(out);
 	uctls_log_free(log);
+
+	/* no registered sides: the columns come from the records */
+	log = mk_log(LOG_NOSIDES);
+	out = capture(uctls_report_text, log, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "  step            client                  server\n"));
+	ck_assert_ptr_nonnull(strstr(out, "     server saw: alert:unknown-ca"));
+	free(out);
+	uctls_log_free(log);
 }
 END_TEST
 
