@@ -341,6 +341,36 @@ uctls_tls_free(struct uctls_tls *t)
 	free(t);
 }
 
+/* certificate_required exists only in TLS 1.3 (RFC 8446 6.2); a TLS 1.2
+ * server answers a missing client certificate with handshake_failure (RFC
+ * 5246 7.4.6). */
+static void
+send_alert(struct uctls_tls *t, int alert)
+{
+	if (alert == GNUTLS_A_CERTIFICATE_REQUIRED &&
+	    gnutls_protocol_get_version(t->sess) != GNUTLS_TLS1_3)
+		alert = GNUTLS_A_HANDSHAKE_FAILURE;
+	gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+}
+
+/* 1 when this side's own end-entity certificate cannot sign a handshake
+ * (keyUsage present without digitalSignature). */
+static int
+own_key_cannot_sign(struct uctls_tls *t, char *label, size_t n)
+{
+	gnutls_x509_crt_t crt;
+	unsigned ku = 0, crit;
+
+	if (t->cfg.def->nsends == 0)
+		return 0;
+	crt = uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0]);
+	if (crt == NULL || gnutls_x509_crt_get_key_usage(crt, &ku, &crit) < 0 ||
+	    (ku & GNUTLS_KEY_DIGITAL_SIGNATURE))
+		return 0;
+	snprintf(label, n, "%s", t->cfg.def->sends[0]);
+	return 1;
+}
+
 static void
 set_failure(struct uctls_tls *t, const char *reason, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -374,36 +404,6 @@ uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert, const char 
 	uctls_diag_problem(&t->diag, reason, alert, hint, "%s", detail);
 	t->failed = 1;
 	send_alert(t, alert);
-}
-
-/* certificate_required exists only in TLS 1.3 (RFC 8446 6.2); a TLS 1.2
- * server answers a missing client certificate with handshake_failure (RFC
- * 5246 7.4.6). */
-static void
-send_alert(struct uctls_tls *t, int alert)
-{
-	if (alert == GNUTLS_A_CERTIFICATE_REQUIRED &&
-	    gnutls_protocol_get_version(t->sess) != GNUTLS_TLS1_3)
-		alert = GNUTLS_A_HANDSHAKE_FAILURE;
-	gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
-}
-
-/* 1 when this side's own end-entity certificate cannot sign a handshake
- * (keyUsage present without digitalSignature). */
-static int
-own_key_cannot_sign(struct uctls_tls *t, char *label, size_t n)
-{
-	gnutls_x509_crt_t crt;
-	unsigned ku = 0, crit;
-
-	if (t->cfg.def->nsends == 0)
-		return 0;
-	crt = uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0]);
-	if (crt == NULL || gnutls_x509_crt_get_key_usage(crt, &ku, &crit) < 0 ||
-	    (ku & GNUTLS_KEY_DIGITAL_SIGNATURE))
-		return 0;
-	snprintf(label, n, "%s", t->cfg.def->sends[0]);
-	return 1;
 }
 
 static int

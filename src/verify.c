@@ -648,9 +648,11 @@ names_append(struct names *nm, const char *prefix, const char *val)
 {
 	size_t l = strlen(nm->text);
 
-	if (l < sizeof(nm->text) - 1)
-		snprintf(nm->text + l, sizeof(nm->text) - l, "%s%s%s", l ? ", " : "", prefix,
-		         val);
+	/* A very long list is cut; the return value is checked only to say
+	 * that truncation is expected here. */
+	if (l < sizeof(nm->text) - 1 &&
+	    snprintf(nm->text + l, sizeof(nm->text) - l, "%s%s%s", l ? ", " : "", prefix, val) < 0)
+		nm->text[l] = '\0';
 }
 
 static int
