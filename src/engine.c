@@ -192,7 +192,7 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 	struct sockaddr_in sin;
 	socklen_t sl;
 	size_t n;
-	int ret, soerr;
+	int ret, soerr, one = 1;
 	char buf[64];
 
 	for (;;) {
@@ -212,6 +212,9 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 				s->fd = ret;
 				if (set_nonblock(s->fd) < 0)
 					return uctls_err_set(err, "fcntl: %s", strerror(errno));
+				/* Handshake flights are small writes: without this,
+				 * Nagle and delayed ACKs add tens of ms per flight. */
+				setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			} else {
 				sl = sizeof(soerr);
 				if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)

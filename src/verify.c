@@ -168,6 +168,7 @@ struct certinfo {
 	char *dn;      /* subject DN, owned */
 	char *idn;     /* issuer DN, owned */
 	const char *id; /* scenario id or NULL */
+	const struct uctls_pki *pki;
 	char *label;   /* "`CN=x' (srv)", owned */
 };
 
@@ -196,18 +197,35 @@ get_dn(gnutls_x509_crt_t crt, int issuer)
 	return s;
 }
 
-static int
+/* Names are formatted only when a message needs them: DN decoding costs
+ * more than the rest of a passing verification. */
+static void
 info_init(struct certinfo *ci, gnutls_x509_crt_t crt, const struct uctls_pki *pki)
 {
 	memset(ci, 0, sizeof(*ci));
 	ci->crt = crt;
-	ci->dn = get_dn(crt, 0);
-	ci->idn = get_dn(crt, 1);
-	ci->id = pki != NULL ? uctls_pki_find(pki, crt) : NULL;
-	if (ci->dn == NULL || ci->idn == NULL)
-		return -1;
-	ci->label = ci->id != NULL ? fmt("`%s' (%s)", ci->dn, ci->id) : fmt("`%s'", ci->dn);
-	return ci->label != NULL ? 0 : -1;
+	ci->pki = pki;
+}
+
+static const char *
+ci_idn(struct certinfo *ci)
+{
+	if (ci->idn == NULL)
+		ci->idn = get_dn(ci->crt, 1);
+	return ci->idn != NULL ? ci->idn : "?";
+}
+
+static const char *
+ci_label(struct certinfo *ci)
+{
+	if (ci->label == NULL) {
+		ci->dn = get_dn(ci->crt, 0);
+		ci->id = ci->pki != NULL ? uctls_pki_find(ci->pki, ci->crt) : NULL;
+		if (ci->dn != NULL)
+			ci->label = ci->id != NULL ? fmt("`%s' (%s)", ci->dn, ci->id)
+			                           : fmt("`%s'", ci->dn);
+	}
+	return ci->label != NULL ? ci->label : "?";
 }
 
 static int
@@ -242,6 +260,7 @@ struct vstate {
 	struct certinfo path[MAX_PATH];
 	size_t plen;
 	int anchored; /* path[plen-1] is a trust anchor */
+	unsigned gstatus; /* GnuTLS's verdict on the path (0: accepted) */
 	struct uctls_diag *d;
 	const char *verifier;
 	const char *peer;
@@ -260,8 +279,7 @@ build_path(struct vstate *v)
 	char *hint;
 	int rv;
 
-	if (info_init(&v->path[0], v->chain[0], c->pki) < 0)
-		return -1;
+	info_init(&v->path[0], v->chain[0], c->pki);
 	v->plen = 1;
 	for (;;) {
 		top = &v->path[v->plen - 1];
@@ -291,8 +309,7 @@ build_path(struct vstate *v)
 			                          GNUTLS_A_BAD_CERTIFICATE, NULL,
 			                          "the chain %s sent is longer than %d certificates",
 			                          v->peer, MAX_PATH);
-		if (info_init(&v->path[v->plen], next, c->pki) < 0)
-			return -1;
+		info_init(&v->path[v->plen], next, c->pki);
 		v->plen++;
 	}
 
@@ -302,19 +319,19 @@ build_path(struct vstate *v)
 		if (v->plen == 1) {
 			hint = fmt("have %s send a CA-issued certificate, or add %s itself "
 			           "to %s's trust list",
-			           v->peer, top->label, v->verifier);
+			           v->peer, ci_label(top), v->verifier);
 			rv = uctls_diag_problem(v->d, "self-signed", GNUTLS_A_UNKNOWN_CA, hint,
 			                        "%s presented the self-signed certificate %s, "
 			                        "which is not in %s's trust list",
-			                        v->peer, top->label, v->verifier);
+			                        v->peer, ci_label(top), v->verifier);
 		} else {
-			hint = fmt("add the root CA %s to %s's trust list", top->label,
+			hint = fmt("add the root CA %s to %s's trust list", ci_label(top),
 			           v->verifier);
 			rv = uctls_diag_problem(v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA,
 			                        hint,
 			                        "the chain %s sent ends at the root CA %s, "
 			                        "which is not in %s's trust list",
-			                        v->peer, top->label, v->verifier);
+			                        v->peer, ci_label(top), v->verifier);
 		}
 		free(hint);
 		return rv;
@@ -330,23 +347,23 @@ build_path(struct vstate *v)
 				continue;
 			if (is_self_issued(cand)) {
 				hint = fmt("add the root CA `%s' (%s) to %s's trust list",
-				           top->idn, uctls_pki_id_at(c->pki, i), v->verifier);
+				           ci_idn(top), uctls_pki_id_at(c->pki, i), v->verifier);
 				rv = uctls_diag_problem(
 					v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA, hint,
 					"%s's certificate %s chains to the root CA `%s' (%s), "
 					"which %s does not trust (and %s did not send it)",
-					v->peer, top->label, top->idn, uctls_pki_id_at(c->pki, i),
+					v->peer, ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, i),
 					v->verifier, v->peer);
 			} else {
 				hint = fmt("have %s send the intermediate `%s' after its "
 				           "certificate, or add it to %s's trust list",
-				           v->peer, top->idn, v->verifier);
+				           v->peer, ci_idn(top), v->verifier);
 				rv = uctls_diag_problem(
 					v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
 					"the issuer of %s is the intermediate CA `%s' (%s), "
 					"which %s neither sent nor %s trusts "
 					"(a missing intermediate)",
-					top->label, top->idn, uctls_pki_id_at(c->pki, i), v->peer,
+					ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, i), v->peer,
 					v->verifier);
 			}
 			free(hint);
@@ -354,11 +371,11 @@ build_path(struct vstate *v)
 		}
 	}
 	hint = fmt("have %s send its issuing CA `%s', or add it to %s's trust list",
-	           v->peer, top->idn, v->verifier);
+	           v->peer, ci_idn(top), v->verifier);
 	rv = uctls_diag_problem(v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
 	                        "the issuer `%s' of %s was neither sent by %s nor "
 	                        "found in %s's trust list",
-	                        top->idn, top->label, v->peer, v->verifier);
+	                        ci_idn(top), ci_label(top), v->peer, v->verifier);
 	free(hint);
 	return rv;
 }
@@ -376,15 +393,18 @@ check_links(struct vstate *v)
 	for (i = 0; i + 1 < v->plen; i++) {
 		struct certinfo *c = &v->path[i], *iss = &v->path[i + 1];
 
+		/* GnuTLS already checked every signature of an accepted
+		 * path; check each link only to name a failure. */
 		status = 0;
-		gnutls_x509_crt_verify(c->crt, &iss->crt, 1, flags, &status);
+		if (!v->anchored || v->gstatus != 0)
+			gnutls_x509_crt_verify(c->crt, &iss->crt, 1, flags, &status);
 		if (status & GNUTLS_CERT_SIGNATURE_FAILURE) {
 			if (uctls_diag_problem(v->d, "bad-signature", GNUTLS_A_BAD_CERTIFICATE,
 			                       "re-issue the certificate from its CA; a CA that "
 			                       "was re-keyed needs its new certificate distributed",
 			                       "the signature on %s does not verify with the key "
 			                       "of its issuer %s",
-			                       c->label, iss->label) < 0)
+			                       ci_label(c), ci_label(iss)) < 0)
 				return -1;
 		}
 		ca = gnutls_x509_crt_get_basic_constraints(iss->crt, &crit, NULL, &pathlen);
@@ -396,7 +416,7 @@ check_links(struct vstate *v)
 			                       "end-entity certificate",
 			                       "%s was signed by %s, which is not a CA "
 			                       "(basicConstraints %s)",
-			                       c->label, iss->label,
+			                       ci_label(c), ci_label(iss),
 			                       ca == 0 ? "cA=FALSE" : "absent") < 0)
 				return -1;
 		} else {
@@ -408,7 +428,7 @@ check_links(struct vstate *v)
 			                       "the CA certificate needs keyCertSign in its key usage",
 			                       "%s signed %s but its keyUsage lacks keyCertSign "
 			                       "(RFC 5280 4.2.1.3)",
-			                       iss->label, c->label) < 0)
+			                       ci_label(iss), ci_label(c)) < 0)
 				return -1;
 			/* RFC 5280 4.2.1.9: pathLenConstraint counts the
 			 * non-self-issued intermediates below this CA. */
@@ -418,7 +438,7 @@ check_links(struct vstate *v)
 			                       "allows it, or remove a level from the hierarchy",
 			                       "%s has pathLenConstraint %d but %u CA "
 			                       "certificate%s below it in the path",
-			                       iss->label, pathlen, ca_below,
+			                       ci_label(iss), pathlen, ca_below,
 			                       ca_below == 1 ? " is" : "s are") < 0)
 				return -1;
 		}
@@ -452,7 +472,7 @@ check_algorithms(struct vstate *v)
 				                       "re-issue the certificate with a SHA-256 signature",
 				                       "%s is signed with %s, which profile %s does "
 				                       "not accept (RFC 9155)",
-				                       c->label, gnutls_sign_get_name(sig), p->name) < 0)
+				                       ci_label(c), gnutls_sign_get_name(sig), p->name) < 0)
 					return -1;
 			}
 		}
@@ -471,7 +491,7 @@ check_algorithms(struct vstate *v)
 			                       "issue the certificate with a key size the device "
 			                       "accepts",
 			                       "%s has an RSA-%u key; profile %s accepts %s bits",
-			                       c->label, bits, p->name, range) < 0)
+			                       ci_label(c), bits, p->name, range) < 0)
 				return -1;
 		}
 	}
@@ -505,7 +525,7 @@ check_validity(struct vstate *v)
 		if (v->ctx->now > b) {
 			if (uctls_diag_problem(v->d, "expired", GNUTLS_A_CERTIFICATE_EXPIRED,
 			                       "renew the certificate (and check the device clock)",
-			                       "%s expired at %s (%ld days before %s)", c->label,
+			                       "%s expired at %s (%ld days before %s)", ci_label(c),
 			                       na, (long)((v->ctx->now - b) / DAY), now) < 0)
 				return -1;
 		} else if (v->ctx->now < a) {
@@ -513,10 +533,10 @@ check_validity(struct vstate *v)
 			                       "check the clock of the verifying device, or wait "
 			                       "until the certificate's notBefore",
 			                       "%s is not valid before %s (verification time %s)",
-			                       c->label, nb, now) < 0)
+			                       ci_label(c), nb, now) < 0)
 				return -1;
 		} else if (b - v->ctx->now < 30 * DAY) {
-			if (note(v->d, "%s expires in %ld days (%s) - not the cause", c->label,
+			if (note(v->d, "%s expires in %ld days (%s) - not the cause", ci_label(c),
 			         (long)((b - v->ctx->now) / DAY), na) < 0)
 				return -1;
 		}
@@ -558,7 +578,7 @@ check_critical(struct vstate *v)
 			                       "or with it marked non-critical",
 			                       "%s carries the critical extension %s, which %s "
 			                       "(profile %s) does not accept (RFC 5280 4.2)",
-			                       v->path[i].label, oid, v->verifier,
+			                       ci_label(&v->path[i]), oid, v->verifier,
 			                       v->ctx->profile->name) < 0)
 				return -1;
 		}
@@ -603,7 +623,7 @@ check_purpose(struct vstate *v)
 		if (uctls_diag_problem(v->d, reason, GNUTLS_A_UNSUPPORTED_CERTIFICATE, hint,
 		                       "%s lacks %s in its extended key usage (%s); %s "
 		                       "needs it of %s acting as TLS %s",
-		                       leaf->label, pname,
+		                       ci_label(leaf), pname,
 		                       present ? have : "extension absent", v->verifier,
 		                       v->peer, v->ctx->peer_is_server ? "server" : "client") < 0)
 			return -1;
@@ -616,7 +636,7 @@ check_purpose(struct vstate *v)
 		                       "%s has a keyUsage without digitalSignature, so its key "
 		                       "may not sign the TLS handshake (RFC 5280 4.2.1.3, "
 		                       "RFC 8446 4.4.2.2)",
-		                       leaf->label) < 0)
+		                       ci_label(leaf)) < 0)
 			return -1;
 	}
 	return 0;
@@ -797,7 +817,7 @@ check_identity(struct vstate *v)
 			"%s's configured name `%s' appears only in the subject CN of %s, and "
 			"profile %s does not match the CN when %s (RFC 9525 6.3; browsers since "
 			"Chrome 58); the certificate carries: %s",
-			v->verifier, matched, v->path[0].label, p->name,
+			v->verifier, matched, ci_label(&v->path[0]), p->name,
 			nm.nsans ? "a SAN is present (RFC 6125 6.4.4)" : "there is no SAN",
 			nm.text);
 		break;
@@ -807,7 +827,7 @@ check_identity(struct vstate *v)
 			"add the exact name as a DNS subject alternative name",
 			"%s's configured name `%s' matches only the wildcard `%s' of %s, and "
 			"profile %s does not accept wildcards; the certificate carries: %s",
-			v->verifier, matched, near != NULL ? near : "*", v->path[0].label, p->name,
+			v->verifier, matched, near != NULL ? near : "*", ci_label(&v->path[0]), p->name,
 			nm.text);
 		break;
 	default:
@@ -816,7 +836,7 @@ check_identity(struct vstate *v)
 			"configure the name the certificate carries, or re-issue the certificate "
 			"with the configured name as a DNS subject alternative name",
 			"%s is configured to expect %s of %s, but %s carries only: %s",
-			v->verifier, configured, v->peer, v->path[0].label, nm.text);
+			v->verifier, configured, v->peer, ci_label(&v->path[0]), nm.text);
 		break;
 	}
 out:
@@ -824,62 +844,60 @@ out:
 	return rv < 0 && v->d->reason == NULL ? -1 : 0;
 }
 
-/* GnuTLS's own verdict, so that uctls never passes what GnuTLS rejects. */
+/* GnuTLS's own verdict on the path, so that uctls never passes what
+ * GnuTLS rejects (see verify_chain). */
 static int
-check_gnutls(struct vstate *v)
+run_gnutls(struct vstate *v)
 {
 	const struct uctls_verify_ctx *c = v->ctx;
 	gnutls_x509_trust_list_t tl = NULL;
-	gnutls_x509_crt_t *copies = NULL;
-	gnutls_datum_t out = { NULL, 0 };
-	unsigned status = 0, flags;
+	gnutls_x509_crt_t anchor = NULL, path[MAX_PATH];
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned flags;
 	size_t i;
 	int rv = -1;
 
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0)
 		return -1;
-	/* The trust list takes ownership of what it is given: hand it copies. */
-	copies = calloc(c->ntrust ? c->ntrust : 1, sizeof(*copies));
-	if (copies == NULL)
+	/* The trust list owns what it is given: hand it a copy of the anchor. */
+	if (gnutls_x509_crt_export2(v->path[v->plen - 1].crt, GNUTLS_X509_FMT_DER, &der) < 0 ||
+	    gnutls_x509_crt_init(&anchor) < 0 ||
+	    gnutls_x509_crt_import(anchor, &der, GNUTLS_X509_FMT_DER) < 0)
 		goto out;
-	for (i = 0; i < c->ntrust; i++) {
-		gnutls_datum_t der = { NULL, 0 };
-
-		if (gnutls_x509_crt_export2(c->trust[i], GNUTLS_X509_FMT_DER, &der) < 0 ||
-		    gnutls_x509_crt_init(&copies[i]) < 0 ||
-		    gnutls_x509_crt_import(copies[i], &der, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_free(der.data);
-			goto out;
-		}
-		gnutls_free(der.data);
-	}
-	if (c->ntrust > 0 &&
-	    gnutls_x509_trust_list_add_cas(tl, copies, (unsigned)c->ntrust, 0) < 0)
+	if (gnutls_x509_trust_list_add_cas(tl, &anchor, 1, 0) < 0)
 		goto out;
-	for (i = 0; i < c->ntrust; i++)
-		copies[i] = NULL;
-	flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS;
+	anchor = NULL;
+	for (i = 0; i < v->plen; i++)
+		path[i] = v->path[i].crt;
+	flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
+	        GNUTLS_VERIFY_DO_NOT_ALLOW_UNSORTED_CHAIN;
 	if (c->profile->allow_sha1)
 		flags |= GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
-	if (gnutls_x509_trust_list_verify_crt2(tl, v->chain, (unsigned)v->n, NULL, 0, flags,
-	                                       &status, NULL) < 0)
+	if (gnutls_x509_trust_list_verify_crt2(tl, path, (unsigned)v->plen, NULL, 0, flags,
+	                                       &v->gstatus, NULL) < 0)
 		goto out;
-	if (status != 0 && v->d->reason == NULL) {
-		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0);
-		if (uctls_diag_problem(v->d, "verify-failed", GNUTLS_A_BAD_CERTIFICATE, NULL,
-		                       "GnuTLS rejects the chain %s sent: %s", v->peer,
-		                       out.data != NULL ? (const char *)out.data : "?") < 0)
-			goto out;
-	}
 	rv = 0;
 out:
-	if (copies != NULL)
-		for (i = 0; i < c->ntrust; i++)
-			if (copies[i] != NULL)
-				gnutls_x509_crt_deinit(copies[i]);
-	free(copies);
-	gnutls_free(out.data);
+	if (anchor != NULL)
+		gnutls_x509_crt_deinit(anchor);
+	gnutls_free(der.data);
 	gnutls_x509_trust_list_deinit(tl, 1);
+	return rv;
+}
+
+static int
+gnutls_unexplained(struct vstate *v)
+{
+	gnutls_datum_t out = { NULL, 0 };
+	int rv = 0;
+
+	if (v->gstatus == 0 || v->d->reason != NULL)
+		return 0;
+	gnutls_certificate_verification_status_print(v->gstatus, GNUTLS_CRT_X509, &out, 0);
+	rv = uctls_diag_problem(v->d, "verify-failed", GNUTLS_A_BAD_CERTIFICATE, NULL,
+	                        "GnuTLS rejects the chain %s sent: %s", v->peer,
+	                        out.data != NULL ? (const char *)out.data : "?");
+	gnutls_free(out.data);
 	return rv;
 }
 
@@ -912,9 +930,9 @@ uctls_verify_chain(const struct uctls_verify_ctx *ctx, gnutls_x509_crt_t *chain,
 			return -1;
 		return 1;
 	}
-	if (build_path(&v) < 0 || check_links(&v) < 0 || check_algorithms(&v) < 0 ||
-	    check_validity(&v) < 0 || check_critical(&v) < 0 || check_purpose(&v) < 0 ||
-	    check_identity(&v) < 0 || (v.anchored && check_gnutls(&v) < 0))
+	if (build_path(&v) < 0 || (v.anchored && run_gnutls(&v) < 0) || check_links(&v) < 0 ||
+	    check_algorithms(&v) < 0 || check_validity(&v) < 0 || check_critical(&v) < 0 ||
+	    check_purpose(&v) < 0 || check_identity(&v) < 0 || gnutls_unexplained(&v) < 0)
 		goto out;
 	if (!v.anchored && out->reason == NULL)
 		goto out; /* cannot happen: build_path names the missing link */
