@@ -586,6 +586,24 @@ check_critical(struct vstate *v)
 	return 0;
 }
 
+/* RFC 5280 4.2.1.12 names, as people read them in certificate viewers. */
+static const char *
+eku_name(const char *oid)
+{
+	static const char *const names[][2] = {
+		{ OID_SERVER_AUTH, "serverAuth" },      { OID_CLIENT_AUTH, "clientAuth" },
+		{ "1.3.6.1.5.5.7.3.3", "codeSigning" }, { "1.3.6.1.5.5.7.3.4", "emailProtection" },
+		{ "1.3.6.1.5.5.7.3.8", "timeStamping" }, { "1.3.6.1.5.5.7.3.9", "OCSPSigning" },
+		{ OID_ANY_EKU, "anyExtendedKeyUsage" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i][0], oid) == 0)
+			return names[i][1];
+	return oid;
+}
+
 static int
 check_purpose(struct vstate *v)
 {
@@ -612,7 +630,7 @@ check_purpose(struct vstate *v)
 		any |= strcmp(oid, OID_ANY_EKU) == 0;
 		if (hl < sizeof(have) - 1)
 			hl += (size_t)snprintf(have + hl, sizeof(have) - hl, "%s%s",
-			                       hl ? ", " : "", oid);
+			                       hl ? ", " : "", eku_name(oid));
 	}
 	if (!found && ((present && !(any && !p->eku_required)) || (!present && p->eku_required))) {
 		char hint[256];

@@ -48,8 +48,7 @@ struct uctls_xml_node {
 	char *text;      /* owned, never NULL: the character data directly
 	                    inside this element (not its children's), all
 	                    pieces concatenated, CDATA included; "" if none */
-	size_t text_len; /* strlen(text) unless the data contains NUL (it cannot
-	                    in XML 1.0, so in practice always strlen) */
+	size_t text_len; /* strlen(text): XML 1.0 cannot carry a NUL */
 	int text_line;   /* line of the first non-whitespace character of
 	                    text, 0 when text is empty or only whitespace */
 	struct uctls_xml_node **children; /* owned array of owned nodes */
