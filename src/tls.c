@@ -28,7 +28,11 @@ struct uctls_tls {
 	struct uctls_diag diag;
 	char version[32];
 	char cipher[96];
+	unsigned own_versions;  /* bit (minor) of each TLS 1.x version enabled here */
+	unsigned peer_versions; /* server: versions the ClientHello offered */
 };
+
+#define VBIT(minor) (1u << (minor)) /* TLS 1.minor, from wire version 3.(minor+1) */
 
 /* RFC 8446 6.2 names (RFC 5246 7.2 for the TLS 1.2-only ones). */
 const char *
@@ -174,6 +178,72 @@ retrieve_cb(gnutls_session_t sess, const gnutls_datum_t *req_ca_rdn, int nreqs,
 	return 0;
 }
 
+/* Reads the versions a ClientHello offers: supported_versions (RFC 8446
+ * 4.2.1) when present, else legacy_version (RFC 5246 7.4.1.2). */
+static int
+client_hello_cb(gnutls_session_t sess, unsigned htype, unsigned when, unsigned incoming,
+                const gnutls_datum_t *msg)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+	const unsigned char *p = msg->data, *end = msg->data + msg->size;
+	unsigned i, n, type, len, legacy;
+
+	(void)htype;
+	(void)when;
+	(void)incoming;
+	if (msg->size < 35)
+		return 0;
+	legacy = p[1] >= 1 ? VBIT(p[1] - 1) : 0;
+	p += 34;
+	n = *p++; /* session id */
+	if (end - p < (long)n + 2)
+		goto legacy;
+	p += n;
+	n = (unsigned)(p[0] << 8 | p[1]); /* cipher suites */
+	p += 2;
+	if (end - p < (long)n + 1)
+		goto legacy;
+	p += n;
+	n = *p++; /* compression methods */
+	if (end - p < (long)n + 2)
+		goto legacy;
+	p += n + 2; /* extensions length */
+	while (end - p >= 4) {
+		type = (unsigned)(p[0] << 8 | p[1]);
+		len = (unsigned)(p[2] << 8 | p[3]);
+		p += 4;
+		if (end - p < (long)len)
+			break;
+		if (type == 43 && len >= 1) { /* supported_versions */
+			for (i = 1; i + 1 < len + 0u && i + 1 <= p[0]; i += 2)
+				if (p[i] == 3 && p[i + 1] >= 1 && p[i + 1] <= 4)
+					t->peer_versions |= VBIT(p[i + 1] - 1);
+			if (t->peer_versions != 0)
+				return 0;
+		}
+		p += len;
+	}
+legacy:
+	/* Without supported_versions, a client offers every version up to
+	 * legacy_version. */
+	for (i = 0; legacy >> i; i++)
+		t->peer_versions |= VBIT(i);
+	return 0;
+}
+
+static const char *
+versions_text(unsigned v, char *buf, size_t n)
+{
+	size_t l = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (v & VBIT(i))
+			l += (size_t)snprintf(buf + l, n > l ? n - l : 0, "%sTLS1.%u", l ? ", " : "", i);
+	return buf[0] ? buf : "none";
+}
+
 static int
 keylog_cb(gnutls_session_t sess, const char *label, const gnutls_datum_t *secret)
 {
@@ -265,6 +335,7 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	struct uctls_tls *t;
 	char prio[256];
 	const char *epos = NULL;
+	gnutls_priority_t pc;
 	int ret;
 
 	t = calloc(1, sizeof(*t));
@@ -288,13 +359,26 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	} else {
 		snprintf(prio, sizeof(prio), "%s", cfg->profile->priority);
 	}
-	ret = gnutls_priority_set_direct(t->sess, prio, &epos);
+	ret = gnutls_priority_init(&pc, prio, &epos);
+	if (ret >= 0) {
+		const unsigned *vl;
+		int k, nv = gnutls_priority_protocol_list(pc, &vl);
+
+		for (k = 0; k < nv; k++)
+			if (vl[k] >= GNUTLS_TLS1_0 && vl[k] <= GNUTLS_TLS1_3)
+				t->own_versions |= VBIT(vl[k] - GNUTLS_TLS1_0);
+		ret = gnutls_priority_set(t->sess, pc);
+		gnutls_priority_deinit(pc);
+	}
 	if (ret < 0) {
 		uctls_err_at(err, cfg->scenario_file, cfg->def->line,
 		             "<peer id=\"%s\">: TLS priority `%s': %s", cfg->def->id, prio,
 		             gnutls_strerror(ret));
 		goto fail;
 	}
+	if (cfg->is_server)
+		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+		                                   GNUTLS_HOOK_PRE, client_hello_cb);
 	ret = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
 	if (ret < 0) {
 		uctls_err_set(err, "gnutls_credentials_set: %s", gnutls_strerror(ret));
@@ -424,6 +508,20 @@ fail(struct uctls_tls *t, int ret)
 		/* Our verify callback refused the other side's certificate. */
 		t->failed = 1;
 		send_alert(t, t->diag.alert);
+		return UCTLS_TLS_FAILED;
+	}
+	if (t->cfg.is_server && t->peer_versions != 0 && ret != GNUTLS_E_FATAL_ALERT_RECEIVED &&
+	    (t->peer_versions & t->own_versions) == 0) {
+		char a[64], b[64];
+
+		/* RFC 8446 4.2.1 / RFC 5246 E.1: no version in common. */
+		set_failure(t, "protocol-version",
+		            "enable a TLS version on both sides (tls= on the peers, or the "
+		            "device's TLS settings)",
+		            "%s offered %s; %s accepts %s only (%s)", who,
+		            versions_text(t->peer_versions, a, sizeof(a)), t->cfg.def->id,
+		            versions_text(t->own_versions, b, sizeof(b)), gnutls_strerror(ret));
+		send_alert(t, GNUTLS_A_PROTOCOL_VERSION);
 		return UCTLS_TLS_FAILED;
 	}
 	switch (ret) {

@@ -62,7 +62,7 @@ static const struct row rows[] = {
 	{ "version",
 	  "<peer id='client' role='client' sends='cli int' trusts='root' tls='1.2'/>"
 	  "<peer id='server' role='server' sends='srv int' trusts='root' tls='1.3'/>",
-	  NULL, "protocol-version", NULL },
+	  "alert:protocol-version", "protocol-version", NULL },
 };
 
 static struct uctls_keypool *pool;
