@@ -1,0 +1,15 @@
+/* One Check suite per module; tests/check_main.c runs them all.
+ * CK_FORK=no runs them in-process for gdb and valgrind. */
+#ifndef UCTLS_CHECK_SUITES_H
+#define UCTLS_CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *make_scenario_suite(void);
+Suite *make_pki_suite(void);
+Suite *make_ident_suite(void);
+Suite *make_verify_suite(void);
+Suite *make_report_suite(void);
+Suite *make_engine_suite(void);
+
+#endif
