@@ -138,17 +138,6 @@ struct loader {
 };
 
 static char *
-xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
-
-static char *
 xstrndup(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);
@@ -736,7 +725,7 @@ load_san(struct loader *ld, const struct uctls_xml_node *n,
 			goto out;
 		}
 		cd->sans[i].type = san_types[t].type;
-		cd->sans[i].value = xstrdup(val);
+		cd->sans[i].value = strdup(val);
 		if (cd->sans[i].value == NULL) {
 			nomem(ld);
 			goto out;
@@ -843,7 +832,7 @@ load_eku(struct loader *ld, const struct uctls_xml_node *n,
 			            "OIDs; or none", items[i]);
 			goto out;
 		}
-		cd->eku[i] = xstrdup(oid);
+		cd->eku[i] = strdup(oid);
 		if (cd->eku[i] == NULL) {
 			nomem(ld);
 			goto out;
@@ -997,7 +986,7 @@ load_extension(struct loader *ld, const struct uctls_xml_node *n,
 		return fail(ld, n, "value `%s' is not hex bytes; expected the "
 		                   "DER of the extension value, e.g. 0500",
 		            value);
-	ext->oid = xstrdup(oid);
+	ext->oid = strdup(oid);
 	if (ext->oid == NULL)
 		return nomem(ld);
 	return 0;
@@ -1011,7 +1000,7 @@ resolve_path(const char *dir, const char *path)
 	size_t n;
 
 	if (path[0] == '/')
-		return xstrdup(path);
+		return strdup(path);
 	n = strlen(dir) + strlen(path) + 2;
 	p = malloc(n);
 	if (p != NULL)
@@ -1094,7 +1083,7 @@ load_cert(struct loader *ld, const struct uctls_xml_node *n,
 			return fail(ld, n, "duplicate id `%s'; already "
 			                   "declared at line %d", id,
 			            ld->sc->certs[i].line);
-	cd->id = xstrdup(id);
+	cd->id = strdup(id);
 	if (cd->id == NULL)
 		return nomem(ld);
 	cd->serial = position;
@@ -1112,14 +1101,14 @@ load_cert(struct loader *ld, const struct uctls_xml_node *n,
 	v = required(ld, n, "subject");
 	if (v == NULL)
 		return -1;
-	if ((cd->subject = xstrdup(v)) == NULL)
+	if ((cd->subject = strdup(v)) == NULL)
 		return nomem(ld);
 	/* issuer and signed-with are checked once every id is known. */
 	v = uctls_xml_attr(n, "issuer");
-	if (v != NULL && (cd->issuer = xstrdup(v)) == NULL)
+	if (v != NULL && (cd->issuer = strdup(v)) == NULL)
 		return nomem(ld);
 	v = uctls_xml_attr(n, "signed-with");
-	if (v != NULL && (cd->signed_with = xstrdup(v)) == NULL)
+	if (v != NULL && (cd->signed_with = strdup(v)) == NULL)
 		return nomem(ld);
 	if (load_key(ld, n, cd) < 0 || load_hash(ld, n, cd) < 0 ||
 	    load_san(ld, n, cd) < 0 || load_key_usage(ld, n, cd) < 0 ||
@@ -1327,7 +1316,7 @@ load_profile(struct loader *ld, const struct uctls_xml_node *n,
 			            ld->fam->name, list);
 		return fail(ld, n, "unknown profile `%s'; known: %s", v, list);
 	}
-	pd->profile = xstrdup(v);
+	pd->profile = strdup(v);
 	return pd->profile == NULL ? nomem(ld) : 0;
 }
 
@@ -1401,7 +1390,7 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 			return fail(ld, n, "duplicate peer id `%s'; already "
 			                   "declared at line %d", id,
 			            sc->peers[i].line);
-	if ((pd->id = xstrdup(id)) == NULL)
+	if ((pd->id = strdup(id)) == NULL)
 		return nomem(ld);
 	role = required(ld, n, "role");
 	if (role == NULL)
@@ -1417,7 +1406,7 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 		                   "has one client and one server", role,
 		            ld->fam->name);
 	*have = 1;
-	if ((pd->role = xstrdup(role)) == NULL)
+	if ((pd->role = strdup(role)) == NULL)
 		return nomem(ld);
 	if (load_profile(ld, n, pd) < 0 ||
 	    load_idrefs(ld, n, "sends", &pd->sends, &pd->nsends) < 0 ||
@@ -1430,7 +1419,7 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 		    strcmp(tls, "1.2,1.3") != 0)
 			return fail(ld, n, "tls `%s'; expected 1.2, 1.3 or "
 			                   "1.2,1.3", tls);
-		if ((pd->tls = xstrdup(tls)) == NULL)
+		if ((pd->tls = strdup(tls)) == NULL)
 			return nomem(ld);
 	}
 	return 0;
@@ -1501,10 +1490,10 @@ load_expect(struct loader *ld, const struct uctls_xml_node *n)
 		return fail(ld, n, "unknown reason `%s' in other=; expected a "
 		                   "reason identifier such as alert:unknown-ca",
 		            other);
-	if ((ex->fail_at = xstrdup(fail_at)) == NULL ||
-	    (ex->side = xstrdup(side)) == NULL ||
-	    (ex->reason = xstrdup(reason)) == NULL ||
-	    (other != NULL && (ex->other = xstrdup(other)) == NULL))
+	if ((ex->fail_at = strdup(fail_at)) == NULL ||
+	    (ex->side = strdup(side)) == NULL ||
+	    (ex->reason = strdup(reason)) == NULL ||
+	    (other != NULL && (ex->other = strdup(other)) == NULL))
 		return nomem(ld);
 	return 0;
 }
@@ -1636,8 +1625,8 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 		return fail(ld, root, "unknown family `%s'; known: %s", family,
 		            list);
 	}
-	if ((sc->name = xstrdup(name)) == NULL ||
-	    (sc->family = xstrdup(family)) == NULL)
+	if ((sc->name = strdup(name)) == NULL ||
+	    (sc->family = strdup(family)) == NULL)
 		return nomem(ld);
 	for (i = 0; i < root->nchildren; i++)
 		npeers += strcmp(root->children[i]->name, "peer") == 0;
@@ -1703,11 +1692,11 @@ dir_of(const char *file)
 	const char *slash = strrchr(file, '/');
 
 	if (slash == NULL)
-		return xstrdup(".");
+		return strdup(".");
 	while (slash > file && slash[-1] == '/')
 		slash--;
 	if (slash == file)
-		return xstrdup("/");
+		return strdup("/");
 	return xstrndup(file, (size_t)(slash - file));
 }
 
@@ -1726,7 +1715,7 @@ uctls_scenario_load(const char *file, struct uctls_scenario **out,
 		uctls_err_set(err, "%s: out of memory", file);
 		goto out;
 	}
-	sc->file = xstrdup(file);
+	sc->file = strdup(file);
 	sc->dir = dir_of(file);
 	if (sc->file == NULL || sc->dir == NULL) {
 		uctls_err_set(err, "%s: out of memory", file);

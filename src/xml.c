@@ -27,17 +27,6 @@ struct dom_builder {
 	int has_doctype;             /* a <!DOCTYPE> was seen */
 };
 
-static char *
-xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
-
 static int
 line_of(const struct dom_builder *b)
 {
@@ -153,7 +142,7 @@ node_new(const XML_Char *name, const XML_Char **atts, int line)
 	if (n == NULL)
 		return NULL;
 	n->line = line;
-	n->name = xstrdup(name);
+	n->name = strdup(name);
 	n->text = calloc(1, 1);
 	if (n->name == NULL || n->text == NULL)
 		goto fail;
@@ -165,8 +154,8 @@ node_new(const XML_Char *name, const XML_Char **atts, int line)
 			goto fail;
 	}
 	for (i = 0; i < count; i++) {
-		n->attrs[i].name = xstrdup(atts[2 * i]);
-		n->attrs[i].value = xstrdup(atts[2 * i + 1]);
+		n->attrs[i].name = strdup(atts[2 * i]);
+		n->attrs[i].value = strdup(atts[2 * i + 1]);
 		n->nattrs = i + 1;
 		if (n->attrs[i].name == NULL || n->attrs[i].value == NULL)
 			goto fail;
