@@ -23,7 +23,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: uctls run [--text|--json|--tap] [--timeout MS] [--keylog FILE] [--quiet]\n"
-	        "                 SCENARIO...\n"
+	        "                 [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT] SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
@@ -44,6 +44,11 @@ usage(FILE *f)
 	        "  --timeout MS    bound on every network wait (default 5000)\n"
 	        "  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
 	        "  -q, --quiet     text: print only scenarios that did not match, and the summary\n"
+	        "  --remote P=HOST:PORT  peer P (the server-role peer) is real, at HOST:PORT;\n"
+	        "                  uctls plays the other side and dials it\n"
+	        "  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
+	        "                  on HOST:PORT (port 0: any; the port is printed on stderr)\n"
+	        "                  for a real client to dial in\n"
 	        "\n"
 	        "Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
 	        "2 usage or input error (FILE:LINE: message on stderr).\n"
@@ -120,6 +125,16 @@ cmd_validate(int argc, char **argv)
 	return rv;
 }
 
+/* --listen: say where we listen, so that the real peer (or a script) can
+ * dial in; with port 0 this is the only way to learn the port. */
+static void
+announce(void *arg, const char *id, const char *host, unsigned port)
+{
+	(void)arg;
+	fprintf(stderr, "uctls: playing %s, listening on %s:%u\n", id, host, port);
+	fflush(stderr);
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -128,6 +143,8 @@ cmd_run(int argc, char **argv)
 		{ "tap", no_argument, NULL, 'T' },    { "timeout", required_argument, NULL, 'w' },
 		{ "keylog", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct uctls_run_opts opts;
@@ -137,7 +154,7 @@ cmd_run(int argc, char **argv)
 	long v;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.timeout_ms = 5000;
+	opts.timeout_ms = 0; /* the scenario's timeout=, else 5000 */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -162,6 +179,25 @@ cmd_run(int argc, char **argv)
 		case 'k':
 			opts.keylog = optarg;
 			break;
+		case 'r':
+		case 'l': {
+			char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || eq == optarg || eq[1] == '\0') {
+				fprintf(stderr, "uctls run: --%s takes PEER=HOST:PORT, not `%s'\n",
+				        c == 'r' ? "remote" : "listen", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			if (c == 'r') {
+				opts.remote_id = optarg;
+				opts.remote_addr = eq + 1;
+			} else {
+				opts.listen_id = optarg;
+				opts.listen_addr = eq + 1;
+			}
+			break;
+		}
 		case 'q':
 			quiet = 1;
 			break;
@@ -175,6 +211,16 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (opts.remote_id != NULL && opts.listen_id != NULL) {
+		fprintf(stderr, "uctls run: --remote and --listen exclude each other: one side "
+		                "is real, uctls plays the other\n");
+		return 2;
+	}
+	if ((opts.remote_id != NULL || opts.listen_id != NULL) && argc > 1) {
+		fprintf(stderr, "uctls run: --remote and --listen take one scenario\n");
+		return 2;
+	}
+	opts.on_listen = announce;
 	if (argc < 1) {
 		fprintf(stderr, "uctls run: no scenario given\n");
 		usage(stderr);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +19,44 @@
 #include "engine.h"
 #include "family.h"
 #include "profile.h"
+#include "sip.h"
 #include "tls.h"
+
+/*
+ * A family's step program is a list of connections (phases).  Each phase is
+ * a TCP connection from the client-role peer to the server-role peer, a TLS
+ * handshake, and an application exchange, each recorded under a step name
+ * (several parts may share one step: the MRA SSH tunnel is one step).  The
+ * first failing phase ends the scenario; the steps it did not reach are
+ * logged as such.
+ */
+
+enum app_kind {
+	APP_READY,      /* server sends ready_msg, client reads it */
+	APP_SIP_OPTIONS /* client sends OPTIONS, server answers (RFC 3261 11) */
+};
+
+struct phase {
+	const char *tcp_step, *tls_step, *app_step;
+	enum app_kind app;
+	int leaf_only;   /* each side sends and checks the end-entity certificate alone */
+	int jabber;      /* the client is the simulated MRA Jabber client */
+};
+
+/* tls: one connection. */
+static const struct phase tls_phases[] = {
+	{ "tcp-connect", "tls-handshake", "tls-handshake", APP_READY, 0, 0 },
+};
+
+/* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
+ * connection in which each side presents its leaf alone: seeds 000/003,
+ * "zone up, SSH tunnels down after certificate renewal"), and the MRA
+ * Jabber client's TLS connection to Expressway-E. */
+static const struct phase traversal_phases[] = {
+	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0 },
+	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0 },
+	{ "mra-edge", "mra-edge", "mra-edge", APP_READY, 0, 1 },
+};
 
 /* What the server writes once its handshake is done, and the client reads
  * before it counts its own handshake as done: in TLS 1.3 the client
@@ -28,36 +66,54 @@ static const char ready_msg[] = "uctls-ready\n";
 #define READY_LEN (sizeof(ready_msg) - 1)
 
 enum side_state {
-	S_CONNECT,   /* client: connecting; server: accepting */
+	S_CONNECT, /* client: connecting; server: accepting */
 	S_HANDSHAKE,
-	S_READY,     /* server: writing ready_msg; client: reading it */
+	S_APP,
 	S_DONE,
 	S_FAILED
 };
 
 struct side {
-	const struct uctls_peerdef *def;
+	const struct uctls_peerdef *def; /* as this side plays in this phase */
 	const struct uctls_profile *profile;
 	struct side *other;
 	int is_server;
+	int local;  /* 0: a real peer we do not see from the inside */
 	int fd;
 	enum side_state state;
-	int want; /* POLLIN / POLLOUT */
+	int want;   /* POLLIN / POLLOUT */
 	struct uctls_tls *tls;
-	size_t ready_done;
 	const char *step;
 	double t0;
-	struct uctls_side_info *info;
+	/* application exchange */
+	size_t ready_done;
+	char *out;  /* bytes to send, owned */
+	size_t outlen, outdone;
+	struct uctls_sip_parser *sip;
+	char *note; /* detail for a passing app step, owned */
+	int tls_pending; /* client: handshake done, the server's verdict not yet seen */
 };
 
 struct run {
 	const struct uctls_scenario *sc;
 	const struct uctls_run_opts *opts;
+	const struct phase *phase;
 	struct uctls_pki *pki;
 	struct uctls_log *log;
 	FILE *keylog;
-	int lfd; /* listening socket */
-	struct side side[2]; /* [0] client, [1] server */
+	int timeout;
+	int lfd; /* listening socket: the server's, or ours in --listen mode */
+	struct sockaddr_storage addr; /* where the client connects */
+	socklen_t addrlen;
+	const struct uctls_peerdef *client, *server; /* the scenario's peers */
+	const struct uctls_profile *cprof, *sprof;
+	int client_remote, server_remote;
+	struct uctls_peerdef leaf[2]; /* client/server sending their leaf alone */
+	struct uctls_peerdef jabber;  /* the MRA Jabber client */
+	char *jabber_names[2];
+	struct side side[2]; /* [0] client, [1] server of the current phase */
+	unsigned seq;
+	size_t nphase; /* phases run so far */
 };
 
 static double
@@ -77,14 +133,25 @@ set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+static void
+nodelay(int fd)
+{
+	int one = 1;
+
+	/* Handshake flights are small writes: without this, Nagle and
+	 * delayed ACKs add tens of ms per flight. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static int
-record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_diag *d)
+record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_diag *d,
+       const char *detail)
 {
 	struct uctls_step *rec;
 	size_t i;
 
 	rec = uctls_log_add(r->log, s->step, s->def->id, st, d != NULL ? d->reason : NULL,
-	                    d != NULL ? d->detail : NULL, d != NULL ? d->hint : NULL,
+	                    d != NULL ? d->detail : detail, d != NULL ? d->hint : NULL,
 	                    now_ms() - s->t0);
 	if (rec == NULL)
 		return -1;
@@ -94,23 +161,39 @@ record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_d
 	return 0;
 }
 
+/* Moves SIDE to STEP, recording the previous step as passed when the name
+ * changes. */
 static int
-begin_step(struct side *s, const char *step)
+enter_step(struct run *r, struct side *s, const char *step)
 {
-	s->step = step;
-	s->t0 = now_ms();
+	if (s->step != NULL && strcmp(s->step, step) != 0 &&
+	    record(r, s, UCTLS_PASS, NULL, NULL) < 0)
+		return -1;
+	if (s->step == NULL || strcmp(s->step, step) != 0) {
+		s->step = step;
+		s->t0 = now_ms();
+	}
 	return 0;
 }
 
-/* Ends the side's run with a failure at its current step. */
+/* Ends the side's phase with a failure at its current step. */
 static int
 side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 {
+	if (s->tls_pending) {
+		/* An alert before any answer is the server refusing the
+		 * handshake (TLS 1.3: after the client's side of it ended);
+		 * anything else happened in the application step. */
+		s->tls_pending = 0;
+		if ((d == NULL || d->reason == NULL || strncmp(d->reason, "alert:", 6) != 0) &&
+		    enter_step(r, s, r->phase->app_step) < 0)
+			return -1;
+	}
 	s->state = S_FAILED;
 	/* Let the other side see the end of the stream rather than wait. */
 	if (s->fd >= 0)
 		shutdown(s->fd, SHUT_WR);
-	return record(r, s, UCTLS_FAIL, d);
+	return record(r, s, UCTLS_FAIL, d, NULL);
 }
 
 static int
@@ -138,6 +221,23 @@ side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hin
 }
 
 static int
+side_done(struct run *r, struct side *s)
+{
+	if (s->tls_pending) {
+		s->tls_pending = 0;
+		if (enter_step(r, s, r->phase->app_step) < 0)
+			return -1;
+	}
+	s->state = S_DONE;
+	if (r->log->version == NULL && s->tls != NULL && uctls_tls_version(s->tls) != NULL) {
+		r->log->version = strdup(uctls_tls_version(s->tls));
+		r->log->cipher = uctls_tls_cipher(s->tls) != NULL ? strdup(uctls_tls_cipher(s->tls))
+		                                                  : NULL;
+	}
+	return record(r, s, UCTLS_PASS, NULL, s->note);
+}
+
+static int
 start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
 	struct uctls_tls_cfg cfg;
@@ -151,22 +251,14 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.peer_id = s->other->def->id;
 	cfg.keylog = r->keylog;
 	cfg.scenario_file = r->sc->file;
+	cfg.verify_leaf_only = r->phase->leaf_only;
+	/* Expressway-E does not ask a Jabber client for a certificate. */
+	cfg.no_client_auth = s->is_server && r->phase->jabber;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
 		return -1;
 	s->state = S_HANDSHAKE;
 	s->want = POLLOUT | POLLIN;
-	return begin_step(s, "tls-handshake");
-}
-
-static void
-note_peer(struct side *s)
-{
-	size_t i;
-
-	if (s->tls == NULL || s->info == NULL || s->info->npeer > 0)
-		return;
-	for (i = 0; i < uctls_tls_peer_count(s->tls); i++)
-		uctls_side_add_peer(s->info, uctls_tls_peer_fpr(s->tls, i));
+	return enter_step(r, s, r->phase->tls_step);
 }
 
 static int
@@ -180,27 +272,258 @@ tls_result(struct run *r, struct side *s, int ret)
 		s->want = POLLOUT;
 		return 0;
 	}
-	note_peer(s);
 	return side_fail(r, s, uctls_tls_failure(s->tls));
 }
 
-/* Advances one side as far as it can without blocking.  Returns -1 only for
- * local errors (out of memory, no sockets). */
+/* --- SIP OPTIONS ------------------------------------------------------- */
+
+static int
+sip_start(struct run *r, struct side *s)
+{
+	struct uctls_sip_req_params rp;
+	char ruri[300], from[300], to[300], callid[128], branch[64], tag[32];
+	const char *peer = s->def->nnames > 0 ? s->def->names[0] : s->other->def->id;
+
+	s->sip = uctls_sip_parser_new();
+	if (s->sip == NULL)
+		return -1;
+	if (s->is_server)
+		return 0;
+	r->seq++;
+	snprintf(ruri, sizeof(ruri), "sip:%s;transport=tls", peer);
+	snprintf(from, sizeof(from), "sip:%s", s->def->id);
+	snprintf(to, sizeof(to), "sip:%s", peer);
+	snprintf(callid, sizeof(callid), "uctls-%lx-%u@%s", (unsigned long)getpid(), r->seq,
+	         s->def->id);
+	snprintf(branch, sizeof(branch), "z9hG4bK-uctls-%lx-%u", (unsigned long)getpid(), r->seq);
+	snprintf(tag, sizeof(tag), "uctls%u", r->seq);
+	memset(&rp, 0, sizeof(rp));
+	rp.method = "OPTIONS";
+	rp.request_uri = ruri;
+	rp.from_uri = from;
+	rp.to_uri = to;
+	rp.via_host = "127.0.0.1";
+	rp.call_id = callid;
+	rp.branch = branch;
+	rp.from_tag = tag;
+	rp.cseq = 1;
+	s->out = uctls_sip_build_request(&rp);
+	if (s->out == NULL)
+		return -1;
+	s->outlen = strlen(s->out);
+	return 0;
+}
+
+/* What the server answers, from E's sip-response= (default 200). */
+static int
+sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
+{
+	const char *cfg = r->server != NULL ? uctls_peer_xattr(r->server, "sip-response") : NULL;
+	int status = 200;
+	char note[128];
+
+	if (cfg != NULL && strcmp(cfg, "none") == 0) {
+		free(s->note);
+		s->note = strdup("received OPTIONS and, as configured (sip-response=none), "
+		                 "did not answer");
+		return 1; /* done, nothing to send */
+	}
+	if (cfg != NULL && strcmp(cfg, "garbage") == 0) {
+		s->out = strdup("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+		free(s->note);
+		s->note = strdup("answered with a non-SIP line, as configured (sip-response=garbage)");
+	} else {
+		if (cfg != NULL)
+			status = atoi(cfg);
+		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
+		                                  "uctls-e");
+		snprintf(note, sizeof(note), "answered OPTIONS with %d %s", status,
+		         uctls_sip_reason_phrase(status));
+		free(s->note);
+		s->note = strdup(note);
+	}
+	if (s->out == NULL)
+		return -1;
+	s->outlen = strlen(s->out);
+	return 0;
+}
+
+/* Reads what has arrived into the SIP parser; returns the next message, or
+ * NULL with *ret set (0: need more, -1: local error, 1: side failed). */
+static struct uctls_sip_msg *
+sip_read(struct run *r, struct side *s, int *ret)
+{
+	struct uctls_sip_msg *m;
+	struct uctls_err e;
+	char buf[4096];
+	size_t n;
+	int tr;
+
+	*ret = 0;
+	for (;;) {
+		m = uctls_sip_parser_next(s->sip);
+		if (m != NULL)
+			return m;
+		tr = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
+		if (tr != UCTLS_TLS_OK) {
+			*ret = tls_result(r, s, tr) < 0 ? -1 : (s->state == S_FAILED);
+			return NULL;
+		}
+		if (n == 0) {
+			*ret = side_fail_msg(r, s, "connection-closed", NULL,
+			                     "%s closed the connection before a complete SIP "
+			                     "message arrived",
+			                     s->other->def->id) < 0
+			               ? -1
+			               : 1;
+			return NULL;
+		}
+		if (s->tls_pending) {
+			s->tls_pending = 0;
+			if (enter_step(r, s, r->phase->app_step) < 0) {
+				*ret = -1;
+				return NULL;
+			}
+		}
+		uctls_err_clear(&e);
+		if (uctls_sip_parser_feed(s->sip, buf, n, &e) < 0) {
+			*ret = side_fail_msg(r, s, "sip-malformed",
+			                     "check what answers on the peer's SIP TLS port",
+			                     "%s sent bytes that are not a SIP message: %s",
+			                     s->other->def->id, e.msg) < 0
+			               ? -1
+			               : 1;
+			return NULL;
+		}
+	}
+}
+
+static int
+flush_out(struct run *r, struct side *s, int *pending)
+{
+	size_t n;
+	int tr;
+
+	*pending = 0;
+	while (s->outdone < s->outlen) {
+		tr = uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n);
+		if (tr != UCTLS_TLS_OK) {
+			*pending = tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE;
+			return tls_result(r, s, tr);
+		}
+		s->outdone += n;
+	}
+	return 0;
+}
+
+static int
+app_sip(struct run *r, struct side *s)
+{
+	struct uctls_sip_msg *m;
+	int ret, pending;
+
+	if (s->out != NULL) {
+		if (flush_out(r, s, &pending) < 0)
+			return -1;
+		if (pending || s->state == S_FAILED)
+			return 0;
+		if (s->is_server)
+			return side_done(r, s);
+	}
+	m = sip_read(r, s, &ret);
+	if (m == NULL)
+		return ret < 0 ? -1 : 0;
+	if (s->is_server) {
+		if (!m->is_request) {
+			uctls_sip_msg_free(m);
+			return side_fail_msg(r, s, "sip-malformed", NULL,
+			                     "%s sent a SIP response where a request was expected",
+			                     s->other->def->id);
+		}
+		ret = sip_answer(r, s, m);
+		uctls_sip_msg_free(m);
+		if (ret < 0)
+			return -1;
+		if (ret == 1)
+			return side_done(r, s);
+		return app_sip(r, s);
+	}
+	if (m->is_request || m->status < 200) {
+		/* Provisional responses (1xx) precede the final one. */
+		int prov = !m->is_request;
+
+		uctls_sip_msg_free(m);
+		if (prov)
+			return app_sip(r, s);
+		return side_fail_msg(r, s, "sip-malformed", NULL,
+		                     "%s sent a SIP request where the OPTIONS response was "
+		                     "expected", s->other->def->id);
+	}
+	if (m->status >= 300) {
+		char reason[32];
+
+		snprintf(reason, sizeof(reason), "sip-status:%d", m->status);
+		ret = side_fail_msg(r, s, reason,
+		                    "check the zone on the other side (its SIP domain, zone "
+		                    "type and authentication), and its log",
+		                    "%s answered OPTIONS with %d %s: the zone is not active",
+		                    s->other->def->id, m->status, m->reason ? m->reason : "");
+		uctls_sip_msg_free(m);
+		return ret;
+	}
+	free(s->note);
+	s->note = malloc(128);
+	if (s->note != NULL)
+		snprintf(s->note, 128, "%s answered OPTIONS with %d %s", s->other->def->id,
+		         m->status, m->reason ? m->reason : "");
+	uctls_sip_msg_free(m);
+	return side_done(r, s);
+}
+
+static int
+app_ready(struct run *r, struct side *s)
+{
+	char buf[64];
+	size_t n, want;
+	int ret;
+
+	for (;;) {
+		if (s->is_server) {
+			ret = uctls_tls_send(s->tls, ready_msg + s->ready_done,
+			                     READY_LEN - s->ready_done, &n);
+		} else {
+			want = READY_LEN - s->ready_done;
+			ret = uctls_tls_recv(s->tls, buf, want < sizeof(buf) ? want : sizeof(buf),
+			                     &n);
+			if (ret == UCTLS_TLS_OK && n == 0)
+				return side_fail_msg(r, s, "connection-closed", NULL,
+				                     "%s closed the connection right after the "
+				                     "handshake, without an alert",
+				                     s->other->def->id);
+		}
+		if (ret != UCTLS_TLS_OK)
+			return tls_result(r, s, ret);
+		s->ready_done += n;
+		if (s->ready_done >= READY_LEN)
+			return side_done(r, s);
+	}
+}
+
+/* Advances one local side as far as it can without blocking.  Returns -1
+ * only for local errors (out of memory, no sockets). */
 static int
 advance(struct run *r, struct side *s, struct uctls_err *err)
 {
-	struct sockaddr_in sin;
 	socklen_t sl;
-	size_t n;
-	int ret, soerr, one = 1;
-	char buf[64];
+	int ret, soerr;
 
+	if (!s->local)
+		return 0;
 	for (;;) {
 		switch (s->state) {
 		case S_CONNECT:
 			if (s->is_server) {
-				sl = sizeof(sin);
-				ret = accept(r->lfd, (struct sockaddr *)&sin, &sl);
+				ret = accept(r->lfd, NULL, NULL);
 				if (ret < 0) {
 					if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 						s->want = POLLIN;
@@ -212,9 +535,7 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 				s->fd = ret;
 				if (set_nonblock(s->fd) < 0)
 					return uctls_err_set(err, "fcntl: %s", strerror(errno));
-				/* Handshake flights are small writes: without this,
-				 * Nagle and delayed ACKs add tens of ms per flight. */
-				setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				nodelay(s->fd);
 			} else {
 				sl = sizeof(soerr);
 				if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -230,79 +551,37 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 					                     "connecting to %s: %s", s->other->def->id,
 					                     strerror(soerr));
 			}
-			if (record(r, s, UCTLS_PASS, NULL) < 0 || start_tls(r, s, err) < 0)
+			if (start_tls(r, s, err) < 0)
 				return -1;
 			break;
 		case S_HANDSHAKE:
 			ret = uctls_tls_handshake(s->tls);
 			if (ret != UCTLS_TLS_OK)
 				return tls_result(r, s, ret);
-			note_peer(s);
-			s->state = S_READY;
-			s->ready_done = 0;
+			s->state = S_APP;
+			if (r->phase->app == APP_SIP_OPTIONS) {
+				/* In TLS 1.3 the client's handshake ends before the
+				 * server has checked the client's certificate: the
+				 * client's handshake step ends with the first bytes
+				 * of the answer (or an alert instead). */
+				if (s->is_server) {
+					if (enter_step(r, s, r->phase->app_step) < 0)
+						return -1;
+				} else {
+					s->tls_pending = 1;
+				}
+				if (sip_start(r, s) < 0)
+					return uctls_err_set(err, "out of memory");
+			}
+			s->want = POLLIN;
 			break;
-		case S_READY:
-			if (s->is_server) {
-				ret = uctls_tls_send(s->tls, ready_msg + s->ready_done,
-				                     READY_LEN - s->ready_done, &n);
-			} else {
-				ret = uctls_tls_recv(s->tls, buf,
-				                     READY_LEN - s->ready_done < sizeof(buf)
-				                             ? READY_LEN - s->ready_done
-				                             : sizeof(buf),
-				                     &n);
-				if (ret == UCTLS_TLS_OK && n == 0)
-					return side_fail_msg(r, s, "connection-closed", NULL,
-					                     "%s closed the connection right after the "
-					                     "handshake, without an alert",
-					                     s->other->def->id);
-			}
-			if (ret != UCTLS_TLS_OK)
-				return tls_result(r, s, ret);
-			s->ready_done += n;
-			if (s->ready_done < READY_LEN)
-				break;
-			if (r->log->version == NULL && uctls_tls_version(s->tls) != NULL) {
-				r->log->version = strdup(uctls_tls_version(s->tls));
-				r->log->cipher = uctls_tls_cipher(s->tls) != NULL
-				                         ? strdup(uctls_tls_cipher(s->tls))
-				                         : NULL;
-			}
-			s->state = S_DONE;
-			return record(r, s, UCTLS_PASS, NULL);
+		case S_APP:
+			return r->phase->app == APP_SIP_OPTIONS ? app_sip(r, s) : app_ready(r, s);
 		case S_DONE:
 		case S_FAILED:
 			return 0;
 		}
 	}
-}
-
-static int
-open_sockets(struct run *r, struct uctls_err *err)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int one = 1;
-
-	r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->lfd < 0)
-		return uctls_err_set(err, "socket: %s", strerror(errno));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = 0; /* the kernel picks a free port */
-	if (bind(r->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(r->lfd, 4) < 0 ||
-	    getsockname(r->lfd, (struct sockaddr *)&sin, &sl) < 0 || set_nonblock(r->lfd) < 0)
-		return uctls_err_set(err, "listening on 127.0.0.1: %s", strerror(errno));
-	r->side[0].fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->side[0].fd < 0 || set_nonblock(r->side[0].fd) < 0)
-		return uctls_err_set(err, "socket: %s", strerror(errno));
-	setsockopt(r->side[0].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(r->side[0].fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 &&
-	    errno != EINPROGRESS)
-		return uctls_err_set(err, "connect to 127.0.0.1:%u: %s", ntohs(sin.sin_port),
-		                     strerror(errno));
-	return 0;
 }
 
 static const char *
@@ -313,8 +592,8 @@ waiting_for(const struct side *s)
 		return s->is_server ? "a connection" : "the TCP connection to be accepted";
 	case S_HANDSHAKE:
 		return "the next TLS handshake message";
-	case S_READY:
-		return s->is_server ? "to send its first record" : "the first record after the handshake";
+	case S_APP:
+		return s->is_server ? "the request" : "an answer";
 	default:
 		return "nothing";
 	}
@@ -323,20 +602,20 @@ waiting_for(const struct side *s)
 static int
 loop(struct run *r, struct uctls_err *err)
 {
-	int timeout = r->opts != NULL && r->opts->timeout_ms > 0 ? r->opts->timeout_ms : 5000;
 	struct pollfd pfd[2];
 	struct side *ps[2];
 	int i, n, ret;
 
 	for (;;) {
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < 2; i++) {
 			if (advance(r, &r->side[i], err) < 0)
 				return -1;
+		}
 		n = 0;
 		for (i = 0; i < 2; i++) {
 			struct side *s = &r->side[i];
 
-			if (s->state == S_DONE || s->state == S_FAILED)
+			if (!s->local || s->state == S_DONE || s->state == S_FAILED)
 				continue;
 			pfd[n].fd = s->state == S_CONNECT && s->is_server ? r->lfd : s->fd;
 			pfd[n].events = (short)s->want;
@@ -347,66 +626,377 @@ loop(struct run *r, struct uctls_err *err)
 			return 0;
 		/* Every wait is bounded: no progress within the timeout fails
 		 * each side still waiting. */
-		ret = poll(pfd, (nfds_t)n, timeout);
+		ret = poll(pfd, (nfds_t)n, r->timeout);
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
 			return uctls_err_set(err, "poll: %s", strerror(errno));
 		if (ret == 0) {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
+				if (!ps[i]->other->local && ps[i]->state == S_CONNECT && ps[i]->is_server &&
+				    r->nphase > 0) {
+					/* --listen: the real client did not come back
+					 * for this phase (a real Expressway-C opens its
+					 * SSH tunnel elsewhere). */
+					ps[i]->state = S_DONE;
+					ps[i]->step = NULL;
+					continue;
+				}
 				if (side_fail_msg(r, ps[i], "timeout",
 				                  "check that the other side answers; raise --timeout "
 				                  "for a slow peer",
 				                  "%s waited %d ms for %s from %s", ps[i]->def->id,
-				                  timeout, waiting_for(ps[i]), ps[i]->other->def->id) < 0)
+				                  r->timeout, waiting_for(ps[i]),
+				                  ps[i]->other->def->id) < 0)
 					return -1;
+			}
 			return 0;
 		}
 	}
 }
 
+/* --- sides, addresses ---------------------------------------------------- */
+
 static int
-add_sides(struct run *r)
+parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct uctls_err *err)
 {
-	size_t i, k;
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	size_t hl;
+	int ret;
 
-	for (i = 0; i < 2; i++) {
-		struct side *s = &r->side[i];
+	if (colon == NULL || colon == spec || colon[1] == '\0')
+		return uctls_err_set(err, "address `%s': expected HOST:PORT", spec);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return uctls_err_set(err, "address `%s': host name too long", spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	ret = getaddrinfo(host, colon + 1, &hints, &res);
+	if (ret != 0)
+		return uctls_err_set(err, "address `%s': %s", spec, gai_strerror(ret));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
 
-		s->info = uctls_log_side(r->log, s->def->id, s->is_server ? "server" : "client",
-		                         s->profile->name);
-		if (s->info == NULL)
+static int
+open_listener(struct run *r, const char *spec, struct uctls_err *err)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&r->addr;
+	int one = 1;
+
+	if (spec != NULL) {
+		if (parse_addr(spec, &r->addr, &r->addrlen, err) < 0)
 			return -1;
-		for (k = 0; k < s->def->nsends; k++)
-			if (uctls_side_add_sent(s->info, s->def->sends[k],
-			                        uctls_pki_fingerprint(r->pki, s->def->sends[k])) < 0)
-				return -1;
+	} else {
+		memset(&r->addr, 0, sizeof(r->addr));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin->sin_port = 0; /* the kernel picks a free port */
+		r->addrlen = sizeof(*sin);
+	}
+	r->lfd = socket(r->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->lfd < 0)
+		return uctls_err_set(err, "socket: %s", strerror(errno));
+	setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->lfd, (struct sockaddr *)&r->addr, r->addrlen) < 0 || listen(r->lfd, 8) < 0 ||
+	    getsockname(r->lfd, (struct sockaddr *)&r->addr, &r->addrlen) < 0 ||
+	    set_nonblock(r->lfd) < 0)
+		return uctls_err_set(err, "listening on %s: %s", spec != NULL ? spec : "127.0.0.1:0",
+		                     strerror(errno));
+	if (spec != NULL && r->opts->on_listen != NULL) {
+		char host[INET6_ADDRSTRLEN] = "?";
+		unsigned port = 0;
+
+		if (r->addr.ss_family == AF_INET) {
+			inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+			port = ntohs(sin->sin_port);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&r->addr;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+			port = ntohs(s6->sin6_port);
+		}
+		r->opts->on_listen(r->opts->on_listen_arg, r->server->id, host, port);
 	}
 	return 0;
 }
 
-/* Steps a side never reached are logged as such, so every report shows the
- * whole step program. */
 static int
-log_unreached(struct run *r)
+open_client(struct run *r, struct side *c, struct uctls_err *err)
 {
-	const struct uctls_family *f = uctls_family_find(r->sc->family);
-	unsigned k;
+	c->fd = socket(r->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || set_nonblock(c->fd) < 0)
+		return uctls_err_set(err, "socket: %s", strerror(errno));
+	nodelay(c->fd);
+	if (connect(c->fd, (struct sockaddr *)&r->addr, r->addrlen) < 0 && errno != EINPROGRESS &&
+	    errno != ECONNREFUSED)
+		return uctls_err_set(err, "connect: %s", strerror(errno));
+	return 0;
+}
+
+/* The scenario peer as it plays in a phase: sending its leaf alone for the
+ * SSH tunnel; the Jabber client for mra-edge. */
+static const struct uctls_peerdef *
+phase_def(struct run *r, const struct phase *ph, int server)
+{
+	if (ph->jabber && !server)
+		return &r->jabber;
+	if (ph->leaf_only)
+		return &r->leaf[server];
+	return server ? r->server : r->client;
+}
+
+static void
+close_phase(struct run *r)
+{
 	int i;
 
-	for (i = 0; i < 2; i++)
-		for (k = 0; f->steps[k] != NULL; k++)
-			if (uctls_log_find(r->log, f->steps[k], r->side[i].def->id) == NULL) {
-				size_t j;
-				int seen = 0;
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
 
-				for (j = 0; j < r->log->nsteps; j++)
-					seen |= strcmp(r->log->steps[j].step, f->steps[k]) == 0 &&
-					        strcmp(r->log->steps[j].side, r->side[i].def->id) == 0;
-				if (!seen && uctls_log_add(r->log, f->steps[k], r->side[i].def->id,
-				                           UCTLS_NOT_REACHED, NULL, NULL, NULL, 0) == NULL)
+		uctls_tls_free(s->tls);
+		if (s->fd >= 0)
+			close(s->fd);
+		uctls_sip_parser_free(s->sip);
+		free(s->out);
+		free(s->note);
+		memset(s, 0, sizeof(*s));
+		s->fd = -1;
+	}
+}
+
+/* The steps of phase PH, in order, without repeats. */
+static int
+phase_steps(const struct phase *ph, const char *out[3])
+{
+	const char *all[3] = { ph->tcp_step, ph->tls_step, ph->app_step };
+	int n = 0, i;
+
+	for (i = 0; i < 3; i++)
+		if (n == 0 || strcmp(out[n - 1], all[i]) != 0)
+			out[n++] = all[i];
+	return n;
+}
+
+static int
+log_status(struct run *r, const char *step, const char *side, enum uctls_status st,
+           const char *detail)
+{
+	return uctls_log_add(r->log, step, side, st, NULL, detail, NULL, 0) == NULL ? -1 : 0;
+}
+
+static int
+run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *err)
+{
+	const char *steps[3], *detail;
+	int i, k, n;
+
+	r->phase = ph;
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
+
+		s->def = phase_def(r, ph, i);
+		s->profile = uctls_profile_find(s->def->profile);
+		s->is_server = i;
+		s->local = i ? !r->server_remote : !r->client_remote;
+		s->other = &r->side[!i];
+		s->fd = -1;
+		s->state = S_CONNECT;
+		s->want = i ? POLLIN : POLLOUT;
+		s->step = ph->tcp_step;
+		s->t0 = now_ms();
+	}
+	if (r->side[0].local && open_client(r, &r->side[0], err) < 0)
+		return -1;
+	/* TCP connect is a step of its own only when its name differs from
+	 * the handshake's; otherwise it passes silently into it. */
+	if (loop(r, err) < 0)
+		return -1;
+	n = phase_steps(ph, steps);
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
+
+		if (s->state == S_FAILED)
+			*failed = 1;
+		if (s->local && s->step == NULL) {
+			/* --listen: no connection came for this phase. */
+			for (k = 0; k < n; k++)
+				if (log_status(r, steps[k], s->def->id, UCTLS_UNOBSERVED,
+				               "no connection arrived for this step within the "
+				               "timeout; the real peer does not make it here") < 0)
 					return -1;
-			}
+			continue;
+		}
+		if (s->local)
+			continue;
+		detail = "a real peer: its view is not observable from here";
+		for (k = 0; k < n; k++)
+			if (log_status(r, steps[k], s->def->id, UCTLS_UNOBSERVED, detail) < 0)
+				return -1;
+	}
+	close_phase(r);
+	r->nphase++;
+	return 0;
+}
+
+/* --- set-up -------------------------------------------------------------- */
+
+static const struct phase *
+family_phases(const char *family, size_t *n)
+{
+	if (strcmp(family, "traversal") == 0) {
+		*n = sizeof(traversal_phases) / sizeof(traversal_phases[0]);
+		return traversal_phases;
+	}
+	*n = sizeof(tls_phases) / sizeof(tls_phases[0]);
+	return tls_phases;
+}
+
+static int
+phase_enabled(struct run *r, const struct phase *ph)
+{
+	const char *v;
+
+	if (ph->jabber)
+		return uctls_peer_xattr(r->server, "mra-domain") != NULL;
+	if (ph->leaf_only) {
+		v = uctls_peer_xattr(r->client, "ssh-tunnel");
+		return v == NULL || strcmp(v, "no") != 0;
+	}
+	return 1;
+}
+
+/* Family-specific attributes, checked here with their file:line. */
+static int
+check_xattrs(struct run *r, struct uctls_err *err)
+{
+	const struct uctls_scenario *sc = r->sc;
+	const char *v;
+	char *end;
+	long code;
+	size_t i;
+
+	v = uctls_peer_xattr(r->server, "sip-response");
+	if (v != NULL && strcmp(v, "none") != 0 && strcmp(v, "garbage") != 0) {
+		code = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || code < 200 || code > 699)
+			return uctls_err_at(err, sc->file, r->server->line,
+			                    "<peer id=\"%s\">: sip-response `%s'; expected a final "
+			                    "status code 200-699, none, or garbage",
+			                    r->server->id, v);
+	}
+	v = uctls_peer_xattr(r->client, "ssh-tunnel");
+	if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return uctls_err_at(err, sc->file, r->client->line,
+		                    "<peer id=\"%s\">: ssh-tunnel `%s'; expected yes or no",
+		                    r->client->id, v);
+	for (i = 0; i < 2; i++) {
+		const struct uctls_peerdef *pd = i ? r->server : r->client;
+		const char *wrong[] = { "mra-domain", "mra-trusts", "sip-response", NULL };
+		size_t k;
+
+		for (k = 0; wrong[k] != NULL && i == 0; k++)
+			if (uctls_peer_xattr(pd, wrong[k]) != NULL)
+				return uctls_err_at(err, sc->file, pd->line,
+				                    "<peer id=\"%s\">: %s belongs on the server-role "
+				                    "peer (Expressway-E)",
+				                    pd->id, wrong[k]);
+		if (i == 1 && uctls_peer_xattr(pd, "ssh-tunnel") != NULL)
+			return uctls_err_at(err, sc->file, pd->line,
+			                    "<peer id=\"%s\">: ssh-tunnel belongs on the client-role "
+			                    "peer (Expressway-C)",
+			                    pd->id);
+	}
+	return 0;
+}
+
+static char **
+split_ids(const char *v, size_t *n)
+{
+	char *copy = strdup(v), *tok, *save = NULL, **out = NULL, **nv;
+
+	*n = 0;
+	if (copy == NULL)
+		return NULL;
+	for (tok = strtok_r(copy, " \t\n,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t\n,", &save)) {
+		nv = realloc(out, (*n + 1) * sizeof(*out));
+		if (nv == NULL)
+			break;
+		out = nv;
+		out[(*n)++] = strdup(tok);
+	}
+	free(copy);
+	return out;
+}
+
+static int
+setup_defs(struct run *r, struct uctls_err *err)
+{
+	const char *dom, *mt;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		r->leaf[i] = i ? *r->server : *r->client;
+		r->leaf[i].nsends = r->leaf[i].nsends > 0 ? 1 : 0;
+	}
+	dom = uctls_peer_xattr(r->server, "mra-domain");
+	if (dom == NULL)
+		return 0;
+	memset(&r->jabber, 0, sizeof(r->jabber));
+	r->jabber.id = "jabber";
+	r->jabber.line = r->server->line;
+	r->jabber.role = "client";
+	r->jabber.profile = "jabber";
+	/* Seeds 000/003: the domain, or collab-edge.<domain>, must be a SAN. */
+	r->jabber_names[0] = strdup(dom);
+	if (asprintf(&r->jabber_names[1], "collab-edge.%s", dom) < 0)
+		r->jabber_names[1] = NULL;
+	if (r->jabber_names[0] == NULL || r->jabber_names[1] == NULL)
+		return uctls_err_set(err, "out of memory");
+	r->jabber.names = r->jabber_names;
+	r->jabber.nnames = 2;
+	mt = uctls_peer_xattr(r->server, "mra-trusts");
+	if (mt != NULL) {
+		r->jabber.trusts = split_ids(mt, &r->jabber.ntrusts);
+		for (i = 0; i < r->jabber.ntrusts; i++)
+			if (r->jabber.trusts[i] == NULL ||
+			    uctls_scenario_cert(r->sc, r->jabber.trusts[i]) == NULL)
+				return uctls_err_at(err, r->sc->file, r->server->line,
+				                    "<peer id=\"%s\">: mra-trusts unknown id `%s'",
+				                    r->server->id,
+				                    r->jabber.trusts[i] ? r->jabber.trusts[i] : "?");
+	} else {
+		r->jabber.trusts = r->client->trusts;
+		r->jabber.ntrusts = r->client->ntrusts;
+	}
+	return 0;
+}
+
+static int
+add_side(struct run *r, const struct uctls_peerdef *pd, int remote)
+{
+	struct uctls_side_info *si;
+	size_t k;
+
+	si = uctls_log_side(r->log, pd->id, pd->role, remote ? "real peer" : pd->profile);
+	if (si == NULL)
+		return -1;
+	for (k = 0; !remote && k < pd->nsends; k++)
+		if (uctls_side_add_sent(si, pd->sends[k], uctls_pki_fingerprint(r->pki, pd->sends[k])) <
+		    0)
+			return -1;
 	return 0;
 }
 
@@ -415,75 +1005,113 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
                  const struct uctls_run_opts *opts, struct uctls_log **out,
                  struct uctls_err *err)
 {
+	static const struct uctls_run_opts defaults = { .timeout_ms = 5000 };
+	const struct phase *phases;
+	const char *steps[3];
+	size_t nph, i;
+	int rv = -1, failed = 0, k, n;
 	struct run r;
 	double t0 = now_ms();
-	size_t i;
-	int rv = -1;
 
 	memset(&r, 0, sizeof(r));
 	r.sc = sc;
-	r.opts = opts;
+	r.opts = opts != NULL ? opts : &defaults;
+	/* --timeout, else the scenario's timeout=, else 5 s. */
+	r.timeout = r.opts->timeout_ms > 0 ? r.opts->timeout_ms
+	            : sc->timeout_ms > 0   ? sc->timeout_ms
+	                                   : 5000;
 	r.lfd = -1;
 	r.side[0].fd = r.side[1].fd = -1;
 	if (uctls_family_find(sc->family) == NULL)
 		return uctls_err_at(err, sc->file, 1, "unknown family `%s'", sc->family);
 	for (i = 0; i < sc->npeers; i++) {
-		int srv = strcmp(sc->peers[i].role, "server") == 0;
-
-		if (r.side[srv].def != NULL)
-			return uctls_err_at(err, sc->file, sc->peers[i].line,
-			                    "a second %s peer; family %s has one client and one server",
-			                    sc->peers[i].role, sc->family);
-		r.side[srv].def = &sc->peers[i];
-		r.side[srv].is_server = srv;
-		r.side[srv].profile = uctls_profile_find(sc->peers[i].profile);
-		if (r.side[srv].profile == NULL)
-			return uctls_err_at(err, sc->file, sc->peers[i].line, "unknown profile `%s'",
-			                    sc->peers[i].profile);
+		if (strcmp(sc->peers[i].role, "server") == 0)
+			r.server = &sc->peers[i];
+		else
+			r.client = &sc->peers[i];
 	}
-	if (r.side[0].def == NULL || r.side[1].def == NULL)
+	if (r.client == NULL || r.server == NULL)
 		return uctls_err_at(err, sc->file, 1, "family %s needs a client and a server peer",
 		                    sc->family);
-	r.side[0].other = &r.side[1];
-	r.side[1].other = &r.side[0];
+	/* --remote / --listen name the server-role peer. */
+	for (k = 0; k < 2; k++) {
+		const char *id = k ? r.opts->listen_id : r.opts->remote_id;
+
+		if (id != NULL && strcmp(id, r.server->id) != 0)
+			return uctls_err_set(err, "%s: --%s %s: the peer named must be the "
+			                     "server-role peer `%s' (the client-role peer is `%s')",
+			                     sc->file, k ? "listen" : "remote", id, r.server->id,
+			                     r.client->id);
+	}
+	r.server_remote = r.opts->remote_id != NULL;
+	r.client_remote = r.opts->listen_id != NULL;
+	if (check_xattrs(&r, err) < 0 || setup_defs(&r, err) < 0)
+		goto out;
 
 	if (uctls_pki_build(sc, pool, &r.pki, err) < 0)
 		goto out;
 	r.log = uctls_log_new(sc->name, sc->file, sc->family);
-	if (r.log == NULL || add_sides(&r) < 0) {
+	if (r.log == NULL || add_side(&r, r.client, r.client_remote) < 0 ||
+	    add_side(&r, r.server, r.server_remote) < 0 ||
+	    (uctls_peer_xattr(r.server, "mra-domain") != NULL &&
+	     add_side(&r, &r.jabber, r.client_remote) < 0)) {
 		uctls_err_set(err, "out of memory");
 		goto out;
 	}
-	if (opts != NULL && opts->keylog != NULL) {
-		r.keylog = fopen(opts->keylog, "a");
+	if (r.opts->keylog != NULL) {
+		r.keylog = fopen(r.opts->keylog, "a");
 		if (r.keylog == NULL) {
-			uctls_err_set(err, "%s: %s", opts->keylog, strerror(errno));
+			uctls_err_set(err, "%s: %s", r.opts->keylog, strerror(errno));
 			goto out;
 		}
 	}
-	if (open_sockets(&r, err) < 0)
+	if (r.server_remote) {
+		if (parse_addr(r.opts->remote_addr, &r.addr, &r.addrlen, err) < 0)
+			goto out;
+	} else if (open_listener(&r, r.client_remote ? r.opts->listen_addr : NULL, err) < 0) {
 		goto out;
-	for (i = 0; i < 2; i++) {
-		r.side[i].state = S_CONNECT;
-		r.side[i].want = r.side[i].is_server ? POLLIN : POLLOUT;
-		begin_step(&r.side[i], "tcp-connect");
 	}
-	if (loop(&r, err) < 0 || log_unreached(&r) < 0)
-		goto out;
+
+	phases = family_phases(sc->family, &nph);
+	for (i = 0; i < nph; i++) {
+		if (!phase_enabled(&r, &phases[i]))
+			continue;
+		if (failed) {
+			/* The first failing step ends the scenario. */
+			n = phase_steps(&phases[i], steps);
+			for (k = 0; k < n; k++) {
+				const struct uctls_peerdef *a = phase_def(&r, &phases[i], 0),
+				                           *b = phase_def(&r, &phases[i], 1);
+
+				if (log_status(&r, steps[k], a->id, UCTLS_NOT_REACHED, NULL) < 0 ||
+				    log_status(&r, steps[k], b->id, UCTLS_NOT_REACHED, NULL) < 0)
+					goto oom;
+			}
+			continue;
+		}
+		if (run_phase(&r, &phases[i], &failed, err) < 0)
+			goto out;
+	}
 	r.log->total_ms = now_ms() - t0;
 	*out = r.log;
 	r.log = NULL;
 	rv = 0;
+	goto out;
+oom:
+	uctls_err_set(err, "out of memory");
 out:
-	for (i = 0; i < 2; i++) {
-		uctls_tls_free(r.side[i].tls);
-		if (r.side[i].fd >= 0)
-			close(r.side[i].fd);
-	}
+	close_phase(&r);
 	if (r.lfd >= 0)
 		close(r.lfd);
 	if (r.keylog != NULL)
 		fclose(r.keylog);
+	if (r.jabber.trusts != r.client->trusts) {
+		for (i = 0; i < r.jabber.ntrusts; i++)
+			free(r.jabber.trusts[i]);
+		free(r.jabber.trusts);
+	}
+	free(r.jabber_names[0]);
+	free(r.jabber_names[1]);
 	uctls_log_free(r.log);
 	uctls_pki_free(r.pki);
 	return rv;

@@ -13,8 +13,19 @@
 #include "steplog.h"
 
 struct uctls_run_opts {
-	int timeout_ms; /* bound on each network wait; <= 0: 5000 */
+	int timeout_ms; /* bound on each network wait; <= 0: the scenario's, else 5000 */
 	const char *keylog; /* NULL, or a file to append NSS key log lines to */
+	/* One side real (uctls(1) --remote, --listen).  Both name the
+	 * server-role peer: with remote_id it is a real server at remote_addr
+	 * (HOST:PORT) and uctls plays the client; with listen_id uctls plays it,
+	 * listening on listen_addr (HOST:PORT, port 0 = any), and a real client
+	 * dials in.  The other side's steps are logged as unobserved. */
+	const char *remote_id, *remote_addr;
+	const char *listen_id, *listen_addr;
+	/* Called once the listening socket is bound (--listen), with the
+	 * address actually bound: the place to tell the user the port. */
+	void (*on_listen)(void *arg, const char *id, const char *host, unsigned port);
+	void *on_listen_arg;
 };
 
 /* Runs SC.  Returns 0 with a new log in *out (caller frees) when the

@@ -7,10 +7,28 @@
 static const char *const tls_steps[] = { "tcp-connect", "tls-handshake", NULL };
 static const char *const no_attrs[] = { NULL };
 
+/* Expressway-C (TLS client) dials Expressway-E (TLS server); docs/steps.md. */
+static const char *const traversal_steps[] = {
+	"tcp-connect", "tls-handshake", "sip-options", "ssh-tunnel", "mra-edge", NULL
+};
+/* C's "peer address" and E's "TLS verify subject name" (seeds 000/003). */
+static const char *const traversal_names[] = { "peer-address", "tls-verify-name", NULL };
+static const char *const traversal_attrs[] = {
+	"mra-domain",   /* E: MRA service domain; enables the mra-edge step */
+	"mra-trusts",   /* E: what the Jabber client trusts (default: C's trusts) */
+	"sip-response", /* E: answer to OPTIONS: a status code, none, or garbage */
+	"ssh-tunnel",   /* C: "no" for a zone without MRA SSH tunnels */
+	NULL
+};
+
 static const struct uctls_family families[] = {
 	{ "tls",
 	  "generic mutual TLS between a client and a server (RFC 8446, RFC 5246)",
-	  tls_steps, no_attrs, "generic" },
+	  tls_steps, no_attrs, no_attrs, { "generic", "generic" } },
+	{ "traversal",
+	  "Expressway-C to Expressway-E traversal zone: SIP over mutual TLS, the MRA SSH "
+	  "tunnel, and a Jabber client's view of Expressway-E",
+	  traversal_steps, traversal_names, traversal_attrs, { "expressway-c", "expressway-e" } },
 };
 
 const struct uctls_family *
@@ -54,7 +72,8 @@ const char *const uctls_reasons[] = {
 	"key-size", "no-client-cert", "no-server-cert", "timeout",
 	"connection-refused", "connection-closed", "starttls-not-offered",
 	"protocol-version", "no-shared-cipher", "bad-format", "key-mismatch",
-	"bundle-order", "csr-san-mismatch", "tls-error", "verify-failed", NULL
+	"bundle-order", "csr-san-mismatch", "tls-error", "verify-failed", "sip-malformed",
+	NULL
 };
 
 const char *const uctls_reason_prefixes[] = {

@@ -15,7 +15,12 @@ struct uctls_family {
 	 * side, besides the generic `verify-name' (e.g. traversal's
 	 * "peer-address", "tls-verify-name").  NULL-terminated; may be empty. */
 	const char *const *name_attrs;
-	const char *default_profile;
+	/* Further family-specific peer attributes (e.g. traversal's
+	 * "mra-domain", "sip-response"), kept as name/value pairs in the peer
+	 * (uctls_peer_xattr) and checked by the family's step program.
+	 * NULL-terminated; may be empty. */
+	const char *const *peer_attrs;
+	const char *default_profile[2]; /* for the client and the server role */
 };
 
 const struct uctls_family *uctls_family_find(const char *name); /* NULL: unknown */

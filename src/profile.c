@@ -56,6 +56,66 @@ static const struct uctls_profile profiles[] = {
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		.tolerated_critical = NULL,
 	},
+	/* Cisco Expressway (docs/profiles.md): "Expressway does not support
+	 * wildcard certificates"; certificates carry both TLS Web Server and
+	 * TLS Web Client Authentication; the X.509 subject follows RFC 5922
+	 * (a non-clustered Expressway may have the FQDN as CN and no SAN).
+	 * Expressway Certificate Creation and Use Deployment Guide; seeds
+	 * 000/003. */
+	{
+		.name = "expressway-c",
+		.family = "traversal",
+		.describe = "Cisco Expressway-C, traversal client: checks Expressway-E against "
+		            "its trusted CA list and its zone's peer address",
+		.cn_fallback = 1,
+		.wildcard = 0,
+		.eku_required = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	{
+		.name = "expressway-e",
+		.family = "traversal",
+		.describe = "Cisco Expressway-E, traversal server: checks Expressway-C against "
+		            "its trusted CA list and its zone's TLS verify subject name",
+		.cn_fallback = 1,
+		.wildcard = 0,
+		.eku_required = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	/* The Jabber client of Mobile and Remote Access: the service domain
+	 * must be a subject alternative name of Expressway-E (seed 000/003,
+	 * "Jabber untrusted certificate"); no CN matching (RFC 9525). */
+	{
+		.name = "jabber",
+		.family = "traversal",
+		.describe = "Cisco Jabber over MRA: Expressway-E must carry the service domain "
+		            "or collab-edge.<domain> as a SAN",
+		.cn_fallback = 0,
+		.wildcard = 1,
+		.eku_required = 0,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,
+		.require_client_cert = 0,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
 };
 
 const struct uctls_profile *

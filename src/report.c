@@ -55,16 +55,24 @@ find_any(const struct uctls_log *log, const char *step, const char *side)
 	return NULL;
 }
 
-/* The side that is not SIDE: from log->sides when registered there. */
+/* The side that is not SIDE, from log->sides when registered there: with
+ * more than two sides (traversal's mra-edge involves E and a Jabber client),
+ * the one that has a record at STEP. */
 static const char *
-other_side(const struct uctls_log *log, const char *side)
+other_side(const struct uctls_log *log, const char *side, const char *step)
 {
+	const char *first = NULL;
 	size_t i;
 
-	for (i = 0; i < log->nsides; i++)
-		if (log->sides[i].id != NULL && !streq(log->sides[i].id, side))
+	for (i = 0; i < log->nsides; i++) {
+		if (log->sides[i].id == NULL || streq(log->sides[i].id, side))
+			continue;
+		if (find_any(log, step, log->sides[i].id) != NULL)
 			return log->sides[i].id;
-	return NULL;
+		if (first == NULL)
+			first = log->sides[i].id;
+	}
+	return first;
 }
 
 /* "step/side/reason" of ST, or "pass" when ST is NULL (nothing failed). */
@@ -114,7 +122,7 @@ uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
 	}
 
 	if (ex->other != NULL) {
-		oid = other_side(log, ex->side);
+		oid = other_side(log, ex->side, ex->fail_at);
 		if (oid != NULL) {
 			o = find_any(log, ex->fail_at, oid);
 		} else {

@@ -131,6 +131,9 @@ struct uctls_peerdef {
 	                  (verify-name, or a family alias such as peer-address) */
 	size_t nnames;
 	char *tls;     /* owned or NULL: "1.2", "1.3" or "1.2,1.3" */
+	char **xnames; /* owned: family-specific attributes (family.h peer_attrs) */
+	char **xvalues;
+	size_t nx;
 };
 
 /* <expect> */
@@ -150,6 +153,7 @@ struct uctls_scenario {
 	char *name;    /* owned */
 	char *family;  /* owned: "tls" (later: traversal, sip-trunk, xmpp-s2s) */
 	char *summary; /* owned or NULL */
+	int timeout_ms; /* <scenario timeout=>: bound on each network wait; 0: unset */
 	time_t now;    /* <clock now=>, or the time of loading when absent */
 	int has_clock;
 	struct uctls_certdef *certs; /* owned array, in file order */
@@ -175,6 +179,9 @@ const struct uctls_certdef *uctls_scenario_cert(const struct uctls_scenario *sc,
                                                 const char *id);
 const struct uctls_peerdef *uctls_scenario_peer(const struct uctls_scenario *sc,
                                                 const char *id);
+
+/* A family-specific attribute of PD (family.h peer_attrs), or NULL. */
+const char *uctls_peer_xattr(const struct uctls_peerdef *pd, const char *name);
 
 /* Name tables shared by the loader, the PKI and the reports. */
 const char *uctls_key_type_name(enum uctls_key_type k); /* "rsa-2048" ... */

@@ -48,7 +48,7 @@ struct uctls_log {
 	char *family;
 	struct uctls_step *steps;
 	size_t nsteps;
-	struct uctls_side_info sides[2];
+	struct uctls_side_info sides[3]; /* e.g. C, E and the MRA Jabber client */
 	size_t nsides;
 	char *version;  /* negotiated TLS version ("TLS1.3") or NULL */
 	char *cipher;   /* negotiated cipher suite or NULL */
@@ -67,7 +67,7 @@ struct uctls_step *uctls_log_add(struct uctls_log *log, const char *step,
                                  const char *hint, double ms);
 int uctls_log_add_also(struct uctls_step *st, const char *text);
 
-/* Registers a side (at most two); returns it or NULL. */
+/* Registers a side (at most three); returns it or NULL. */
 struct uctls_side_info *uctls_log_side(struct uctls_log *log, const char *id,
                                        const char *role, const char *profile);
 int uctls_side_add_sent(struct uctls_side_info *si, const char *id,

@@ -145,9 +145,11 @@ run_verify(struct uctls_tls *t)
 	ctx.verifier_id = t->cfg.def->id;
 	ctx.peer_id = t->cfg.peer_id;
 	/* A server that merely requests a certificate accepts its absence. */
-	if (t->npeer == 0 && t->cfg.is_server && !t->cfg.profile->require_client_cert)
+	if (t->cfg.is_server &&
+	    (t->cfg.no_client_auth || (t->npeer == 0 && !t->cfg.profile->require_client_cert)))
 		return 0;
-	rv = uctls_verify_chain(&ctx, t->peer, t->npeer, &t->diag);
+	rv = uctls_verify_chain(&ctx, t->peer,
+	                        t->cfg.verify_leaf_only && t->npeer > 1 ? 1 : t->npeer, &t->diag);
 	if (rv == 1)
 		t->rejected = 1;
 	return rv;
@@ -385,7 +387,9 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 		goto fail;
 	}
 	if (cfg->is_server)
-		gnutls_certificate_server_set_request(t->sess, GNUTLS_CERT_REQUEST);
+		gnutls_certificate_server_set_request(t->sess, cfg->no_client_auth
+		                                                       ? GNUTLS_CERT_IGNORE
+		                                                       : GNUTLS_CERT_REQUEST);
 	gnutls_session_set_verify_function(t->sess, verify_cb);
 	if (cfg->keylog != NULL)
 		gnutls_session_set_keylog_function(t->sess, keylog_cb);

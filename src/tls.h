@@ -38,6 +38,9 @@ struct uctls_tls_cfg {
 	const char *peer_id;                 /* the other side's id, for wording */
 	FILE *keylog;                        /* borrowed, may be NULL */
 	const char *scenario_file;           /* for file:line errors */
+	int verify_leaf_only; /* check only the peer's first certificate, as if it
+	                         sent its leaf alone (the MRA SSH tunnel) */
+	int no_client_auth;   /* server: do not ask for a client certificate */
 };
 
 struct uctls_tls;

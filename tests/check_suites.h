@@ -11,5 +11,6 @@ Suite *make_ident_suite(void);
 Suite *make_verify_suite(void);
 Suite *make_report_suite(void);
 Suite *make_engine_suite(void);
+Suite *make_sip_suite(void);
 
 #endif
