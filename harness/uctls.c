@@ -23,7 +23,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: uctls run [--text|--json|--tap] [--timeout MS] [--keylog FILE] [--quiet]\n"
-	        "                 [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT] SCENARIO...\n"
+	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
+	        "                 SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
@@ -44,6 +45,8 @@ usage(FILE *f)
 	        "  --timeout MS    bound on every network wait (default 5000)\n"
 	        "  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
 	        "  -q, --quiet     text: print only scenarios that did not match, and the summary\n"
+	        "  --key-cache DIR keep generated keys in DIR and reuse them across runs\n"
+	        "                  (default: $UCTLS_KEY_CACHE, else keys live in memory only)\n"
 	        "  --remote P=HOST:PORT  peer P (the server-role peer) is real, at HOST:PORT;\n"
 	        "                  uctls plays the other side and dials it\n"
 	        "  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
@@ -92,6 +95,27 @@ cmd_steps(void)
 	return 0;
 }
 
+/* A key pool, persistent in DIR when one is given (--key-cache or
+ * UCTLS_KEY_CACHE).  NULL after printing why. */
+static struct uctls_keypool *
+new_pool(const char *dir)
+{
+	struct uctls_keypool *pool = uctls_keypool_new();
+	struct uctls_err err;
+
+	uctls_err_clear(&err);
+	if (pool == NULL) {
+		fprintf(stderr, "uctls: out of memory\n");
+		return NULL;
+	}
+	if (dir != NULL && *dir != '\0' && uctls_keypool_set_dir(pool, dir, &err) < 0) {
+		fprintf(stderr, "uctls: %s\n", err.msg);
+		uctls_keypool_free(pool);
+		return NULL;
+	}
+	return pool;
+}
+
 static int
 cmd_validate(int argc, char **argv)
 {
@@ -102,7 +126,7 @@ cmd_validate(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	pool = uctls_keypool_new();
+	pool = new_pool(getenv("UCTLS_KEY_CACHE"));
 	if (pool == NULL)
 		return 2;
 	for (i = 0; i < argc; i++) {
@@ -144,12 +168,14 @@ cmd_run(int argc, char **argv)
 		{ "keylog", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
 		{ "remote", required_argument, NULL, 'r' },
+		{ "key-cache", required_argument, NULL, 'K' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct uctls_run_opts opts;
 	struct uctls_keypool *pool = NULL;
 	int fmt = FMT_TEXT, quiet = 0, c, i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
+	const char *key_cache = getenv("UCTLS_KEY_CACHE");
 	char *end;
 	long v;
 
@@ -178,6 +204,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'k':
 			opts.keylog = optarg;
+			break;
+		case 'K':
+			key_cache = optarg;
 			break;
 		case 'r':
 		case 'l': {
@@ -226,11 +255,9 @@ cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	pool = uctls_keypool_new();
-	if (pool == NULL) {
-		fprintf(stderr, "uctls: out of memory\n");
+	pool = new_pool(key_cache);
+	if (pool == NULL)
 		return 2;
-	}
 	if (fmt == FMT_TAP)
 		printf("1..%d\n", argc);
 	for (i = 0; i < argc; i++) {

@@ -261,6 +261,24 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	return enter_step(r, s, r->phase->tls_step);
 }
 
+/* What the other side presented, for the reports (first time only). */
+static void
+note_peer(struct run *r, struct side *s)
+{
+	size_t i, k;
+
+	if (s->tls == NULL)
+		return;
+	for (i = 0; i < r->log->nsides; i++) {
+		struct uctls_side_info *si = &r->log->sides[i];
+
+		if (strcmp(si->id, s->def->id) != 0 || si->npeer > 0)
+			continue;
+		for (k = 0; k < uctls_tls_peer_count(s->tls); k++)
+			uctls_side_add_peer(si, uctls_tls_peer_fpr(s->tls, k));
+	}
+}
+
 static int
 tls_result(struct run *r, struct side *s, int ret)
 {
@@ -272,6 +290,7 @@ tls_result(struct run *r, struct side *s, int ret)
 		s->want = POLLOUT;
 		return 0;
 	}
+	note_peer(r, s);
 	return side_fail(r, s, uctls_tls_failure(s->tls));
 }
 
@@ -558,6 +577,7 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			ret = uctls_tls_handshake(s->tls);
 			if (ret != UCTLS_TLS_OK)
 				return tls_result(r, s, ret);
+			note_peer(r, s);
 			s->state = S_APP;
 			if (r->phase->app == APP_SIP_OPTIONS) {
 				/* In TLS 1.3 the client's handshake ends before the
@@ -827,8 +847,15 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 
-		if (s->state == S_FAILED)
+		if (s->state == S_FAILED) {
 			*failed = 1;
+			/* The steps of this phase after the failing one. */
+			for (k = 0; k < n && strcmp(steps[k], s->step) != 0; k++)
+				;
+			for (k++; k < n; k++)
+				if (log_status(r, steps[k], s->def->id, UCTLS_NOT_REACHED, NULL) < 0)
+					return -1;
+		}
 		if (s->local && s->step == NULL) {
 			/* --listen: no connection came for this phase. */
 			for (k = 0; k < n; k++)
@@ -993,6 +1020,7 @@ add_side(struct run *r, const struct uctls_peerdef *pd, int remote)
 	si = uctls_log_side(r->log, pd->id, pd->role, remote ? "real peer" : pd->profile);
 	if (si == NULL)
 		return -1;
+	si->remote = remote;
 	for (k = 0; !remote && k < pd->nsends; k++)
 		if (uctls_side_add_sent(si, pd->sends[k], uctls_pki_fingerprint(r->pki, pd->sends[k])) <
 		    0)

@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,67 @@ struct uctls_keypool {
 	gnutls_x509_privkey_t *keys[UCTLS_KEY__COUNT];
 	size_t nkeys[UCTLS_KEY__COUNT];
 	size_t generated;
+	char *dir; /* persistent cache, or NULL */
 };
+
+int
+uctls_keypool_set_dir(struct uctls_keypool *pool, const char *dir, struct uctls_err *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return uctls_err_set(err, "key cache %s: %s", dir, strerror(errno));
+	free(pool->dir);
+	pool->dir = strdup(dir);
+	return pool->dir != NULL ? 0 : uctls_err_set(err, "out of memory");
+}
+
+/* The cached key for (TYPE, SLOT), or NULL when the cache has none. */
+static gnutls_x509_privkey_t
+cache_load(const struct uctls_keypool *pool, const char *path)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	gnutls_x509_privkey_t k = NULL;
+
+	if (gnutls_load_file(path, &d) < 0)
+		return NULL;
+	if (gnutls_x509_privkey_init(&k) < 0 ||
+	    gnutls_x509_privkey_import(k, &d, GNUTLS_X509_FMT_PEM) < 0) {
+		gnutls_x509_privkey_deinit(k);
+		k = NULL;
+	}
+	(void)pool;
+	gnutls_free(d.data);
+	return k;
+}
+
+/* Writes KEY to PATH atomically (a temporary file renamed into place), so
+ * that parallel test processes sharing the cache never read half a key.
+ * Failing to cache is not an error: the key is still good. */
+static void
+cache_store(gnutls_x509_privkey_t key, const char *path)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	char tmp[4096];
+	FILE *f;
+	int fd, ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+		return;
+	if (gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d) < 0)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		gnutls_free(d.data);
+		return;
+	}
+	ok = fwrite(d.data, 1, d.size, f) == d.size;
+	ok &= fclose(f) == 0;
+	if (!ok || rename(tmp, path) < 0)
+		unlink(tmp);
+	gnutls_free(d.data);
+}
 
 struct uctls_keypool *
 uctls_keypool_new(void)
@@ -54,6 +117,7 @@ uctls_keypool_free(struct uctls_keypool *pool)
 				gnutls_x509_privkey_deinit(pool->keys[t][s]);
 		free(pool->keys[t]);
 	}
+	free(pool->dir);
 	free(pool);
 }
 
@@ -146,6 +210,25 @@ uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
 			v[i] = NULL;
 		pool->keys[t] = v;
 		pool->nkeys[t] = n;
+	}
+	if (pool->keys[t][slot] == NULL && pool->dir != NULL) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s-%u.pem", pool->dir, key_type_str(type), slot);
+		pool->keys[t][slot] = cache_load(pool, path);
+		if (pool->keys[t][slot] == NULL) {
+			ret = gnutls_x509_privkey_init(&k);
+			if (ret >= 0)
+				ret = gnutls_x509_privkey_generate2(k, pk, bits, 0, NULL, 0);
+			if (ret < 0) {
+				gnutls_x509_privkey_deinit(k);
+				return uctls_err_set(err, "generating %s key: %s",
+				                     key_type_str(type), gnutls_strerror(ret));
+			}
+			cache_store(k, path);
+			pool->keys[t][slot] = k;
+			pool->generated++;
+		}
 	}
 	if (pool->keys[t][slot] == NULL) {
 		ret = gnutls_x509_privkey_init(&k);

@@ -30,6 +30,14 @@ struct uctls_pki;
 struct uctls_keypool *uctls_keypool_new(void);
 void uctls_keypool_free(struct uctls_keypool *pool); /* accepts NULL */
 
+/* Keeps keys in DIR as well (created if missing; one PEM file per type and
+ * slot, mode 0600), so that other processes (make check runs each scenario
+ * in its own; --remote and --listen run the two sides in two) use the same
+ * keys and skip generating them.  Keys are test material, never secrets to
+ * protect. */
+int uctls_keypool_set_dir(struct uctls_keypool *pool, const char *dir,
+                          struct uctls_err *err);
+
 /* Returns the pool's key for (type, slot), generating it on first use.  The
  * pool owns the key; it stays valid until uctls_keypool_free(). */
 int uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,

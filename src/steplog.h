@@ -35,6 +35,7 @@ struct uctls_side_info {
 	char *id;
 	char *role;     /* "client" / "server" */
 	char *profile;
+	int remote;      /* a real peer (--remote/--listen): its steps are unobserved */
 	char **sent_fpr; /* SHA-256 fingerprints of the certificates sent, in order */
 	char **sent_ids; /* their scenario ids (or "?" when not from the scenario) */
 	size_t nsent;

@@ -116,7 +116,7 @@ START_TEST(test_engine_row)
 	const struct row *r = &rows[_i];
 	struct uctls_scenario *sc = NULL;
 	struct uctls_log *log = NULL;
-	struct uctls_run_opts opts = { 5000, NULL };
+	struct uctls_run_opts opts = { .timeout_ms = 5000 };
 	struct uctls_err err;
 	char xml[4096];
 	const struct uctls_step *st;

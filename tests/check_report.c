@@ -164,8 +164,10 @@ START_TEST(test_log_ownership)
 	ck_assert_str_eq(log->steps[0].reason, "expired");
 	ck_assert_ptr_nonnull(uctls_log_side(log, "a", "client", "generic"));
 	ck_assert_ptr_nonnull(uctls_log_side(log, "b", "server", "generic"));
-	ck_assert_ptr_null(uctls_log_side(log, "c", "server", "generic"));
-	ck_assert_uint_eq(log->nsides, 2);
+	/* a third side: traversal's mra-edge adds the Jabber client */
+	ck_assert_ptr_nonnull(uctls_log_side(log, "c", "client", "jabber"));
+	ck_assert_ptr_null(uctls_log_side(log, "d", "server", "generic"));
+	ck_assert_uint_eq(log->nsides, 3);
 	ck_assert_int_eq(uctls_side_add_sent(&log->sides[0], NULL, "ab"), 0);
 	ck_assert_str_eq(log->sides[0].sent_ids[0], "?");
 	ck_assert_ptr_null(uctls_log_add(log, NULL, "client", UCTLS_PASS, NULL,
@@ -442,7 +444,7 @@ START_TEST(test_json_failure)
 	                                  "\"side\":\"client\",\"reason\":\"issuer-not-found\","
 	                                  "\"other\":\"alert:unknown-ca\"}"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"id\":\"client\",\"role\":\"client\",\"profile\":"
-	                                  "\"generic\",\"sent\":[{\"id\":\"cli\",\"sha256\":\""
+	                                  "\"generic\",\"remote\":false,\"sent\":[{\"id\":\"cli\",\"sha256\":\""
 	                                  FPR_CLI "\"},{\"id\":\"int\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"received\":[\"" FPR_SRV "\"]"));
 	ck_assert_ptr_nonnull(strstr(out, "\"status\":\"fail\",\"reason\":\"alert:unknown-ca\""));
