@@ -129,18 +129,29 @@ uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
 	         nz(ex->side, "?"), nz(ex->reason, "?"));
 	if (side_is_remote(log, ex->side)) {
 		/* One side real (--remote/--listen): the expected side's own
-		 * reason cannot be seen; what this side saw at that step must
-		 * be a failure, and the expected `other' when one is given. */
-		for (i = 0; i < log->nsteps && o == NULL; i++)
-			if (log->steps[i].status == UCTLS_FAIL &&
-			    streq(log->steps[i].step, ex->fail_at) &&
-			    !streq(log->steps[i].side, ex->side))
-				o = &log->steps[i];
-		if (o == NULL || (ex->other != NULL && !streq(o->reason, ex->other))) {
+		 * reason cannot be seen.  This side must have got that far
+		 * (no failure before fail_at) and, when `other' is given, seen
+		 * it at fail_at. */
+		int reached = 0;
+
+		for (i = 0; i < log->nsteps; i++) {
+			const struct uctls_step *st = &log->steps[i];
+
+			if (streq(st->side, ex->side))
+				continue;
+			if (streq(st->step, ex->fail_at)) {
+				reached = 1;
+				if (o == NULL && st->status == UCTLS_FAIL)
+					o = st;
+			}
+		}
+		if (!reached || (f != NULL && !streq(f->step, ex->fail_at)) ||
+		    (ex->other != NULL && (o == NULL || !streq(o->reason, ex->other)))) {
 			snprintf(out->why, sizeof(out->why),
-			         "expected %s (%s is a real peer: its reason is not observable; "
-			         "this side should see %s there), got %s",
-			         want, ex->side, nz(ex->other, "a failure"), got);
+			         "expected %s (%s is a real peer, its reason not observable here; "
+			         "this side should reach %s%s%s), got %s",
+			         want, ex->side, ex->fail_at, ex->other ? " and see " : "",
+			         ex->other ? ex->other : "", got);
 			return;
 		}
 		out->matched = 1;
@@ -154,6 +165,12 @@ uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
 
 	if (ex->other != NULL) {
 		oid = other_side(log, ex->side, ex->fail_at);
+		if (oid != NULL && side_is_remote(log, oid)) {
+			/* The other side is a real peer: what it saw is not
+			 * observable here. */
+			out->matched = 1;
+			return;
+		}
 		if (oid != NULL) {
 			o = find_any(log, ex->fail_at, oid);
 		} else {
