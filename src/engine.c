@@ -777,6 +777,30 @@ phase_def(struct run *r, const struct phase *ph, int server)
 	return server ? r->server : r->client;
 }
 
+/* Closing a socket with unread input makes the kernel send a reset, which
+ * can destroy our last alert before a real peer reads it.  So, facing a
+ * real peer: stop sending, then read and discard until it closes too (it
+ * does once it has read the alert), for at most the timeout. */
+static void
+linger_close(struct run *r, int fd)
+{
+	struct pollfd p;
+	char buf[4096];
+	ssize_t n;
+
+	shutdown(fd, SHUT_WR);
+	p.fd = fd;
+	p.events = POLLIN;
+	for (;;) {
+		p.revents = 0;
+		if (poll(&p, 1, r->timeout) <= 0)
+			break;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
+			break;
+	}
+}
+
 static void
 close_phase(struct run *r)
 {
@@ -785,6 +809,8 @@ close_phase(struct run *r)
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 
+		if (s->fd >= 0 && s->local && !s->other->local && s->state == S_FAILED)
+			linger_close(r, s->fd);
 		uctls_tls_free(s->tls);
 		if (s->fd >= 0)
 			close(s->fd);
