@@ -145,6 +145,71 @@ START_TEST(test_engine_row)
 }
 END_TEST
 
+/* traversal: each row is C's and E's extra attributes and the failure
+ * (step/side/reason) or "pass". */
+struct trow {
+	const char *what;
+	const char *c, *e;
+	const char *want;
+};
+
+static const struct trow trows[] = {
+	/* the whole program passes: zone, SIP OPTIONS, SSH tunnel, MRA */
+	{ "pass", "trusts='root int'", "trusts='root int' mra-domain='example.com'", "pass" },
+	/* root-only trust: the zone comes up, the tunnel does not */
+	{ "ssh tunnel", "trusts='root'", "trusts='root int' mra-domain='example.com'", "ssh-tunnel/C/issuer-not-found" },
+	/* E refuses the zone at the SIP level */
+	{ "sip 403", "trusts='root int'", "trusts='root int' sip-response='403'",
+	  "sip-options/C/sip-status:403" },
+	/* E says nothing: C gives up after the scenario's timeout */
+	{ "sip none", "trusts='root int'", "trusts='root int' sip-response='none'",
+	  "sip-options/C/timeout" },
+	/* not SIP at all */
+	{ "sip garbage", "trusts='root int'", "trusts='root int' sip-response='garbage'",
+	  "sip-options/C/sip-malformed" },
+	/* the Jabber client looks for example.com or collab-edge.example.com */
+	{ "mra domain", "trusts='root int'", "trusts='root int' mra-domain='other.org'",
+	  "mra-edge/jabber/name-mismatch" },
+	/* no MRA: the scenario ends after sip-options */
+	{ "no tunnel", "trusts='root' ssh-tunnel='no'", "trusts='root int'", "pass" },
+};
+
+START_TEST(test_traversal_row)
+{
+	const struct trow *r = &trows[_i];
+	struct uctls_scenario *sc = NULL;
+	struct uctls_log *log = NULL;
+	struct uctls_run_opts opts = { .timeout_ms = 0 };
+	struct uctls_err err;
+	char xml[4096], got[256];
+	const struct uctls_step *f;
+
+	snprintf(xml, sizeof(xml),
+	         "<scenario name='t' family='traversal' timeout='300'>"
+	         "<clock now='2026-06-01T12:00:00Z'/><pki><ca id='root' subject='CN=T Root'/>"
+	         "<ca id='int' issuer='root' subject='CN=T Issuing'/>"
+	         "<cert id='e' issuer='int' subject='CN=e.example.com' "
+	         "san='DNS:e.example.com,DNS:collab-edge.example.com'/>"
+	         "<cert id='c' issuer='int' subject='CN=c.example.com' san='DNS:c.example.com'/></pki>"
+	         "<peer id='C' role='client' sends='c int' peer-address='e.example.com' %s/>"
+	         "<peer id='E' role='server' sends='e int' tls-verify-name='c.example.com' "
+	         "%s/></scenario>",
+	         r->c, r->e);
+	uctls_err_clear(&err);
+	ck_assert_msg(uctls_scenario_load(tu_write("t.xml", xml), &sc, &err) == 0, "%s", err.msg);
+	ck_assert_msg(uctls_engine_run(sc, pool, &opts, &log, &err) == 0, "%s", err.msg);
+	f = uctls_log_failure(log);
+	if (f == NULL)
+		snprintf(got, sizeof(got), "pass");
+	else
+		snprintf(got, sizeof(got), "%s/%s/%s", f->step, f->side, f->reason);
+	ck_assert_msg(strcmp(got, r->want) == 0, "%s: got %s (%s), expected %s", r->what, got,
+	              f != NULL && f->detail ? f->detail : "", r->want);
+	uctls_log_free(log);
+	uctls_scenario_free(sc);
+}
+END_TEST
+
 /* A PKI that cannot be built is an input error with file:line, not a log. */
 START_TEST(test_engine_input_error)
 {
@@ -176,6 +241,7 @@ make_engine_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_engine_row, 0, (int)(sizeof(rows) / sizeof(rows[0])));
 	tcase_add_test(tc, test_engine_input_error);
+	tcase_add_loop_test(tc, test_traversal_row, 0, (int)(sizeof(trows) / sizeof(trows[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
