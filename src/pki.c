@@ -24,6 +24,8 @@
 #define OID_EKU "2.5.29.37"
 /* id-on-xmppAddr, RFC 6120 13.7.1.4 (otherName, UTF8String). */
 #define OID_XMPP "1.3.6.1.5.5.7.8.5"
+/* id-on-dnsSRV, RFC 4985 2 (otherName, IA5String "_service.domain"). */
+#define OID_SRVNAME "1.3.6.1.5.5.7.8.7"
 
 #define FPR_LEN (32 * 3) /* "xx:" per byte of SHA-256, last ':' -> NUL */
 
@@ -477,7 +479,7 @@ ku_to_gnutls(unsigned ku)
  * RFC 6120 13.7.1.4.  gnutls_subject_alt_names_set() stores otherName
  * values as given, so the encoding is ours. */
 static int
-der_utf8string(const char *s, gnutls_datum_t *out)
+der_string(unsigned char tag, const char *s, gnutls_datum_t *out)
 {
 	size_t n = strlen(s), hl;
 	unsigned char *p;
@@ -488,7 +490,7 @@ der_utf8string(const char *s, gnutls_datum_t *out)
 	p = gnutls_malloc(hl + n);
 	if (p == NULL)
 		return -1;
-	p[0] = 0x0c;
+	p[0] = tag;
 	if (n < 0x80) {
 		p[1] = (unsigned char)n;
 	} else if (n < 0x100) {
@@ -557,8 +559,18 @@ export_san(const struct uctls_scenario *sc, const struct uctls_certdef *def,
 		case UCTLS_SAN_XMPP:
 			type = GNUTLS_SAN_OTHERNAME;
 			oid = OID_XMPP;
-			if (der_utf8string(s->value, &enc) < 0) {
+			if (der_string(0x0c, s->value, &enc) < 0) { /* UTF8String */
 				uctls_err_set(err, "XmppAddr `%s': too long or "
+				              "out of memory", s->value);
+				goto out;
+			}
+			d = enc;
+			break;
+		case UCTLS_SAN_SRV:
+			type = GNUTLS_SAN_OTHERNAME;
+			oid = OID_SRVNAME;
+			if (der_string(0x16, s->value, &enc) < 0) { /* IA5String */
+				uctls_err_set(err, "SRVName `%s': too long or "
 				              "out of memory", s->value);
 				goto out;
 			}

@@ -97,6 +97,7 @@ static const struct {
 	{ "URI", UCTLS_SAN_URI },
 	{ "email", UCTLS_SAN_EMAIL },
 	{ "XMPP", UCTLS_SAN_XMPP },
+	{ "SRV", UCTLS_SAN_SRV },
 };
 #define NSAN_TYPES (sizeof(san_types) / sizeof(san_types[0]))
 

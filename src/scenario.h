@@ -44,7 +44,9 @@ enum uctls_san_type {
 	UCTLS_SAN_IP,
 	UCTLS_SAN_URI,
 	UCTLS_SAN_EMAIL,
-	UCTLS_SAN_XMPP /* otherName id-on-xmppAddr, 1.3.6.1.5.5.7.8.5 */
+	UCTLS_SAN_XMPP, /* otherName id-on-xmppAddr, 1.3.6.1.5.5.7.8.5 */
+	UCTLS_SAN_SRV   /* otherName SRVName (RFC 4985), 1.3.6.1.5.5.7.8.7:
+	                   "_xmpp-server.example.com" */
 };
 
 struct uctls_san {

@@ -743,25 +743,18 @@ names_get(gnutls_x509_crt_t crt, struct names *nm)
 			val = strdup(buf);
 			names_append(nm, "email:", buf);
 			break;
-		case GNUTLS_SAN_OTHERNAME: {
-			/* id-on-xmppAddr (RFC 6120 13.7.1.4): a UTF8String. */
-			char oid[128];
-			size_t osz = sizeof(oid);
-			gnutls_datum_t raw = { (unsigned char *)buf, (unsigned)sz };
-			gnutls_datum_t virt = { NULL, 0 };
-			unsigned vt;
-
-			if (gnutls_x509_crt_get_subject_alt_othername_oid(crt, k, oid, &osz) !=
-			            GNUTLS_SAN_OTHERNAME_XMPP ||
-			    gnutls_x509_othername_to_virtual(oid, &raw, &vt, &virt) < 0)
-				continue;
+		case GNUTLS_SAN_OTHERNAME_XMPP:
+			/* id-on-xmppAddr (RFC 6120 13.7.1.4), decoded by GnuTLS */
 			t = UCTLS_SAN_XMPP;
-			val = strndup((const char *)virt.data, virt.size);
-			gnutls_free(virt.data);
-			if (val != NULL)
-				names_append(nm, "XmppAddr:", val);
+			val = strdup(buf);
+			names_append(nm, "XmppAddr:", buf);
 			break;
-		}
+		case GNUTLS_SAN_OTHERNAME_SRV:
+			/* SRVName (RFC 4985), "_service.domain", decoded by GnuTLS */
+			t = UCTLS_SAN_SRV;
+			val = strdup(buf);
+			names_append(nm, "SRV:", buf);
+			break;
 		default:
 			continue;
 		}

@@ -578,9 +578,9 @@ static const struct bad_row {
 	  "unknown hash `md5'; expected one of: sha1, sha256, sha384, sha512" },
 	{ CERT("<ca id=\"a\" subject=\"CN=a\" san=\"a.example.com\"/>"), 2,
 	  "san item `a.example.com' has no type" },
-	{ CERT("<ca id=\"a\" subject=\"CN=a\" san=\"SRV:_x.a\"/>"), 2,
-	  "unknown san type `SRV' in `SRV:_x.a'; expected one of DNS, IP, URI, "
-	  "email, XMPP" },
+	{ CERT("<ca id=\"a\" subject=\"CN=a\" san=\"PTR:_x.a\"/>"), 2,
+	  "unknown san type `PTR' in `PTR:_x.a'; expected one of DNS, IP, URI, "
+	  "email, XMPP, SRV" },
 	{ CERT("<ca id=\"a\" subject=\"CN=a\" san=\"IP:10.0.0.256\"/>"), 2,
 	  "san item `IP:10.0.0.256': `10.0.0.256' is not an IPv4 or IPv6 address" },
 	{ CERT("<ca id=\"a\" subject=\"CN=a\" san=\"IP:fe80::1::2\"/>"), 2,
