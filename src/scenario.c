@@ -696,7 +696,7 @@ load_san(struct loader *ld, const struct uctls_xml_node *n,
 		if (colon == NULL) {
 			fail(ld, n, "san item `%s' has no type; expected "
 			            "TYPE:value with TYPE one of DNS, IP, URI, "
-			            "email, XMPP", items[i]);
+			            "email, XMPP, SRV", items[i]);
 			goto out;
 		}
 		tlen = (size_t)(colon - items[i]);
@@ -707,7 +707,7 @@ load_san(struct loader *ld, const struct uctls_xml_node *n,
 				break;
 		if (t == NSAN_TYPES) {
 			fail(ld, n, "unknown san type `%.*s' in `%s'; expected "
-			            "one of DNS, IP, URI, email, XMPP",
+			            "one of DNS, IP, URI, email, XMPP, SRV",
 			     (int)tlen, items[i], items[i]);
 			goto out;
 		}
