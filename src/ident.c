@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ident.h"
 
@@ -246,8 +247,24 @@ match_dns(const char *ref, const struct uctls_ident_names *names,
 		return UCTLS_IDENT_MISMATCH;
 	for (i = 0; i < names->nsans; i++)
 		if (names->sans[i].type == UCTLS_SAN_DNS ||
-		    names->sans[i].type == UCTLS_SAN_IP)
+		    names->sans[i].type == UCTLS_SAN_IP ||
+		    (rules->xmpp_server && (names->sans[i].type == UCTLS_SAN_SRV ||
+		                            names->sans[i].type == UCTLS_SAN_XMPP)))
 			has_san_id = 1;
+	/* XMPP server identities (RFC 7590 / RFC 6120 13.7.1.2): an SRV-ID
+	 * for the xmpp-server service, or an XmppAddr that is the domain;
+	 * both exact (RFC 6125 6.5.1: no wildcard in the service part). */
+	for (i = 0; rules->xmpp_server && i < names->nsans; i++) {
+		const struct uctls_san *san = &names->sans[i];
+		static const char svc[] = "_xmpp-server.";
+
+		if ((san->type == UCTLS_SAN_SRV && strncasecmp(san->value, svc, sizeof(svc) - 1) == 0 &&
+		     uctls_ident_dns_match(san->value + sizeof(svc) - 1, ref, 0)) ||
+		    (san->type == UCTLS_SAN_XMPP && uctls_ident_dns_match(san->value, ref, 0))) {
+			set_matched(matched, san->value);
+			return UCTLS_IDENT_MATCH;
+		}
+	}
 
 	r = find_dns(ref, names, 0, rules->wildcard, &hit);
 	if (r == 1) {
@@ -287,7 +304,7 @@ uctls_ident_match(const char *ref, const struct uctls_ident_names *names,
                   const struct uctls_ident_rules *rules, const char **matched)
 {
 	static const struct uctls_ident_names none = { NULL, 0, NULL, 0 };
-	static const struct uctls_ident_rules strict = { 0, 0 };
+	static const struct uctls_ident_rules strict = { 0, 0, 0 };
 	struct ipaddr ip;
 
 	set_matched(matched, NULL);

@@ -21,6 +21,8 @@ struct uctls_ident_names {
 struct uctls_ident_rules {
 	int cn_fallback; /* CN-ID used when the certificate has no DNS-ID/IP (RFC 6125 6.4.4) */
 	int wildcard;    /* `*' accepted as the whole left-most label (RFC 6125 6.4.3) */
+	int xmpp_server; /* also SRV-ID `_xmpp-server.<domain>' (RFC 6125 6.5.1, RFC 4985)
+	                    and XmppAddr `<domain>' (RFC 6120 13.7.1.4) */
 };
 
 enum uctls_ident_result {

@@ -26,6 +26,7 @@ struct ident_row {
 #define X UCTLS_IDENT_MISMATCH
 #define CN UCTLS_IDENT_CN_ONLY
 #define WR UCTLS_IDENT_WILDCARD_REFUSED
+#define XM 2 /* or-ed into `wildcard': the xmpp-server identity rules */
 
 static const struct ident_row rows[] = {
 	/* plain DNS-ID, exact */
@@ -132,6 +133,18 @@ static const struct ident_row rows[] = {
 	{ "www.example.com", NULL, NULL, 1, 1, X, NULL },
 	/* empty reference identifier */
 	{ "", "DNS:www.example.com", "www.example.com", 1, 1, X, NULL },
+	/* XMPP: SRV-ID for the xmpp-server service (RFC 6125 6.5.1, RFC 7590) */
+	{ "example.com", "SRV:_xmpp-server.example.com", NULL, 0, 1 | XM, M, "_xmpp-server.example.com" },
+	/* the same SRV-ID means nothing without the XMPP rules */
+	{ "example.com", "SRV:_xmpp-server.example.com", NULL, 0, 1, X, NULL },
+	/* XmppAddr that is the domain (RFC 6120 13.7.1.4) */
+	{ "example.com", "XMPP:example.com", NULL, 0, 1 | XM, M, "example.com" },
+	/* an SRV-ID of another service does not identify an XMPP server */
+	{ "example.com", "SRV:_xmpp-client.example.com", NULL, 0, 1 | XM, X, NULL },
+	/* an SRV-ID names one domain, not its subdomains */
+	{ "conference.example.com", "SRV:_xmpp-server.example.com", NULL, 0, 1 | XM, X, NULL },
+	/* an SRV-ID is a SAN identifier: the CN is not consulted (RFC 6125 6.4.4) */
+	{ "example.com", "SRV:_xmpp-server.other.org", "example.com", 1, 1 | XM, CN, "example.com" },
 };
 
 /* Builds the SAN and CN arrays of a row (owned by the caller). */
@@ -164,6 +177,8 @@ build(const struct ident_row *r, struct uctls_ident_names *n, char **buf)
 			sans[n->nsans].type = UCTLS_SAN_EMAIL;
 		else if (strcmp(tok, "XMPP") == 0)
 			sans[n->nsans].type = UCTLS_SAN_XMPP;
+		else if (strcmp(tok, "SRV") == 0)
+			sans[n->nsans].type = UCTLS_SAN_SRV;
 		else
 			ck_abort_msg("bad SAN type in row: %s", tok);
 		sans[n->nsans++].value = colon + 1;
@@ -199,7 +214,7 @@ START_TEST(test_ident_rows)
 {
 	const struct ident_row *r = &rows[_i];
 	struct uctls_ident_names names;
-	struct uctls_ident_rules rules = { r->cn_fallback, r->wildcard };
+	struct uctls_ident_rules rules = { r->cn_fallback, r->wildcard & 1, (r->wildcard & XM) != 0 };
 	const char *matched = "sentinel";
 	enum uctls_ident_result got;
 	char *buf;
