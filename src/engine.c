@@ -21,6 +21,7 @@
 #include "profile.h"
 #include "sip.h"
 #include "tls.h"
+#include "xmpp.h"
 
 /*
  * A family's step program is a list of connections (phases).  Each phase is
@@ -32,8 +33,9 @@
  */
 
 enum app_kind {
-	APP_READY,      /* server sends ready_msg, client reads it */
-	APP_SIP_OPTIONS /* client sends OPTIONS, server answers (RFC 3261 11) */
+	APP_READY,       /* server sends ready_msg, client reads it */
+	APP_SIP_OPTIONS, /* client sends OPTIONS, server answers (RFC 3261 11) */
+	APP_XMPP         /* XMPP s2s streams around the handshake (RFC 6120) */
 };
 
 struct phase {
@@ -41,11 +43,12 @@ struct phase {
 	enum app_kind app;
 	int leaf_only;   /* each side sends and checks the end-entity certificate alone */
 	int jabber;      /* the client is the simulated MRA Jabber client */
+	const char *const *steps; /* all its steps, when the app names them itself */
 };
 
 /* tls: one connection. */
 static const struct phase tls_phases[] = {
-	{ "tcp-connect", "tls-handshake", "tls-handshake", APP_READY, 0, 0 },
+	{ "tcp-connect", "tls-handshake", "tls-handshake", APP_READY, 0, 0, NULL },
 };
 
 /* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
@@ -53,9 +56,19 @@ static const struct phase tls_phases[] = {
  * "zone up, SSH tunnels down after certificate renewal"), and the MRA
  * Jabber client's TLS connection to Expressway-E. */
 static const struct phase traversal_phases[] = {
-	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0 },
-	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0 },
-	{ "mra-edge", "mra-edge", "mra-edge", APP_READY, 0, 1 },
+	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0, NULL },
+	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0, NULL },
+	{ "mra-edge", "mra-edge", "mra-edge", APP_READY, 0, 1, NULL },
+};
+
+/* xmpp-s2s: one connection whose application exchange surrounds the TLS
+ * handshake (docs/steps.md). */
+static const char *const xmpp_steps[] = {
+	"tcp-connect", "stream-open", "starttls", "tls-handshake", "stream-restart",
+	"s2s-auth", "established", "subdomain", NULL
+};
+static const struct phase xmpp_phases[] = {
+	{ "tcp-connect", "tls-handshake", "established", APP_XMPP, 0, 0, xmpp_steps },
 };
 
 /* What the server writes once its handshake is done, and the client reads
@@ -67,6 +80,7 @@ static const char ready_msg[] = "uctls-ready\n";
 
 enum side_state {
 	S_CONNECT, /* client: connecting; server: accepting */
+	S_PRE,     /* plaintext application exchange before TLS (XMPP) */
 	S_HANDSHAKE,
 	S_APP,
 	S_DONE,
@@ -92,6 +106,14 @@ struct side {
 	struct uctls_sip_parser *sip;
 	char *note; /* detail for a passing app step, owned */
 	int tls_pending; /* client: handshake done, the server's verdict not yet seen */
+	/* XMPP */
+	struct uctls_xmpp_parser *xp;
+	int xstage;    /* 0 before TLS, 1 after TLS, 2 after SASL success */
+	int xauth;     /* 1 SASL EXTERNAL, 2 dialback */
+	int xclosing;  /* I: the ping was answered, the stream closed */
+	int xexternal; /* R: SASL EXTERNAL offered */
+	int xpinged;   /* R: answered the ping */
+	char *xpeer;   /* R: the domain I claimed (stream from=), owned */
 };
 
 struct run {
@@ -111,6 +133,8 @@ struct run {
 	struct uctls_peerdef leaf[2]; /* client/server sending their leaf alone */
 	struct uctls_peerdef jabber;  /* the MRA Jabber client */
 	char *jabber_names[2];
+	struct uctls_peerdef xdef[2]; /* xmpp-s2s: I and R expecting each other's domain */
+	char *xnames[2];
 	struct side side[2]; /* [0] client, [1] server of the current phase */
 	unsigned seq;
 	size_t nphase; /* phases run so far */
@@ -254,6 +278,9 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.verify_leaf_only = r->phase->leaf_only;
 	/* Expressway-E does not ask a Jabber client for a certificate. */
 	cfg.no_client_auth = s->is_server && r->phase->jabber;
+	/* An XMPP server takes any certificate in the handshake and decides at
+	 * SASL EXTERNAL (XEP-0178). */
+	cfg.verify_soft = s->is_server && r->phase->app == APP_XMPP;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
 		return -1;
 	s->state = S_HANDSHAKE;
@@ -528,6 +555,633 @@ app_ready(struct run *r, struct side *s)
 	}
 }
 
+/* --- XMPP server-to-server (RFC 6120, RFC 7590, XEP-0178, XEP-0220) ------ */
+
+/* The initiating server I is the TLS client, the receiving server R the TLS
+ * server.  Before TLS the stream is plaintext on the socket; after
+ * <proceed/> the same socket carries TLS, and after TLS and after SASL
+ * success both sides restart the stream (RFC 6120 5.4.3.3, 6.4.6). */
+
+static const char *
+x_domain(const struct uctls_peerdef *pd)
+{
+	const char *d = uctls_peer_xattr(pd, "domain");
+
+	return d != NULL ? d : pd->id;
+}
+
+/* Appends TEXT (owned by the caller) to what SIDE sends next. */
+static int
+x_queue(struct side *s, const char *text)
+{
+	size_t n;
+	char *p;
+
+	if (text == NULL)
+		return -1;
+	n = strlen(text);
+	p = realloc(s->out, s->outlen + n + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + s->outlen, text, n + 1);
+	s->out = p;
+	s->outlen += n;
+	return 0;
+}
+
+static int
+x_send(struct side *s, char *owned)
+{
+	int rv = x_queue(s, owned);
+
+	free(owned);
+	return rv;
+}
+
+/* Writes what is queued: plaintext before TLS, records after.  Returns 0
+ * when all is written, 1 when it would block (s->want set), -1 on local
+ * error; a failed write fails the side (s->state). */
+static int
+x_flush(struct run *r, struct side *s)
+{
+	ssize_t w;
+	size_t n;
+	int tr;
+
+	while (s->outdone < s->outlen) {
+		if (s->tls != NULL && s->state != S_PRE) {
+			tr = uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n);
+			if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
+				s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
+				return 1;
+			}
+			if (tr != UCTLS_TLS_OK)
+				return tls_result(r, s, tr) < 0 ? -1 : 1;
+			s->outdone += n;
+			continue;
+		}
+		w = write(s->fd, s->out + s->outdone, s->outlen - s->outdone);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			s->want = POLLOUT;
+			return 1;
+		}
+		if (w < 0)
+			return side_fail_msg(r, s, "connection-closed", NULL, "writing to %s: %s",
+			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
+		s->outdone += (size_t)w;
+	}
+	free(s->out);
+	s->out = NULL;
+	s->outlen = s->outdone = 0;
+	return 0;
+}
+
+/* Reads what has arrived into the XMPP parser.  Returns 0 when bytes were
+ * fed, 1 when none are available (s->want set) or the side failed, -1 on
+ * local error. */
+static int
+x_read(struct run *r, struct side *s)
+{
+	struct uctls_err e;
+	char buf[8192];
+	ssize_t got;
+	size_t n;
+	int tr;
+
+	if (s->tls != NULL && s->state != S_PRE) {
+		tr = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
+		if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
+			s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
+			return 1;
+		}
+		if (tr != UCTLS_TLS_OK)
+			return tls_result(r, s, tr) < 0 ? -1 : 1;
+	} else {
+		/* Plaintext: read only up to what the parser needs is not
+		 * possible with a stream, but nothing follows <proceed/> or
+		 * <starttls/> until the TLS handshake starts. */
+		got = read(s->fd, buf, sizeof(buf));
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			s->want = POLLIN;
+			return 1;
+		}
+		if (got < 0)
+			return side_fail_msg(r, s, "connection-closed", NULL, "reading from %s: %s",
+			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
+		n = (size_t)got;
+	}
+	if (n == 0)
+		return side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the connection without closing the XMPP stream",
+		                     s->other->def->id) < 0 ? -1 : 1;
+	uctls_err_clear(&e);
+	if (uctls_xmpp_parser_feed(s->xp, buf, n, &e) < 0)
+		return side_fail_msg(r, s, "xmpp-malformed",
+		                     "check what answers on the peer's XMPP server port",
+		                     "%s sent something that is not an XMPP stream: %s",
+		                     s->other->def->id, e.msg) < 0 ? -1 : 1;
+	return 0;
+}
+
+static int
+x_set_note(struct side *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+x_set_note(struct side *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *n = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&n, fmt, ap) < 0)
+		n = NULL;
+	va_end(ap);
+	free(s->note);
+	s->note = n;
+	return n != NULL ? 0 : -1;
+}
+
+/* Does R host DOMAIN (its domain or one of its subdomains=)? */
+static int
+x_hosts(const struct uctls_peerdef *pd, const char *domain)
+{
+	const char *subs = uctls_peer_xattr(pd, "subdomains");
+	size_t n = strlen(domain);
+	const char *p;
+
+	if (domain[0] == '\0')
+		return 0;
+	if (strcasecmp(x_domain(pd), domain) == 0)
+		return 1;
+	for (p = subs; p != NULL && *p != '\0';) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, domain, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+			return 1;
+		p += strcspn(p, " ,");
+	}
+	return 0;
+}
+
+static int
+x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt)
+{
+	const char *v = uctls_peer_xattr(pd, name);
+
+	return v == NULL ? dflt : strcmp(v, "yes") == 0;
+}
+
+/* Step failure with a stream error sent to the other side first (RFC 6120
+ * 4.9: the entity that detects the error sends it and closes). */
+static int
+x_fail_stream(struct run *r, struct side *s, const char *condition, const char *reason,
+              const char *hint, const char *detail)
+{
+	int rv;
+
+	if (x_send(s, uctls_xmpp_stream_error(condition, NULL)) < 0)
+		return -1;
+	rv = x_flush(r, s);
+	if (rv < 0)
+		return -1;
+	if (s->state == S_FAILED)
+		return 0;
+	return side_fail_msg(r, s, reason, hint, "%s", detail);
+}
+
+static int
+x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
+{
+	if (uctls_xmpp_parser_reset(s->xp) < 0)
+		return uctls_err_set(err, "out of memory");
+	if (start_tls(r, s, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The subdomain step: is R's certificate, already verified for R's domain,
+ * also valid for each hosted service name?  IM and Presence (seed 001):
+ * group chat between federated partners needs `*.example.com' on the
+ * cup-xmpp-s2s certificate, because conference.example.com is a subdomain. */
+static int
+x_subdomains(struct run *r, struct side *s)
+{
+	const char *subs = uctls_peer_xattr(r->server, "subdomains");
+	char name[256];
+	const char *p;
+	size_t n;
+	int rv;
+
+	if (subs == NULL)
+		return side_done(r, s);
+	if (enter_step(r, s, "subdomain") < 0)
+		return -1;
+	for (p = subs; *p != '\0';) {
+		struct uctls_diag d;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
+		p += n;
+		uctls_diag_init(&d);
+		rv = uctls_tls_check_name(s->tls, name, &d);
+		if (rv < 0) {
+			uctls_diag_clear(&d);
+			return -1;
+		}
+		if (rv == 1) {
+			/* A name under R's domain that only the parent covers: the
+			 * certificate needs the wildcard. */
+			const char *dot = strchr(name, '.');
+
+			if (strcmp(d.reason, "name-mismatch") == 0 && dot != NULL &&
+			    strcasecmp(dot + 1, x_domain(r->server)) == 0) {
+				char *detail = NULL;
+
+				if (asprintf(&detail,
+				             "%s serves `%s' over the same federation, but %s's "
+				             "certificate does not cover it: it needs `*.%s' (IM and "
+				             "Presence: group chat between federated partners needs a "
+				             "wildcard cup-xmpp-s2s certificate); %s",
+				             r->server->id, name, r->server->id, dot + 1, d.detail) < 0)
+					detail = NULL;
+				free(d.reason);
+				free(d.detail);
+				free(d.hint);
+				d.reason = strdup("wildcard-missing");
+				d.detail = detail;
+				d.hint = NULL;
+				if (asprintf(&d.hint, "re-issue %s's certificate with DNS:*.%s", r->server->id,
+				             dot + 1) < 0)
+					d.hint = NULL;
+			}
+			rv = side_fail(r, s, &d);
+			uctls_diag_clear(&d);
+			return rv;
+		}
+		uctls_diag_clear(&d);
+	}
+	if (x_set_note(s, "%s's certificate also covers %s", r->server->id, subs) < 0)
+		return -1;
+	return side_done(r, s);
+}
+
+/* The initiating server, one parsed event at a time. */
+static int
+x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
+{
+	const struct uctls_xmpp_elem *e = ev->elem, *c;
+	const char *me = x_domain(s->def), *to = uctls_peer_xattr(s->def, "to");
+	const char *cond;
+
+	if (to == NULL)
+		to = x_domain(r->server);
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE)
+		return side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the stream (</stream:stream>) during %s",
+		                     s->other->def->id, s->step);
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN)
+		return 0;
+	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
+		char reason[96];
+		const struct uctls_xmpp_elem *t =
+			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
+
+		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+		return side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
+		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
+		                     t ? ")" : "");
+	}
+	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0) {
+		if (s->xstage == 0) {
+			if (enter_step(r, s, "starttls") < 0)
+				return -1;
+			if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
+				/* RFC 7590 3.1: TLS is mandatory between servers. */
+				return x_fail_stream(r, s, "policy-violation", "starttls-not-offered",
+				                     "enable TLS for server-to-server on the receiving "
+				                     "server",
+				                     "the receiving server offered no STARTTLS in its "
+				                     "stream features, and server-to-server TLS is "
+				                     "required (RFC 7590 3.1)");
+			}
+			return x_send(s, uctls_xmpp_starttls());
+		}
+		if (s->xstage == 1) {
+			const struct uctls_xmpp_elem *mechs =
+				uctls_xmpp_child(e, UCTLS_NS_SASL, "mechanisms");
+			int external = 0, dialback;
+			size_t i;
+
+			for (i = 0; mechs != NULL && i < mechs->nchildren; i++)
+				external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
+				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
+			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
+			           s->profile->dialback && x_attr_yes(s->def, "dialback", 1);
+			if (enter_step(r, s, "s2s-auth") < 0)
+				return -1;
+			if (external && s->def->nsends > 0) {
+				s->xauth = 1;
+				return x_send(s, uctls_xmpp_sasl_external(NULL));
+			}
+			if (dialback) {
+				s->xauth = 2;
+				if (x_set_note(s, "authenticated with dialback (XEP-0220): %s",
+				               external ? "no certificate to offer for SASL EXTERNAL"
+				                        : "the receiving server did not offer SASL "
+				                          "EXTERNAL (XEP-0178), so it does not accept "
+				                          "this server's certificate") < 0)
+					return -1;
+				return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+			}
+			return side_fail_msg(r, s, "no-auth-mechanism",
+			                     "see the receiving server's side: it did not accept the "
+			                     "certificate for SASL EXTERNAL and dialback is off",
+			                     "%s offered %s; no way to authenticate remains",
+			                     s->other->def->id,
+			                     external ? "SASL EXTERNAL but this server has no certificate"
+			                     : uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback")
+			                             ? "only dialback, which this server's profile "
+			                               "does not use"
+			                             : "neither SASL EXTERNAL nor dialback");
+		}
+		/* After SASL success: the stream is authenticated. */
+		if (enter_step(r, s, "established") < 0)
+			return -1;
+		return x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1"));
+	}
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "proceed") == 0)
+		return x_start_tls(r, s, err);
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "failure") == 0)
+		return side_fail_msg(r, s, "starttls-failed", NULL,
+		                     "%s answered <starttls/> with <failure/>", s->other->def->id);
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0) {
+		if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
+		                  "server accepted this server's certificate for %s", me) < 0)
+			return -1;
+		s->xstage = 2;
+		if (uctls_xmpp_parser_reset(s->xp) < 0)
+			return uctls_err_set(err, "out of memory");
+		return x_send(s, uctls_xmpp_stream_header(me, to, NULL));
+	}
+	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
+		return side_fail_msg(r, s, reason, "see the receiving server's side for why",
+		                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
+	}
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
+		const char *type = uctls_xmpp_attr(e, "type");
+
+		if (type != NULL && strcmp(type, "valid") == 0) {
+			if (enter_step(r, s, "established") < 0)
+				return -1;
+			return x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1"));
+		}
+		return side_fail_msg(r, s, "dialback-invalid", NULL,
+		                     "%s answered the dialback key with type=`%s'",
+		                     s->other->def->id, type ? type : "");
+	}
+	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_attr(e, "type") != NULL &&
+	    strcmp(uctls_xmpp_attr(e, "type"), "result") == 0) {
+		if (x_set_note(s, "%s answered a ping (XEP-0199) over the stream", s->other->def->id) < 0)
+			return -1;
+		if (x_send(s, uctls_xmpp_stream_close()) < 0)
+			return -1;
+		s->xclosing = 1;
+		return 0;
+	}
+	(void)c;
+	return 0;
+}
+
+/* The receiving server. */
+static int
+x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
+{
+	const struct uctls_xmpp_elem *e = ev->elem;
+	const char *me = x_domain(s->def), *cond;
+	char id[64];
+
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
+		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged)
+			return side_done(r, s);
+		return side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the stream (</stream:stream>) during %s",
+		                     s->other->def->id, s->step);
+	}
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
+		const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
+
+		snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
+		if (x_send(s, uctls_xmpp_stream_header(me, from, id)) < 0)
+			return -1;
+		if (s->xstage == 0) {
+			/* RFC 6120 4.9.3.6: a stream to a domain not served here. */
+			if (to == NULL || !x_hosts(s->def, to)) {
+				char detail[512];
+
+				snprintf(detail, sizeof(detail),
+				         "%s opened a stream to `%s', which %s does not serve (it "
+				         "serves %s%s%s); sent <host-unknown/>",
+				         s->other->def->id, to ? to : "(no to=)", s->def->id, me,
+				         uctls_peer_xattr(s->def, "subdomains") ? ", " : "",
+				         uctls_peer_xattr(s->def, "subdomains")
+				                 ? uctls_peer_xattr(s->def, "subdomains")
+				                 : "");
+				return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
+				                     "dial a domain the receiving server hosts", detail);
+			}
+			free(s->xpeer);
+			s->xpeer = strdup(from != NULL ? from : "");
+			if (s->xpeer == NULL)
+				return -1;
+			/* R checks I's certificate for the domain I claims. */
+			if (r->xdef[1].names == &r->xnames[1] && s->xpeer[0] != '\0') {
+				free(r->xnames[1]);
+				r->xnames[1] = strdup(s->xpeer);
+				if (r->xnames[1] == NULL)
+					return -1;
+			}
+			{
+				const char *st = uctls_peer_xattr(s->def, "starttls");
+				int mode = st == NULL || strcmp(st, "required") == 0 ? 2
+				           : strcmp(st, "offered") == 0            ? 1
+				                                                   : 0;
+
+				if (enter_step(r, s, "starttls") < 0)
+					return -1;
+				return x_send(s, uctls_xmpp_features(mode, 0, 0));
+			}
+		}
+		if (s->xstage == 1) {
+			const struct uctls_diag *d;
+			int verdict = uctls_tls_peer_verdict(s->tls, &d);
+			int dialback = s->profile->dialback && x_attr_yes(s->def, "dialback", 1);
+
+			s->xexternal = verdict == 0;
+			if (enter_step(r, s, "s2s-auth") < 0)
+				return -1;
+			if (x_send(s, uctls_xmpp_features(0, s->xexternal, dialback)) < 0)
+				return -1;
+			if (!s->xexternal && !dialback) {
+				/* XEP-0178 3: EXTERNAL only for a certificate valid for
+				 * the initiating domain; without dialback nothing is left. */
+				if (verdict < 0)
+					return side_fail_msg(r, s, "no-client-cert",
+					                     "configure a certificate on the initiating "
+					                     "server, or allow dialback",
+					                     "%s presented no certificate, so SASL EXTERNAL "
+					                     "cannot be offered, and dialback is off",
+					                     s->other->def->id);
+				return side_fail(r, s, d);
+			}
+			if (!s->xexternal && verdict > 0 &&
+			    x_set_note(s, "SASL EXTERNAL not offered: %s: %s", d->reason,
+			               d->detail ? d->detail : "") < 0)
+				return -1;
+			return 0;
+		}
+		/* After SASL success. */
+		if (enter_step(r, s, "established") < 0)
+			return -1;
+		return x_send(s, uctls_xmpp_features(0, 0, 0));
+	}
+	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+		return side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>",
+		                     s->other->def->id, cond);
+	}
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "starttls") == 0) {
+		int rv;
+
+		if (x_send(s, uctls_xmpp_proceed()) < 0)
+			return -1;
+		rv = x_flush(r, s);
+		if (rv != 0)
+			return rv < 0 ? -1 : 0; /* proceed is tiny: blocking here is a failure */
+		return x_start_tls(r, s, err);
+	}
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "auth") == 0) {
+		const struct uctls_diag *d;
+
+		if (!s->xexternal) {
+			(void)uctls_tls_peer_verdict(s->tls, &d);
+			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
+				return -1;
+			return d->reason != NULL ? side_fail(r, s, d)
+			                         : side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
+			                                         "%s tried SASL EXTERNAL, which was "
+			                                         "not offered", s->other->def->id);
+		}
+		if (x_set_note(s, "SASL EXTERNAL (XEP-0178): %s's certificate is valid for %s",
+		               s->other->def->id, s->xpeer) < 0 ||
+		    x_send(s, uctls_xmpp_sasl_success()) < 0)
+			return -1;
+		s->xstage = 2;
+		if (x_flush(r, s) < 0)
+			return -1;
+		if (uctls_xmpp_parser_reset(s->xp) < 0)
+			return uctls_err_set(err, "out of memory");
+		return 0;
+	}
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
+		/* uctls does not call the authoritative server back (XEP-0220
+		 * 2.3): the key is accepted as the simulated peer's. */
+		const char *why = s->note;
+		char *n = NULL;
+
+		if (asprintf(&n, "dialback (XEP-0220) accepted for %s%s%s", s->xpeer,
+		             why ? "; " : "", why ? why : "") < 0)
+			n = NULL;
+		free(s->note);
+		s->note = n;
+		if (x_send(s, uctls_xmpp_db_answer(me, s->xpeer, 1)) < 0 ||
+		    enter_step(r, s, "established") < 0)
+			return -1;
+		return 0;
+	}
+	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_child(e, UCTLS_NS_PING, "ping") != NULL) {
+		const char *idv = uctls_xmpp_attr(e, "id");
+
+		s->xpinged = 1;
+		if (x_set_note(s, "answered %s's ping (XEP-0199)", s->other->def->id) < 0)
+			return -1;
+		return x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : ""));
+	}
+	return 0;
+}
+
+/* Runs the XMPP exchange of one side as far as it can go without
+ * blocking. */
+static int
+app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
+{
+	struct uctls_xmpp_event *ev;
+	int rv;
+
+	for (;;) {
+		if (s->out != NULL) {
+			rv = x_flush(r, s);
+			if (rv != 0)
+				return rv < 0 ? -1 : 0;
+		}
+		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
+			return 0;
+		if (s->xclosing && !s->is_server)
+			return x_subdomains(r, s);
+		ev = uctls_xmpp_parser_next(s->xp);
+		if (ev == NULL) {
+			rv = x_read(r, s);
+			if (rv != 0)
+				return rv < 0 ? -1 : 0;
+			continue;
+		}
+		rv = s->is_server ? x_receiver(r, s, ev, err) : x_initiator(r, s, ev, err);
+		uctls_xmpp_event_free(ev);
+		if (rv < 0)
+			return -1;
+	}
+}
+
+/* After TCP: I opens the stream; R waits for it. */
+static int
+x_begin(struct run *r, struct side *s, struct uctls_err *err)
+{
+	const char *to = uctls_peer_xattr(s->def, "to");
+
+	s->xp = uctls_xmpp_parser_new();
+	if (s->xp == NULL)
+		return uctls_err_set(err, "out of memory");
+	s->state = S_PRE;
+	s->want = POLLIN;
+	if (enter_step(r, s, "stream-open") < 0)
+		return -1;
+	if (s->is_server)
+		return 0;
+	return x_send(s, uctls_xmpp_stream_header(x_domain(s->def),
+	                                          to != NULL ? to : x_domain(r->server), NULL));
+}
+
+/* After the TLS handshake: I restarts the stream. */
+static int
+x_after_tls(struct run *r, struct side *s)
+{
+	const char *to = uctls_peer_xattr(s->def, "to");
+
+	s->xstage = 1;
+	if (enter_step(r, s, "stream-restart") < 0)
+		return -1;
+	if (s->is_server)
+		return 0;
+	return x_send(s, uctls_xmpp_stream_header(x_domain(s->def),
+	                                          to != NULL ? to : x_domain(r->server), NULL));
+}
+
 /* Advances one local side as far as it can without blocking.  Returns -1
  * only for local errors (out of memory, no sockets). */
 static int
@@ -570,15 +1224,27 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 					                     "connecting to %s: %s", s->other->def->id,
 					                     strerror(soerr));
 			}
+			if (r->phase->app == APP_XMPP) {
+				if (x_begin(r, s, err) < 0)
+					return -1;
+				break;
+			}
 			if (start_tls(r, s, err) < 0)
 				return -1;
 			break;
+		case S_PRE:
+			return app_xmpp(r, s, err);
 		case S_HANDSHAKE:
 			ret = uctls_tls_handshake(s->tls);
 			if (ret != UCTLS_TLS_OK)
 				return tls_result(r, s, ret);
 			note_peer(r, s);
 			s->state = S_APP;
+			if (r->phase->app == APP_XMPP) {
+				if (x_after_tls(r, s) < 0)
+					return -1;
+				break;
+			}
 			if (r->phase->app == APP_SIP_OPTIONS) {
 				/* In TLS 1.3 the client's handshake ends before the
 				 * server has checked the client's certificate: the
@@ -596,6 +1262,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			s->want = POLLIN;
 			break;
 		case S_APP:
+			if (r->phase->app == APP_XMPP)
+				return app_xmpp(r, s, err);
 			return r->phase->app == APP_SIP_OPTIONS ? app_sip(r, s) : app_ready(r, s);
 		case S_DONE:
 		case S_FAILED:
@@ -772,6 +1440,8 @@ phase_def(struct run *r, const struct phase *ph, int server)
 {
 	if (ph->jabber && !server)
 		return &r->jabber;
+	if (ph->app == APP_XMPP)
+		return &r->xdef[server];
 	if (ph->leaf_only)
 		return &r->leaf[server];
 	return server ? r->server : r->client;
@@ -815,6 +1485,8 @@ close_phase(struct run *r)
 		if (s->fd >= 0)
 			close(s->fd);
 		uctls_sip_parser_free(s->sip);
+		uctls_xmpp_parser_free(s->xp);
+		free(s->xpeer);
 		free(s->out);
 		free(s->note);
 		memset(s, 0, sizeof(*s));
@@ -824,11 +1496,16 @@ close_phase(struct run *r)
 
 /* The steps of phase PH, in order, without repeats. */
 static int
-phase_steps(const struct phase *ph, const char *out[3])
+phase_steps(const struct phase *ph, const char *out[16])
 {
 	const char *all[3] = { ph->tcp_step, ph->tls_step, ph->app_step };
 	int n = 0, i;
 
+	if (ph->steps != NULL) {
+		for (i = 0; ph->steps[i] != NULL && i < 15; i++)
+			out[i] = ph->steps[i];
+		return i;
+	}
 	for (i = 0; i < 3; i++)
 		if (n == 0 || strcmp(out[n - 1], all[i]) != 0)
 			out[n++] = all[i];
@@ -845,7 +1522,7 @@ log_status(struct run *r, const char *step, const char *side, enum uctls_status 
 static int
 run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *err)
 {
-	const char *steps[3], *detail;
+	const char *steps[16], *detail;
 	int i, k, n;
 
 	r->phase = ph;
@@ -911,6 +1588,10 @@ family_phases(const char *family, size_t *n)
 	if (strcmp(family, "traversal") == 0) {
 		*n = sizeof(traversal_phases) / sizeof(traversal_phases[0]);
 		return traversal_phases;
+	}
+	if (strcmp(family, "xmpp-s2s") == 0) {
+		*n = sizeof(xmpp_phases) / sizeof(xmpp_phases[0]);
+		return xmpp_phases;
 	}
 	*n = sizeof(tls_phases) / sizeof(tls_phases[0]);
 	return tls_phases;
@@ -1004,6 +1685,23 @@ setup_defs(struct run *r, struct uctls_err *err)
 		r->leaf[i] = i ? *r->server : *r->client;
 		r->leaf[i].nsends = r->leaf[i].nsends > 0 ? 1 : 0;
 	}
+	/* xmpp-s2s: each server expects the other's domain (RFC 6125 for
+	 * xmpp-server) unless verify-name says otherwise; R learns I's domain
+	 * from the stream header. */
+	for (i = 0; i < 2; i++) {
+		const struct uctls_peerdef *pd = i ? r->server : r->client;
+		const struct uctls_peerdef *other = i ? r->client : r->server;
+		const char *to = uctls_peer_xattr(r->client, "to");
+
+		r->xdef[i] = *pd;
+		if (pd->nnames == 0) {
+			r->xnames[i] = strdup(i ? x_domain(other) : to != NULL ? to : x_domain(other));
+			if (r->xnames[i] == NULL)
+				return uctls_err_set(err, "out of memory");
+			r->xdef[i].names = &r->xnames[i];
+			r->xdef[i].nnames = 1;
+		}
+	}
 	dom = uctls_peer_xattr(r->server, "mra-domain");
 	if (dom == NULL)
 		return 0;
@@ -1061,7 +1759,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 {
 	static const struct uctls_run_opts defaults = { .timeout_ms = 5000 };
 	const struct phase *phases;
-	const char *steps[3];
+	const char *steps[16];
 	size_t nph, i;
 	int rv = -1, failed = 0, k, n;
 	struct run r;
@@ -1166,6 +1864,8 @@ out:
 	}
 	free(r.jabber_names[0]);
 	free(r.jabber_names[1]);
+	free(r.xnames[0]);
+	free(r.xnames[1]);
 	uctls_log_free(r.log);
 	uctls_pki_free(r.pki);
 	return rv;

@@ -21,14 +21,36 @@ static const char *const traversal_attrs[] = {
 	NULL
 };
 
+/* XMPP server-to-server, RFC 6120 / RFC 7590: initiating server I (TLS
+ * client) and receiving server R (TLS server). */
+static const char *const xmpp_steps[] = {
+	"tcp-connect", "stream-open", "starttls", "tls-handshake", "stream-restart",
+	"s2s-auth", "established", "subdomain", NULL
+};
+static const char *const xmpp_attrs[] = {
+	"domain",     /* the XMPP domain the peer is (default: its id) */
+	"to",         /* I: the domain it asks for (default: R's domain) */
+	"subdomains", /* R: further hosted names, e.g. conference.example.com */
+	"starttls",   /* R: required (default), offered, none */
+	"dialback",   /* yes / no: override the profile's dialback fallback */
+	NULL
+};
+
+static const char *const traversal_sides[] = { "jabber", NULL };
+
 static const struct uctls_family families[] = {
 	{ "tls",
 	  "generic mutual TLS between a client and a server (RFC 8446, RFC 5246)",
-	  tls_steps, no_attrs, no_attrs, { "generic", "generic" } },
+	  tls_steps, no_attrs, no_attrs, { "generic", "generic" }, no_attrs },
 	{ "traversal",
 	  "Expressway-C to Expressway-E traversal zone: SIP over mutual TLS, the MRA SSH "
 	  "tunnel, and a Jabber client's view of Expressway-E",
-	  traversal_steps, traversal_names, traversal_attrs, { "expressway-c", "expressway-e" } },
+	  traversal_steps, traversal_names, traversal_attrs, { "expressway-c", "expressway-e" },
+	  traversal_sides },
+	{ "xmpp-s2s",
+	  "XMPP server-to-server federation: streams, STARTTLS, TLS with RFC 6125 identity, "
+	  "SASL EXTERNAL or dialback, a routed ping, hosted subdomains",
+	  xmpp_steps, no_attrs, xmpp_attrs, { "rfc6125-strict", "rfc6125-strict" }, no_attrs },
 };
 
 const struct uctls_family *
@@ -73,11 +95,12 @@ const char *const uctls_reasons[] = {
 	"connection-refused", "connection-closed", "starttls-not-offered",
 	"protocol-version", "no-shared-cipher", "bad-format", "key-mismatch",
 	"bundle-order", "csr-san-mismatch", "tls-error", "verify-failed", "sip-malformed",
+	"xmpp-malformed", "starttls-failed", "no-auth-mechanism", "dialback-invalid",
 	NULL
 };
 
 const char *const uctls_reason_prefixes[] = {
-	"alert:", "stream-error:", "sip-status:", NULL
+	"alert:", "stream-error:", "sip-status:", "sasl-failure:", NULL
 };
 
 int

@@ -21,6 +21,9 @@ struct uctls_family {
 	 * NULL-terminated; may be empty. */
 	const char *const *peer_attrs;
 	const char *default_profile[2]; /* for the client and the server role */
+	/* Sides the step program adds besides the two peers (traversal's
+	 * "jabber", the MRA client); NULL-terminated, may be empty. */
+	const char *const *extra_sides;
 };
 
 const struct uctls_family *uctls_family_find(const char *name); /* NULL: unknown */

@@ -116,6 +116,71 @@ static const struct uctls_profile profiles[] = {
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		.tolerated_critical = NULL,
 	},
+	/* XMPP server-to-server (docs/profiles.md).  Identity per RFC 6125 for
+	 * the xmpp-server service: DNS-ID, SRV-ID _xmpp-server, XmppAddr
+	 * (RFC 6120 13.7.1.4, RFC 7590); the servers differ in the CN-ID
+	 * fallback and in dialback (XEP-0220) when SASL EXTERNAL (XEP-0178) is
+	 * not possible. */
+	{
+		.name = "rfc6125-strict",
+		.family = "xmpp-s2s",
+		.describe = "RFC 7590 / RFC 9525: SAN identities only, SASL EXTERNAL only "
+		            "(no dialback)",
+		.cn_fallback = 0,
+		.wildcard = 1,
+		.xmpp_ids = 1,
+		.dialback = 0,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "prosody",
+		.family = "xmpp-s2s",
+		.describe = "Prosody 0.12: CN-ID only without SAN (util/x509), dialback when "
+		            "the certificate is not usable (s2s_secure_auth = false)",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.xmpp_ids = 1,
+		.dialback = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "ejabberd",
+		.family = "xmpp-s2s",
+		.describe = "ejabberd: SASL EXTERNAL, dialback fallback (mod_s2s_dialback), "
+		            "CN-ID only without SAN",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.xmpp_ids = 1,
+		.dialback = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "cup-xmpp-s2s",
+		.family = "xmpp-s2s",
+		.describe = "Cisco IM and Presence federation (cup-xmpp-s2s certificate, "
+		            "cup-xmpp-trust): SASL EXTERNAL or dialback",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.xmpp_ids = 1,
+		.dialback = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
 };
 
 const struct uctls_profile *

@@ -1509,12 +1509,17 @@ load_expect(struct loader *ld, const struct uctls_xml_node *n)
 		return fail(ld, n, "unknown step `%s' for family `%s'; steps: "
 		                   "%s", fail_at, ld->fam->name,
 		            join(list, sizeof(list), ld->fam->steps));
-	if (uctls_scenario_peer(ld->sc, side) == NULL) {
+	if (uctls_scenario_peer(ld->sc, side) == NULL &&
+	    !in_list(ld->fam->extra_sides, side)) {
 		list[0] = '\0';
 		for (i = 0; i < ld->sc->npeers; i++) {
 			if (i > 0)
 				cat(list, sizeof(list), ", ");
 			cat(list, sizeof(list), ld->sc->peers[i].id);
+		}
+		for (i = 0; ld->fam->extra_sides[i] != NULL; i++) {
+			cat(list, sizeof(list), ", ");
+			cat(list, sizeof(list), ld->fam->extra_sides[i]);
 		}
 		return fail(ld, n, "side `%s' is not a peer id; peers: %s",
 		            side, list);

@@ -26,6 +26,8 @@ struct uctls_tls {
 	int rejected;   /* this side rejected the other's certificate */
 	int failed;
 	struct uctls_diag diag;
+	struct uctls_diag soft;   /* verify_soft: the verdict kept for later */
+	int soft_rejected;
 	char version[32];
 	char cipher[96];
 	unsigned own_versions;  /* bit (minor) of each TLS 1.x version enabled here */
@@ -148,8 +150,17 @@ run_verify(struct uctls_tls *t)
 	if (t->cfg.is_server &&
 	    (t->cfg.no_client_auth || (t->npeer == 0 && !t->cfg.profile->require_client_cert)))
 		return 0;
+	if (t->cfg.verify_soft && t->npeer == 0)
+		return 0;
 	rv = uctls_verify_chain(&ctx, t->peer,
 	                        t->cfg.verify_leaf_only && t->npeer > 1 ? 1 : t->npeer, &t->diag);
+	if (rv == 1 && t->cfg.verify_soft) {
+		/* Accept the handshake; the application decides. */
+		t->soft = t->diag;
+		uctls_diag_init(&t->diag);
+		t->soft_rejected = 1;
+		return 0;
+	}
 	if (rv == 1)
 		t->rejected = 1;
 	return rv;
@@ -426,6 +437,7 @@ uctls_tls_free(struct uctls_tls *t)
 	free(t->peer);
 	free(t->peer_fpr);
 	uctls_diag_clear(&t->diag);
+	uctls_diag_clear(&t->soft);
 	free(t);
 }
 
@@ -669,6 +681,39 @@ uctls_tls_recv(struct uctls_tls *t, void *buf, size_t cap, size_t *n)
 		return fail(t, (int)ret);
 	*n = (size_t)ret;
 	return UCTLS_TLS_OK;
+}
+
+int
+uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uctls_diag *d)
+{
+	struct uctls_verify_ctx ctx;
+	const char *names[1] = { name };
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.profile = t->cfg.profile;
+	ctx.peer_is_server = !t->cfg.is_server;
+	ctx.names = names;
+	ctx.nnames = 1;
+	ctx.trust = t->trust;
+	ctx.ntrust = t->ntrust;
+	ctx.pki = t->cfg.pki;
+	ctx.now = t->cfg.now;
+	ctx.verifier_id = t->cfg.def->id;
+	ctx.peer_id = t->cfg.peer_id;
+	if (t->npeer == 0)
+		return uctls_diag_problem(d, "no-server-cert", 0, NULL, "no certificate to check") < 0
+		               ? -1
+		               : 1;
+	return uctls_verify_chain(&ctx, t->peer, t->npeer, d);
+}
+
+int
+uctls_tls_peer_verdict(const struct uctls_tls *t, const struct uctls_diag **diag)
+{
+	*diag = &t->soft;
+	if (t->npeer == 0)
+		return -1;
+	return t->soft_rejected ? 1 : 0;
 }
 
 const struct uctls_diag *

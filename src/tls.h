@@ -41,6 +41,9 @@ struct uctls_tls_cfg {
 	int verify_leaf_only; /* check only the peer's first certificate, as if it
 	                         sent its leaf alone (the MRA SSH tunnel) */
 	int no_client_auth;   /* server: do not ask for a client certificate */
+	int verify_soft;      /* server: never reject the client's certificate in
+	                         the handshake; record the verdict for later (an
+	                         XMPP server decides at SASL EXTERNAL, XEP-0178) */
 };
 
 struct uctls_tls;
@@ -61,6 +64,16 @@ void uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert,
                       const char *detail, const char *hint);
 /* Records a failure observed outside the session (timeout, reset). */
 void uctls_tls_set_failure(struct uctls_tls *t, const char *reason, const char *detail);
+
+/* With verify_soft: what the verification of the other side's certificate
+ * found.  Returns -1 when it presented none, 0 when it passed, 1 when it
+ * failed (*diag then says why; owned by the session). */
+int uctls_tls_peer_verdict(const struct uctls_tls *t, const struct uctls_diag **diag);
+
+/* Checks the other side's certificate for NAME as this side's profile
+ * would (e.g. a further domain over the same XMPP stream).  Returns 0 when
+ * valid, 1 when not (*d filled, caller clears), -1 on error. */
+int uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uctls_diag *d);
 
 /* After FAILED: this side's diagnosis (reason, detail, hint, also).  The
  * diag is owned by the session. */

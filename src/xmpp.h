@@ -148,4 +148,22 @@ char *uctls_xmpp_pong(const char *from, const char *to, const char *id);
 const char *uctls_xmpp_stream_error_condition(const struct uctls_xmpp_elem *elem);
 const char *uctls_xmpp_sasl_failure_condition(const struct uctls_xmpp_elem *elem);
 
+/* --- additions (after the first contract) ---
+ *
+ * The stream header's namespace declarations, which namespace processing
+ * does not report as attributes, are added to its STREAM_OPEN element as
+ * attributes "xmlns" (the default namespace: "jabber:server" for s2s, RFC
+ * 6120 4.8.2) and "xmlns:PREFIX" (e.g. "xmlns:db", which announces
+ * dialback, XEP-0220 2.1), after the real attributes.  Stanzas carry no
+ * such attributes.
+ *
+ * uctls_xmpp_child() with NS NULL matches any namespace. */
+
+/* Whether E (may be NULL) is {NS, NAME}; NS NULL matches any namespace. */
+int uctls_xmpp_elem_is(const struct uctls_xmpp_elem *e, const char *ns, const char *name);
+
+/* The <text/> of a <stream:error/> (RFC 6120 4.9.2) or of a SASL
+ * <failure/> (6.4.5), or NULL when absent or ELEM is neither. */
+const char *uctls_xmpp_error_text(const struct uctls_xmpp_elem *elem);
+
 #endif

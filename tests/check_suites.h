@@ -12,5 +12,6 @@ Suite *make_verify_suite(void);
 Suite *make_report_suite(void);
 Suite *make_engine_suite(void);
 Suite *make_sip_suite(void);
+Suite *make_xmpp_suite(void);
 
 #endif
