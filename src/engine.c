@@ -190,9 +190,13 @@ record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_d
 static int
 enter_step(struct run *r, struct side *s, const char *step)
 {
-	if (s->step != NULL && strcmp(s->step, step) != 0 &&
-	    record(r, s, UCTLS_PASS, NULL, NULL) < 0)
-		return -1;
+	if (s->step != NULL && strcmp(s->step, step) != 0) {
+		/* The passing step keeps what the side noted on the way. */
+		if (record(r, s, UCTLS_PASS, NULL, s->note) < 0)
+			return -1;
+		free(s->note);
+		s->note = NULL;
+	}
 	if (s->step == NULL || strcmp(s->step, step) != 0) {
 		s->step = step;
 		s->t0 = now_ms();
@@ -201,6 +205,30 @@ enter_step(struct run *r, struct side *s, const char *step)
 }
 
 /* Ends the side's phase with a failure at its current step. */
+/* Before giving up, send what is queued (a stream error, the features that
+ * tell the peer why): best effort, without blocking. */
+static void
+flush_best_effort(struct side *s)
+{
+	size_t n;
+	ssize_t w;
+
+	while (s->out != NULL && s->outdone < s->outlen) {
+		if (s->tls != NULL && s->state != S_PRE) {
+			if (uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n) !=
+			            UCTLS_TLS_OK ||
+			    n == 0)
+				return;
+		} else {
+			w = write(s->fd, s->out + s->outdone, s->outlen - s->outdone);
+			if (w <= 0)
+				return;
+			n = (size_t)w;
+		}
+		s->outdone += n;
+	}
+}
+
 static int
 side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 {
@@ -213,6 +241,8 @@ side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 		    enter_step(r, s, r->phase->app_step) < 0)
 			return -1;
 	}
+	if (s->fd >= 0)
+		flush_best_effort(s);
 	s->state = S_FAILED;
 	/* Let the other side see the end of the stream rather than wait. */
 	if (s->fd >= 0)

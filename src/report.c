@@ -438,6 +438,24 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 	}
 }
 
+/* What passing steps noted (how XMPP authenticated, what SIP answered): the
+ * reader should see which way a step passed, not only that it did. */
+static void
+text_notes(FILE *f, const struct uctls_log *log)
+{
+	char label[256];
+	size_t i;
+
+	for (i = 0; i < log->nsteps; i++) {
+		const struct uctls_step *st = &log->steps[i];
+
+		if (st->status != UCTLS_PASS || st->detail == NULL)
+			continue;
+		snprintf(label, sizeof(label), "%s on %s: ", st->step, st->side);
+		put_wrapped(f, 5, label, st->detail);
+	}
+}
+
 /* First FPR_DIGITS hex digits of a fingerprint, skipping separators. */
 static void
 short_fpr(char *buf, size_t len, const char *fpr)
@@ -528,6 +546,7 @@ uctls_report_text(FILE *f, const struct uctls_log *log,
 	put_text(f, nz(log->family, "?"));
 	fprintf(f, "  (%.1f ms)\n", isfinite(log->total_ms) ? log->total_ms : 0.0);
 	text_table(f, log);
+	text_notes(f, log);
 	text_failure(f, log, uctls_log_failure(log));
 	text_sent(f, log);
 	if (log->version != NULL || log->cipher != NULL) {
