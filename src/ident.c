@@ -251,6 +251,21 @@ match_dns(const char *ref, const struct uctls_ident_names *names,
 		    (rules->xmpp_server && (names->sans[i].type == UCTLS_SAN_SRV ||
 		                            names->sans[i].type == UCTLS_SAN_XMPP)))
 			has_san_id = 1;
+	/* SIP domain certificates (RFC 5922 7.1): a URI SAN with the sip
+	 * scheme and no user part names the domain; it is a SAN identifier,
+	 * so it also stops the CN fallback. */
+	for (i = 0; rules->sip_uri && i < names->nsans; i++) {
+		const struct uctls_san *san = &names->sans[i];
+
+		if (san->type != UCTLS_SAN_URI)
+			continue;
+		has_san_id = 1;
+		if (strncasecmp(san->value, "sip:", 4) == 0 && strchr(san->value, '@') == NULL &&
+		    uctls_ident_dns_match(san->value + 4, ref, 0)) {
+			set_matched(matched, san->value);
+			return UCTLS_IDENT_MATCH;
+		}
+	}
 	/* XMPP server identities (RFC 7590 / RFC 6120 13.7.1.2): an SRV-ID
 	 * for the xmpp-server service, or an XmppAddr that is the domain;
 	 * both exact (RFC 6125 6.5.1: no wildcard in the service part). */
@@ -276,7 +291,7 @@ match_dns(const char *ref, const struct uctls_ident_names *names,
 		return UCTLS_IDENT_WILDCARD_REFUSED;
 	}
 
-	if (rules->cn_fallback && !has_san_id) {
+	if ((rules->cn_fallback && !has_san_id) || rules->cn_fallback == 2) {
 		r = find_dns(ref, names, 1, rules->wildcard, &hit);
 		if (r == 1) {
 			set_matched(matched, hit);
@@ -304,7 +319,7 @@ uctls_ident_match(const char *ref, const struct uctls_ident_names *names,
                   const struct uctls_ident_rules *rules, const char **matched)
 {
 	static const struct uctls_ident_names none = { NULL, 0, NULL, 0 };
-	static const struct uctls_ident_rules strict = { 0, 0, 0 };
+	static const struct uctls_ident_rules strict = { 0, 0, 0, 0 };
 	struct ipaddr ip;
 
 	set_matched(matched, NULL);

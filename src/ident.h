@@ -19,10 +19,14 @@ struct uctls_ident_names {
 };
 
 struct uctls_ident_rules {
-	int cn_fallback; /* CN-ID used when the certificate has no DNS-ID/IP (RFC 6125 6.4.4) */
+	int cn_fallback; /* 1: CN-ID used when the certificate has no DNS-ID/IP (RFC 6125
+	                    6.4.4); 2: the CN is always one of the names (CUCM's
+	                    SIP trunk "X.509 Subject Name" is matched against the
+	                    subject CN whatever the SANs say) */
 	int wildcard;    /* `*' accepted as the whole left-most label (RFC 6125 6.4.3) */
 	int xmpp_server; /* also SRV-ID `_xmpp-server.<domain>' (RFC 6125 6.5.1, RFC 4985)
 	                    and XmppAddr `<domain>' (RFC 6120 13.7.1.4) */
+	int sip_uri;     /* also a URI SAN `sip:<domain>' (RFC 5922 7.1) */
 };
 
 enum uctls_ident_result {

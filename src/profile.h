@@ -16,6 +16,7 @@ struct uctls_profile {
 	int wildcard;           /* accept `*.' in the left-most label (RFC 6125 6.4.3) */
 	int xmpp_ids;           /* SRV-ID _xmpp-server and XmppAddr identify a domain */
 	int dialback;           /* XMPP: dialback (XEP-0220) when SASL EXTERNAL is not possible */
+	int sip_ids;            /* a URI SAN sip:<domain> identifies a SIP domain (RFC 5922) */
 	int eku_required;       /* the EKU extension must be present and carry the purpose
 	                           (RFC 5280 4.2.1.12 lets its absence mean any purpose) */
 	int check_key_usage;    /* keyUsage, when present, must allow the TLS use */

@@ -785,7 +785,7 @@ static int
 check_identity(struct vstate *v)
 {
 	const struct uctls_profile *p = v->ctx->profile;
-	struct uctls_ident_rules rules = { p->cn_fallback, p->wildcard, p->xmpp_ids };
+	struct uctls_ident_rules rules = { p->cn_fallback, p->wildcard, p->xmpp_ids, p->sip_ids };
 	struct uctls_ident_names in;
 	enum uctls_ident_result r, worst = UCTLS_IDENT_MISMATCH;
 	struct names nm;

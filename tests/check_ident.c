@@ -27,6 +27,7 @@ struct ident_row {
 #define CN UCTLS_IDENT_CN_ONLY
 #define WR UCTLS_IDENT_WILDCARD_REFUSED
 #define XM 2 /* or-ed into `wildcard': the xmpp-server identity rules */
+#define SU 4 /* or-ed into `wildcard': the RFC 5922 sip: URI rule */
 
 static const struct ident_row rows[] = {
 	/* plain DNS-ID, exact */
@@ -143,6 +144,16 @@ static const struct ident_row rows[] = {
 	{ "example.com", "SRV:_xmpp-client.example.com", NULL, 0, 1 | XM, X, NULL },
 	/* an SRV-ID names one domain, not its subdomains */
 	{ "conference.example.com", "SRV:_xmpp-server.example.com", NULL, 0, 1 | XM, X, NULL },
+	/* RFC 5922 7.1: a sip: URI SAN names the domain */
+	{ "example.com", "URI:sip:example.com", NULL, 0, 1 | SU, M, "sip:example.com" },
+	/* ... but not without the SIP rules */
+	{ "example.com", "URI:sip:example.com", NULL, 0, 1, X, NULL },
+	/* a sip: URI with a user part names a user, not the domain */
+	{ "example.com", "URI:sip:alice@example.com", NULL, 0, 1 | SU, X, NULL },
+	/* a sip: URI SAN stops the CN fallback (RFC 5922 7.1) */
+	{ "example.com", "URI:sip:other.org", "example.com", 1, 1 | SU, CN, "example.com" },
+	/* CUCM-style: the CN is always a name, SANs or not */
+	{ "cup.example.com", "DNS:other.example.com", "cup.example.com", 2, 1, M, "cup.example.com" },
 	/* an SRV-ID is a SAN identifier: the CN is not consulted (RFC 6125 6.4.4) */
 	{ "example.com", "SRV:_xmpp-server.other.org", "example.com", 1, 1 | XM, CN, "example.com" },
 };
@@ -214,7 +225,8 @@ START_TEST(test_ident_rows)
 {
 	const struct ident_row *r = &rows[_i];
 	struct uctls_ident_names names;
-	struct uctls_ident_rules rules = { r->cn_fallback, r->wildcard & 1, (r->wildcard & XM) != 0 };
+	struct uctls_ident_rules rules = { r->cn_fallback, r->wildcard & 1, (r->wildcard & XM) != 0,
+	                                   (r->wildcard & SU) != 0 };
 	const char *matched = "sentinel";
 	enum uctls_ident_result got;
 	char *buf;
