@@ -55,6 +55,11 @@ static const struct phase tls_phases[] = {
  * connection in which each side presents its leaf alone: seeds 000/003,
  * "zone up, SSH tunnels down after certificate renewal"), and the MRA
  * Jabber client's TLS connection to Expressway-E. */
+/* sip-trunk: one connection, one SIP transaction. */
+static const struct phase trunk_phases[] = {
+	{ "tcp-connect", "tls-handshake", "sip-request", APP_SIP_OPTIONS, 0, 0, NULL },
+};
+
 static const struct phase traversal_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0, NULL },
 	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0, NULL },
@@ -114,6 +119,10 @@ struct side {
 	int xexternal; /* R: SASL EXTERNAL offered */
 	int xpinged;   /* R: answered the ping */
 	char *xpeer;   /* R: the domain I claimed (stream from=), owned */
+	/* SIP */
+	int sip_ack;   /* client: sending the ACK of a 2xx to INVITE; server: awaiting it */
+	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
+	char req_buf[6][300];
 };
 
 struct run {
@@ -311,6 +320,8 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	/* An XMPP server takes any certificate in the handshake and decides at
 	 * SASL EXTERNAL (XEP-0178). */
 	cfg.verify_soft = s->is_server && r->phase->app == APP_XMPP;
+	cfg.rsa_only = uctls_peer_xattr(s->def, "signatures") != NULL &&
+	               strcmp(uctls_peer_xattr(s->def, "signatures"), "rsa") == 0;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
 		return -1;
 	s->state = S_HANDSHAKE;
@@ -351,14 +362,25 @@ tls_result(struct run *r, struct side *s, int ret)
 	return side_fail(r, s, uctls_tls_failure(s->tls));
 }
 
-/* --- SIP OPTIONS ------------------------------------------------------- */
+/* --- SIP requests (RFC 3261) ------------------------------------------ */
+
+/* The request the client sends: request= (sip-trunk), else OPTIONS. */
+static const char *
+sip_method(const struct run *r)
+{
+	const char *m = r->client != NULL ? uctls_peer_xattr(r->client, "request") : NULL;
+
+	return m != NULL ? m : "OPTIONS";
+}
 
 static int
 sip_start(struct run *r, struct side *s)
 {
-	struct uctls_sip_req_params rp;
-	char ruri[300], from[300], to[300], callid[128], branch[64], tag[32];
+	struct uctls_sip_req_params *rp = &s->req;
+	char *ruri = s->req_buf[0], *from = s->req_buf[1], *to = s->req_buf[2];
+	char *callid = s->req_buf[3], *branch = s->req_buf[4], *tag = s->req_buf[5];
 	const char *peer = s->def->nnames > 0 ? s->def->names[0] : s->other->def->id;
+	const char *method = sip_method(r);
 
 	s->sip = uctls_sip_parser_new();
 	if (s->sip == NULL)
@@ -366,24 +388,31 @@ sip_start(struct run *r, struct side *s)
 	if (s->is_server)
 		return 0;
 	r->seq++;
-	snprintf(ruri, sizeof(ruri), "sip:%s;transport=tls", peer);
-	snprintf(from, sizeof(from), "sip:%s", s->def->id);
-	snprintf(to, sizeof(to), "sip:%s", peer);
-	snprintf(callid, sizeof(callid), "uctls-%lx-%u@%s", (unsigned long)getpid(), r->seq,
-	         s->def->id);
-	snprintf(branch, sizeof(branch), "z9hG4bK-uctls-%lx-%u", (unsigned long)getpid(), r->seq);
-	snprintf(tag, sizeof(tag), "uctls%u", r->seq);
-	memset(&rp, 0, sizeof(rp));
-	rp.method = "OPTIONS";
-	rp.request_uri = ruri;
-	rp.from_uri = from;
-	rp.to_uri = to;
-	rp.via_host = "127.0.0.1";
-	rp.call_id = callid;
-	rp.branch = branch;
-	rp.from_tag = tag;
-	rp.cseq = 1;
-	s->out = uctls_sip_build_request(&rp);
+	if (strcmp(method, "REGISTER") == 0) {
+		/* RFC 3261 10.2: the Request-URI names the registrar's domain;
+		 * From and To the address of record. */
+		snprintf(ruri, 300, "sip:%s;transport=tls", peer);
+		snprintf(from, 300, "sip:%s@%s", s->def->id, peer);
+		snprintf(to, 300, "sip:%s@%s", s->def->id, peer);
+	} else {
+		snprintf(ruri, 300, "sip:%s;transport=tls", peer);
+		snprintf(from, 300, "sip:%s", s->def->id);
+		snprintf(to, 300, "sip:%s", peer);
+	}
+	snprintf(callid, 300, "uctls-%lx-%u@%s", (unsigned long)getpid(), r->seq, s->def->id);
+	snprintf(branch, 300, "z9hG4bK-uctls-%lx-%u", (unsigned long)getpid(), r->seq);
+	snprintf(tag, 300, "uctls%u", r->seq);
+	memset(rp, 0, sizeof(*rp));
+	rp->method = method;
+	rp->request_uri = ruri;
+	rp->from_uri = from;
+	rp->to_uri = to;
+	rp->via_host = "127.0.0.1";
+	rp->call_id = callid;
+	rp->branch = branch;
+	rp->from_tag = tag;
+	rp->cseq = 1;
+	s->out = uctls_sip_build_request(rp);
 	if (s->out == NULL)
 		return -1;
 	s->outlen = strlen(s->out);
@@ -413,8 +442,11 @@ sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
 			status = atoi(cfg);
 		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
 		                                  "uctls-e");
-		snprintf(note, sizeof(note), "answered OPTIONS with %d %s", status,
+		snprintf(note, sizeof(note), "answered %s with %d %s", req->method, status,
 		         uctls_sip_reason_phrase(status));
+		/* RFC 3261 13.3.1.4 / 17.1.1.3: a 2xx to INVITE is acknowledged
+		 * by an ACK in a transaction of its own. */
+		s->sip_ack = strcmp(req->method, "INVITE") == 0 && status < 300;
 		free(s->note);
 		s->note = strdup(note);
 	}
@@ -503,12 +535,33 @@ app_sip(struct run *r, struct side *s)
 			return -1;
 		if (pending || s->state == S_FAILED)
 			return 0;
-		if (s->is_server)
+		free(s->out);
+		s->out = NULL;
+		s->outlen = s->outdone = 0;
+		if ((s->is_server && !s->sip_ack) || (!s->is_server && s->sip_ack))
 			return side_done(r, s);
 	}
 	m = sip_read(r, s, &ret);
 	if (m == NULL)
 		return ret < 0 ? -1 : 0;
+	if (s->is_server && s->sip_ack) {
+		int ack = m->is_request && strcmp(m->method, "ACK") == 0;
+
+		uctls_sip_msg_free(m);
+		if (!ack)
+			return side_fail_msg(r, s, "sip-malformed", NULL,
+			                     "%s sent something other than the ACK of the 2xx to "
+			                     "its INVITE", s->other->def->id);
+		if (s->note != NULL) {
+			char *n = NULL;
+
+			if (asprintf(&n, "%s; ACK received", s->note) >= 0) {
+				free(s->note);
+				s->note = n;
+			}
+		}
+		return side_done(r, s);
+	}
 	if (s->is_server) {
 		if (!m->is_request) {
 			uctls_sip_msg_free(m);
@@ -532,27 +585,44 @@ app_sip(struct run *r, struct side *s)
 		if (prov)
 			return app_sip(r, s);
 		return side_fail_msg(r, s, "sip-malformed", NULL,
-		                     "%s sent a SIP request where the OPTIONS response was "
-		                     "expected", s->other->def->id);
+		                     "%s sent a SIP request where the %s response was "
+		                     "expected", s->other->def->id, s->req.method);
 	}
 	if (m->status >= 300) {
 		char reason[32];
 
 		snprintf(reason, sizeof(reason), "sip-status:%d", m->status);
 		ret = side_fail_msg(r, s, reason,
-		                    "check the zone on the other side (its SIP domain, zone "
-		                    "type and authentication), and its log",
-		                    "%s answered OPTIONS with %d %s: the zone is not active",
-		                    s->other->def->id, m->status, m->reason ? m->reason : "");
+		                    "check the other side's configuration for this zone or trunk "
+		                    "(its SIP domain, security profile, authentication) and its log",
+		                    "%s answered %s with %d %s%s", s->other->def->id, s->req.method,
+		                    m->status, m->reason ? m->reason : "",
+		                    strcmp(s->req.method, "OPTIONS") == 0 ? ": the zone or trunk is "
+		                                                            "not active"
+		                                                          : "");
 		uctls_sip_msg_free(m);
 		return ret;
 	}
 	free(s->note);
-	s->note = malloc(128);
-	if (s->note != NULL)
-		snprintf(s->note, 128, "%s answered OPTIONS with %d %s", s->other->def->id,
-		         m->status, m->reason ? m->reason : "");
+	s->note = NULL;
+	if (asprintf(&s->note, "%s answered %s with %d %s", s->other->def->id, s->req.method,
+	             m->status, m->reason ? m->reason : "") < 0)
+		s->note = NULL;
 	uctls_sip_msg_free(m);
+	if (strcmp(s->req.method, "INVITE") == 0) {
+		/* ACK the 2xx (RFC 3261 13.2.2.4): same Call-ID, CSeq number and
+		 * tags, a new branch. */
+		s->req.method = "ACK";
+		snprintf(s->req_buf[4], 300, "z9hG4bK-uctls-%lx-%u-ack", (unsigned long)getpid(),
+		         r->seq);
+		s->out = uctls_sip_build_request(&s->req);
+		if (s->out == NULL)
+			return -1;
+		s->outlen = strlen(s->out);
+		s->outdone = 0;
+		s->sip_ack = 1;
+		return app_sip(r, s);
+	}
 	return side_done(r, s);
 }
 
@@ -1619,6 +1689,10 @@ family_phases(const char *family, size_t *n)
 		*n = sizeof(traversal_phases) / sizeof(traversal_phases[0]);
 		return traversal_phases;
 	}
+	if (strcmp(family, "sip-trunk") == 0) {
+		*n = sizeof(trunk_phases) / sizeof(trunk_phases[0]);
+		return trunk_phases;
+	}
 	if (strcmp(family, "xmpp-s2s") == 0) {
 		*n = sizeof(xmpp_phases) / sizeof(xmpp_phases[0]);
 		return xmpp_phases;
@@ -1659,6 +1733,25 @@ check_xattrs(struct run *r, struct uctls_err *err)
 			                    "<peer id=\"%s\">: sip-response `%s'; expected a final "
 			                    "status code 200-699, none, or garbage",
 			                    r->server->id, v);
+	}
+	v = uctls_peer_xattr(r->client, "request");
+	if (v != NULL && strcmp(v, "OPTIONS") != 0 && strcmp(v, "REGISTER") != 0 &&
+	    strcmp(v, "INVITE") != 0)
+		return uctls_err_at(err, sc->file, r->client->line,
+		                    "<peer id=\"%s\">: request `%s'; expected OPTIONS, REGISTER or "
+		                    "INVITE", r->client->id, v);
+	if (uctls_peer_xattr(r->server, "request") != NULL)
+		return uctls_err_at(err, sc->file, r->server->line,
+		                    "<peer id=\"%s\">: request belongs on the client-role peer (the "
+		                    "UAC)", r->server->id);
+	for (i = 0; i < 2; i++) {
+		const struct uctls_peerdef *pd = i ? r->server : r->client;
+
+		v = uctls_peer_xattr(pd, "signatures");
+		if (v != NULL && strcmp(v, "rsa") != 0 && strcmp(v, "any") != 0)
+			return uctls_err_at(err, sc->file, pd->line,
+			                    "<peer id=\"%s\">: signatures `%s'; expected rsa or any",
+			                    pd->id, v);
 	}
 	v = uctls_peer_xattr(r->client, "ssh-tunnel");
 	if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)

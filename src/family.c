@@ -38,6 +38,17 @@ static const char *const xmpp_attrs[] = {
 
 static const char *const traversal_sides[] = { "jabber", NULL };
 
+/* A SIP-TLS trunk (RFC 3261, RFC 5922): UAC A (TLS client), UAS B. */
+static const char *const trunk_steps[] = { "tcp-connect", "tls-handshake", "sip-request", NULL };
+/* CUCM's SIP trunk security profile "X.509 Subject Name" (seed 001). */
+static const char *const trunk_names[] = { "x509-subject-name", NULL };
+static const char *const trunk_attrs[] = {
+	"request",      /* A: OPTIONS (default), REGISTER, INVITE (with its ACK) */
+	"sip-response", /* B: the final status it answers, none, or garbage */
+	"signatures",   /* rsa: accept only RSA signatures (e.g. CUCM's TLS cipher setting) */
+	NULL
+};
+
 static const struct uctls_family families[] = {
 	{ "tls",
 	  "generic mutual TLS between a client and a server (RFC 8446, RFC 5246)",
@@ -47,6 +58,10 @@ static const struct uctls_family families[] = {
 	  "tunnel, and a Jabber client's view of Expressway-E",
 	  traversal_steps, traversal_names, traversal_attrs, { "expressway-c", "expressway-e" },
 	  traversal_sides },
+	{ "sip-trunk",
+	  "a SIP-TLS trunk between two SIP elements (CUCM, IM and Presence, Meeting Server, "
+	  "Expressway, any RFC 5922 proxy): mutual TLS, then a SIP transaction",
+	  trunk_steps, trunk_names, trunk_attrs, { "generic-sip", "generic-sip" }, no_attrs },
 	{ "xmpp-s2s",
 	  "XMPP server-to-server federation: streams, STARTTLS, TLS with RFC 6125 identity, "
 	  "SASL EXTERNAL or dialback, a routed ping, hosted subdomains",

@@ -181,6 +181,77 @@ static const struct uctls_profile profiles[] = {
 		.verify_peer = 1,
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 	},
+	/* SIP-TLS trunks (docs/profiles.md). */
+	{
+		.name = "generic-sip",
+		.family = "sip-trunk",
+		.describe = "a SIP element following RFC 5922 loosely: DNS and sip: URI SANs, "
+		            "CN when there is no SAN, wildcards accepted",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.sip_ids = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "rfc5922",
+		.family = "sip-trunk",
+		.describe = "RFC 5922 strictly: sip: URI and DNS SANs, the CN only without "
+		            "SANs (7.1), no wildcards (7.2)",
+		.cn_fallback = 1,
+		.wildcard = 0,
+		.sip_ids = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "cucm",
+		.family = "sip-trunk",
+		.describe = "Cisco Unified CM SIP trunk security profile: the peer's subject CN "
+		            "must equal the configured X.509 Subject Name; callmanager-trust",
+		.cn_fallback = 2,
+		.wildcard = 0,
+		.sip_ids = 0,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "cup",
+		.family = "sip-trunk",
+		.describe = "Cisco IM and Presence SIP proxy: TLS peer subject (CN) of CUCM; "
+		            "cup-trust",
+		.cn_fallback = 2,
+		.wildcard = 0,
+		.sip_ids = 0,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	{
+		.name = "cms-callbridge",
+		.family = "sip-trunk",
+		.describe = "Cisco Meeting Server call bridge: full chain trust (CMS 3.0), SAN "
+		            "identities with the CN included in the SAN",
+		.cn_fallback = 0,
+		.wildcard = 1,
+		.sip_ids = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
 };
 
 const struct uctls_profile *

@@ -372,6 +372,17 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	} else {
 		snprintf(prio, sizeof(prio), "%s", cfg->profile->priority);
 	}
+	if (cfg->rsa_only) {
+		/* A peer that verifies RSA signatures only (e.g. CUCM's TLS cipher
+		 * setting): an ECDSA or EdDSA certificate cannot sign for it. */
+		size_t l = strlen(prio);
+
+		snprintf(prio + l, sizeof(prio) - l, "%s",
+		         ":-SIGN-ECDSA-SHA256:-SIGN-ECDSA-SHA384:-SIGN-ECDSA-SHA512"
+		         ":-SIGN-ECDSA-SECP256R1-SHA256:-SIGN-ECDSA-SECP384R1-SHA384"
+		         ":-SIGN-ECDSA-SECP521R1-SHA512:-SIGN-EDDSA-ED25519:-SIGN-EDDSA-ED448"
+		         ":-SIGN-ECDSA-SHA1");
+	}
 	ret = gnutls_priority_init(&pc, prio, &epos);
 	if (ret >= 0) {
 		const unsigned *vl;
@@ -590,11 +601,27 @@ fail(struct uctls_tls *t, int ret)
 			break;
 		}
 	}
+	{
+		char own[160] = "";
+		gnutls_x509_crt_t crt = t->cfg.def->nsends > 0
+		                                ? uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0])
+		                                : NULL;
+		unsigned bits = 0;
+
+		if (crt != NULL) {
+			int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+
+			snprintf(own, sizeof(own), "; %s's certificate `%s' has an %s key, which %s "
+			         "may not accept",
+			         t->cfg.def->id, t->cfg.def->sends[0],
+			         gnutls_pk_get_name((gnutls_pk_algorithm_t)pk), who);
+		}
 		set_failure(t, "no-shared-cipher",
 		            "check the key type of the certificate against the cipher suites "
-		            "both sides enable",
-		            "no cipher suite or signature algorithm in common with %s (%s)", who,
-		            gnutls_strerror(ret));
+		            "and signature algorithms both sides enable (e.g. an RSA-only peer)",
+		            "no cipher suite or signature algorithm in common with %s (%s)%s", who,
+		            gnutls_strerror(ret), own);
+	}
 		break;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		/* GnuTLS enforces keyUsage itself; explain it with the diagnosis. */

@@ -44,6 +44,7 @@ struct uctls_tls_cfg {
 	int verify_soft;      /* server: never reject the client's certificate in
 	                         the handshake; record the verdict for later (an
 	                         XMPP server decides at SASL EXTERNAL, XEP-0178) */
+	int rsa_only;         /* accept only RSA signatures in the handshake */
 };
 
 struct uctls_tls;
