@@ -26,6 +26,7 @@ usage(FILE *f)
 	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
 	        "                 SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
+	        "       uctls pki export SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
 	        "       uctls --help | --version\n"
@@ -35,6 +36,8 @@ usage(FILE *f)
 	        "             real TLS handshakes; report the step where it fails, on which side,\n"
 	        "             and why, and compare with the scenario's <expect>\n"
 	        "  validate   load each scenario and build its PKI, without any handshake\n"
+	        "  pki export write the scenario's certificates, keys, each peer's chain and\n"
+	        "             trust list, and a manifest to OUTDIR (for a real device or server)\n"
 	        "  profiles   list the device profiles and their rules\n"
 	        "  steps      list the families, their steps, and the reason identifiers\n"
 	        "\n"
@@ -157,6 +160,36 @@ announce(void *arg, const char *id, const char *host, unsigned port)
 	(void)arg;
 	fprintf(stderr, "uctls: playing %s, listening on %s:%u\n", id, host, port);
 	fflush(stderr);
+}
+
+/* uctls pki export SCENARIO OUTDIR */
+static int
+cmd_pki(int argc, char **argv)
+{
+	struct uctls_keypool *pool;
+	struct uctls_scenario *sc = NULL;
+	struct uctls_pki *pki = NULL;
+	struct uctls_err err;
+	int rv = 2;
+
+	if (argc != 3 || strcmp(argv[0], "export") != 0) {
+		fprintf(stderr, "usage: uctls pki export SCENARIO OUTDIR\n");
+		return 2;
+	}
+	pool = new_pool(getenv("UCTLS_KEY_CACHE"));
+	if (pool == NULL)
+		return 2;
+	uctls_err_clear(&err);
+	if (uctls_scenario_load(argv[1], &sc, &err) < 0 ||
+	    uctls_pki_build(sc, pool, &pki, &err) < 0 ||
+	    uctls_pki_export(pki, sc, argv[2], &err) < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	else
+		rv = 0;
+	uctls_pki_free(pki);
+	uctls_scenario_free(sc);
+	uctls_keypool_free(pool);
+	return rv;
 }
 
 static int
@@ -330,6 +363,8 @@ main(int argc, char **argv)
 		rv = cmd_run(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "validate") == 0)
 		rv = cmd_validate(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "pki") == 0)
+		rv = cmd_pki(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "profiles") == 0)
 		rv = cmd_profiles();
 	else if (strcmp(argv[1], "steps") == 0)

@@ -1133,3 +1133,152 @@ uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt)
 	gnutls_free(der.data);
 	return id;
 }
+
+/* ------------------------------------------------------------------------
+ * Export
+ */
+
+static int
+write_file(const char *dir, const char *name, const void *data, size_t len, int mode,
+           struct uctls_err *err)
+{
+	char path[4096];
+	FILE *f;
+	int fd, ok;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return uctls_err_set(err, "%s/%s: path too long", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return uctls_err_set(err, "%s: %s", path, strerror(errno));
+	/* An existing file keeps its mode: a key must not stay readable. */
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		close(fd);
+		return uctls_err_set(err, "%s: %s", path, strerror(errno));
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		return uctls_err_set(err, "%s: %s", path, strerror(errno));
+	}
+	ok = fwrite(data, 1, len, f) == len;
+	ok &= fclose(f) == 0;
+	return ok ? 0 : uctls_err_set(err, "%s: write failed", path);
+}
+
+/* Appends the PEM of CRT to *BUF. */
+static int
+append_pem(gnutls_x509_crt_t crt, char **buf, size_t *len)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	char *n;
+
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d) < 0)
+		return -1;
+	n = realloc(*buf, *len + d.size + 1);
+	if (n == NULL) {
+		gnutls_free(d.data);
+		return -1;
+	}
+	memcpy(n + *len, d.data, d.size);
+	*len += d.size;
+	n[*len] = '\0';
+	*buf = n;
+	gnutls_free(d.data);
+	return 0;
+}
+
+int
+uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
+                 struct uctls_err *err)
+{
+	char *man = NULL, *buf = NULL, name[512];
+	size_t manlen = 0, len, i, k;
+	gnutls_datum_t d = { NULL, 0 };
+	FILE *m = NULL;
+	int rv = -1;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return uctls_err_set(err, "%s: %s", dir, strerror(errno));
+	m = open_memstream(&man, &manlen);
+	if (m == NULL)
+		return uctls_err_set(err, "out of memory");
+	fprintf(m, "# PKI of scenario %s (%s), written by uctls pki export.\n", sc->name, sc->file);
+	fprintf(m, "# Keys come from the key pool: with the same --key-cache the same keys\n"
+	           "# (and so the same chains, up to signature bytes) are written again.\n");
+	for (i = 0; i < uctls_pki_count(pki); i++) {
+		const char *id = uctls_pki_id_at(pki, i);
+		gnutls_x509_crt_t crt = uctls_pki_crt_at(pki, i);
+		gnutls_x509_privkey_t key = uctls_pki_key(pki, id);
+
+		len = 0;
+		if (append_pem(crt, &buf, &len) < 0)
+			goto oom;
+		snprintf(name, sizeof(name), "%s.pem", id);
+		if (write_file(dir, name, buf, len, 0644, err) < 0)
+			goto out;
+		if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &d) < 0)
+			goto oom;
+		snprintf(name, sizeof(name), "%s.der", id);
+		if (write_file(dir, name, d.data, d.size, 0644, err) < 0)
+			goto out;
+		gnutls_free(d.data);
+		d.data = NULL;
+		fprintf(m, "%s.pem\tcertificate %s (PEM; %s.der: the same, DER) sha256 %s\n", id, id,
+		        id, uctls_pki_fingerprint(pki, id));
+		if (key != NULL) {
+			if (gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d) < 0)
+				goto oom;
+			snprintf(name, sizeof(name), "%s.key", id);
+			if (write_file(dir, name, d.data, d.size, 0600, err) < 0)
+				goto out;
+			gnutls_free(d.data);
+			d.data = NULL;
+			fprintf(m, "%s.key\tprivate key of %s (PEM, mode 0600)\n", id, id);
+		}
+	}
+	for (i = 0; i < sc->npeers; i++) {
+		const struct uctls_peerdef *pd = &sc->peers[i];
+
+		len = 0;
+		for (k = 0; k < pd->nsends; k++)
+			if (append_pem(uctls_pki_crt(pki, pd->sends[k]), &buf, &len) < 0)
+				goto oom;
+		snprintf(name, sizeof(name), "%s-chain.pem", pd->id);
+		if (write_file(dir, name, buf != NULL ? buf : "", len, 0644, err) < 0)
+			goto out;
+		fprintf(m, "%s-chain.pem\twhat peer %s sends, in order:", pd->id, pd->id);
+		for (k = 0; k < pd->nsends; k++)
+			fprintf(m, " %s", pd->sends[k]);
+		fprintf(m, "%s\n", pd->nsends ? "" : " nothing");
+		len = 0;
+		for (k = 0; k < pd->ntrusts; k++)
+			if (append_pem(uctls_pki_crt(pki, pd->trusts[k]), &buf, &len) < 0)
+				goto oom;
+		snprintf(name, sizeof(name), "%s-trust.pem", pd->id);
+		if (write_file(dir, name, buf != NULL ? buf : "", len, 0644, err) < 0)
+			goto out;
+		fprintf(m, "%s-trust.pem\tthe trust anchors of peer %s:", pd->id, pd->id);
+		for (k = 0; k < pd->ntrusts; k++)
+			fprintf(m, " %s", pd->trusts[k]);
+		fprintf(m, "%s\n", pd->ntrusts ? "" : " none");
+	}
+	if (fclose(m) != 0) {
+		m = NULL;
+		goto oom;
+	}
+	m = NULL;
+	if (write_file(dir, "MANIFEST.txt", man, manlen, 0644, err) < 0)
+		goto out;
+	rv = 0;
+	goto out;
+oom:
+	uctls_err_set(err, "out of memory");
+out:
+	if (m != NULL)
+		fclose(m);
+	gnutls_free(d.data);
+	free(buf);
+	free(man);
+	return rv;
+}

@@ -70,6 +70,14 @@ gnutls_x509_privkey_t uctls_pki_key(const struct uctls_pki *pki,
                                     const char *id);
 /* SHA-256 of the DER certificate as lower-case hex, colon-separated. */
 const char *uctls_pki_fingerprint(const struct uctls_pki *pki, const char *id);
+/* Writes the PKI of SC to DIR (created if missing) as files a person can
+ * upload to a real device: ID.pem and ID.der per certificate, ID.key (mode
+ * 0600) per private key, PEER-chain.pem (what the peer sends, in order),
+ * PEER-trust.pem (its trust anchors), and MANIFEST.txt saying which file
+ * is what.  Returns 0 or -1 with ERR set. */
+int uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc,
+                     const char *dir, struct uctls_err *err);
+
 /* The id of the certificate whose DER equals CRT's, or NULL. */
 const char *uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt);
 
