@@ -121,6 +121,7 @@ struct side {
 	int xclosing;  /* I: the ping was answered, the stream closed */
 	int xexternal; /* R: SASL EXTERNAL offered */
 	int xpinged;   /* R: answered the ping */
+	int xdialback_ok; /* I: R offered dialback and this side may use it */
 	char *xpeer;   /* R: the domain I claimed (stream from=), owned */
 	/* SIP */
 	int sip_ack;   /* client: sending the ACK of a 2xx to INVITE; server: awaiting it */
@@ -303,6 +304,8 @@ side_done(struct run *r, struct side *s)
 	return record(r, s, UCTLS_PASS, NULL, s->note);
 }
 
+static int x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt);
+
 static int
 start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
@@ -322,7 +325,9 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.no_client_auth = s->is_server && r->phase->jabber;
 	/* An XMPP server takes any certificate in the handshake and decides at
 	 * SASL EXTERNAL (XEP-0178). */
-	cfg.verify_soft = s->is_server && r->phase->app == APP_XMPP;
+	cfg.verify_soft = r->phase->app == APP_XMPP &&
+	                  (s->is_server || (s->profile->dialback &&
+	                                    x_attr_yes(s->def, "dialback", 1)));
 	cfg.rsa_only = uctls_peer_xattr(s->def, "signatures") != NULL &&
 	               strcmp(uctls_peer_xattr(s->def, "signatures"), "rsa") == 0;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
@@ -1000,6 +1005,25 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 			           s->profile->dialback && x_attr_yes(s->def, "dialback", 1);
 			if (enter_step(r, s, "s2s-auth") < 0)
 				return -1;
+			s->xdialback_ok = dialback;
+			if (s->tls != NULL) {
+				const struct uctls_diag *d;
+
+				if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
+					/* s2s_secure_auth off: R's certificate did not
+					 * verify, so only dialback can authenticate R. */
+					if (!dialback)
+						return side_fail(r, s, d);
+					s->xauth = 2;
+					if (x_set_note(s, "authenticated with dialback (XEP-0220): %s's "
+					               "certificate did not verify (%s: %s), and this "
+					               "profile falls back to dialback",
+					               s->other->def->id, d->reason,
+					               d->detail ? d->detail : "") < 0)
+						return -1;
+					return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+				}
+			}
 			if (external && s->def->nsends > 0) {
 				s->xauth = 1;
 				return x_send(s, uctls_xmpp_sasl_external(NULL));
@@ -1047,6 +1071,14 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL) {
 		char reason[96];
 
+		if (s->xdialback_ok) {
+			if (x_set_note(s, "authenticated with dialback (XEP-0220) after %s refused "
+			               "SASL EXTERNAL with <%s/>",
+			               s->other->def->id, cond) < 0)
+				return -1;
+			s->xauth = 2;
+			return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+		}
 		snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
 		return side_fail_msg(r, s, reason, "see the receiving server's side for why",
 		                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
@@ -1143,8 +1175,12 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			s->xexternal = verdict == 0;
 			if (enter_step(r, s, "s2s-auth") < 0)
 				return -1;
-			if (x_send(s, uctls_xmpp_features(0, s->xexternal, dialback)) < 0)
+			if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
+			                                         (verdict > 0 && s->profile->sasl_offer_always),
+			                                  dialback)) < 0)
 				return -1;
+			if (verdict > 0 && s->profile->sasl_offer_always)
+				return 0; /* refused at <auth/> */
 			if (!s->xexternal && !dialback) {
 				/* XEP-0178 3: EXTERNAL only for a certificate valid for
 				 * the initiating domain; without dialback nothing is left. */
@@ -1192,6 +1228,12 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			(void)uctls_tls_peer_verdict(s->tls, &d);
 			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
 				return -1;
+			if (s->profile->dialback && x_attr_yes(s->def, "dialback", 1)) {
+				/* The initiating server may still use dialback. */
+				return x_set_note(s, "SASL EXTERNAL refused: %s: %s",
+				                  d->reason ? d->reason : "?",
+				                  d->detail ? d->detail : "") < 0 ? -1 : 0;
+			}
 			return d->reason != NULL ? side_fail(r, s, d)
 			                         : side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
 			                                         "%s tried SASL EXTERNAL, which was "

@@ -140,7 +140,9 @@ static const struct uctls_profile profiles[] = {
 		.name = "prosody",
 		.family = "xmpp-s2s",
 		.describe = "Prosody 0.12: CN-ID only without SAN (util/x509), dialback when "
-		            "the certificate is not usable (s2s_secure_auth = false)",
+		            "the certificate is not usable (s2s_secure_auth = false), client "
+		            "certificate purpose not checked (lsec_ignore_purpose)",
+		.ignore_client_purpose = 1,
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,
@@ -154,8 +156,9 @@ static const struct uctls_profile profiles[] = {
 	{
 		.name = "ejabberd",
 		.family = "xmpp-s2s",
-		.describe = "ejabberd: SASL EXTERNAL, dialback fallback (mod_s2s_dialback), "
-		            "CN-ID only without SAN",
+		.describe = "ejabberd: SASL EXTERNAL offered for any certificate and refused at "
+		            "<auth/>, dialback fallback (mod_s2s_dialback), CN-ID only without SAN",
+		.sasl_offer_always = 1,
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,

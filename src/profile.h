@@ -15,7 +15,13 @@ struct uctls_profile {
 	int cn_fallback;        /* match the subject CN when no DNS/IP SAN (RFC 6125 6.4.4) */
 	int wildcard;           /* accept `*.' in the left-most label (RFC 6125 6.4.3) */
 	int xmpp_ids;           /* SRV-ID _xmpp-server and XmppAddr identify a domain */
-	int dialback;           /* XMPP: dialback (XEP-0220) when SASL EXTERNAL is not possible */
+	int dialback;           /* XMPP: dialback (XEP-0220) when SASL EXTERNAL is not possible;
+	                           as initiating server, also when the receiving server's
+	                           certificate does not verify (s2s_secure_auth off) */
+	int ignore_client_purpose; /* a client certificate's EKU is not checked
+	                              (Prosody: LuaSec lsec_ignore_purpose) */
+	int sasl_offer_always;  /* XMPP R: SASL EXTERNAL offered for any certificate and
+	                           refused at <auth/> when it does not verify (ejabberd) */
 	int sip_ids;            /* a URI SAN sip:<domain> identifies a SIP domain (RFC 5922) */
 	int eku_required;       /* the EKU extension must be present and carry the purpose
 	                           (RFC 5280 4.2.1.12 lets its absence mean any purpose) */

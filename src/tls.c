@@ -146,6 +146,7 @@ run_verify(struct uctls_tls *t)
 	ctx.now = t->cfg.now;
 	ctx.verifier_id = t->cfg.def->id;
 	ctx.peer_id = t->cfg.peer_id;
+	ctx.leaf_only = t->cfg.verify_leaf_only;
 	/* A server that merely requests a certificate accepts its absence. */
 	if (t->cfg.is_server &&
 	    (t->cfg.no_client_auth || (t->npeer == 0 && !t->cfg.profile->require_client_cert)))

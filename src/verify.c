@@ -355,9 +355,15 @@ build_path(struct vstate *v)
 					v->peer, ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, i),
 					v->verifier, v->peer);
 			} else {
-				hint = fmt("have %s send the intermediate `%s' after its "
-				           "certificate, or add it to %s's trust list",
-				           v->peer, ci_idn(top), v->verifier);
+				hint = c->leaf_only
+				               ? fmt("add the intermediate `%s' to %s's trust list: "
+				                     "on this connection %s presents its certificate "
+				                     "alone, so only the trust list can complete the "
+				                     "chain",
+				                     ci_idn(top), v->verifier, v->peer)
+				               : fmt("have %s send the intermediate `%s' after its "
+				                     "certificate, or add it to %s's trust list",
+				                     v->peer, ci_idn(top), v->verifier);
 				rv = uctls_diag_problem(
 					v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
 					"the issuer of %s is the intermediate CA `%s' (%s), "
@@ -632,6 +638,8 @@ check_purpose(struct vstate *v)
 			hl += (size_t)snprintf(have + hl, sizeof(have) - hl, "%s%s",
 			                       hl ? ", " : "", eku_name(oid));
 	}
+	if (!v->ctx->peer_is_server && p->ignore_client_purpose)
+		found = 1; /* e.g. Prosody validates client certificates as server ones */
 	if (!found && ((present && !(any && !p->eku_required)) || (!present && p->eku_required))) {
 		char hint[256];
 

@@ -40,6 +40,8 @@ struct uctls_verify_ctx {
 	time_t now;               /* verification time */
 	const char *verifier_id;  /* borrowed, for wording: the verifying peer's id */
 	const char *peer_id;      /* borrowed, for wording: the presenting peer's id */
+	int leaf_only;            /* the connection carries the peer's leaf alone (the MRA
+	                             SSH tunnel): only the trust list can complete the path */
 };
 
 struct uctls_diag {
