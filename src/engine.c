@@ -1272,7 +1272,14 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		s->xpinged = 1;
 		if (x_set_note(s, "answered %s's ping (XEP-0199)", s->other->def->id) < 0)
 			return -1;
-		return x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : ""));
+		if (x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : "")) < 0)
+			return -1;
+		/* The stanza was routed and answered: established.  A real
+		 * server keeps an idle stream open for minutes, so do not wait
+		 * for it to close. */
+		if (x_flush(r, s) != 0)
+			return s->state == S_FAILED ? 0 : -1;
+		return side_done(r, s);
 	}
 	return 0;
 }
