@@ -1272,14 +1272,10 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		s->xpinged = 1;
 		if (x_set_note(s, "answered %s's ping (XEP-0199)", s->other->def->id) < 0)
 			return -1;
-		if (x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : "")) < 0)
-			return -1;
-		/* The stanza was routed and answered: established.  A real
-		 * server keeps an idle stream open for minutes, so do not wait
-		 * for it to close. */
-		if (x_flush(r, s) != 0)
-			return s->state == S_FAILED ? 0 : -1;
-		return side_done(r, s);
+		/* Once the pong is out the stanza was routed and answered:
+		 * established (app_xmpp).  A real server keeps an idle stream
+		 * open for minutes, so do not wait for it to close. */
+		return x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : ""));
 	}
 	return 0;
 }
@@ -1300,6 +1296,8 @@ app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
 		}
 		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
 			return 0;
+		if (s->is_server && s->xpinged)
+			return side_done(r, s);
 		if (s->xclosing && !s->is_server)
 			return x_subdomains(r, s);
 		ev = uctls_xmpp_parser_next(s->xp);
