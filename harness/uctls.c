@@ -52,6 +52,9 @@ usage(FILE *f)
 	        "                  (default: $UCTLS_KEY_CACHE, else keys live in memory only)\n"
 	        "  --remote P=HOST:PORT  peer P (the server-role peer) is real, at HOST:PORT;\n"
 	        "                  uctls plays the other side and dials it\n"
+	        "  --step-address STEP=HOST:PORT  with --remote: dial HOST:PORT for the\n"
+	        "                  connection that begins with STEP (e.g. ssh-tunnel=expe:2222,\n"
+	        "                  mra-edge=expe:8443)\n"
 	        "  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
 	        "                  on HOST:PORT (port 0: any; the port is printed on stderr)\n"
 	        "                  for a real client to dial in\n"
@@ -202,6 +205,7 @@ cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
 		{ "remote", required_argument, NULL, 'r' },
 		{ "key-cache", required_argument, NULL, 'K' },
+		{ "step-address", required_argument, NULL, 'S' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -209,6 +213,8 @@ cmd_run(int argc, char **argv)
 	struct uctls_keypool *pool = NULL;
 	int fmt = FMT_TEXT, quiet = 0, c, i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
 	const char *key_cache = getenv("UCTLS_KEY_CACHE");
+	static const char *step_addrs[9];
+	size_t nstep_addrs = 0;
 	char *end;
 	long v;
 
@@ -240,6 +246,17 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'K':
 			key_cache = optarg;
+			break;
+		case 'S':
+			if (nstep_addrs + 1 >= sizeof(step_addrs) / sizeof(step_addrs[0]) ||
+			    strchr(optarg, '=') == NULL) {
+				fprintf(stderr, "uctls run: --step-address takes STEP=HOST:PORT (at most "
+				                "%zu), not `%s'\n",
+				        sizeof(step_addrs) / sizeof(step_addrs[0]) - 1, optarg);
+				return 2;
+			}
+			step_addrs[nstep_addrs++] = optarg;
+			opts.step_addrs = step_addrs;
 			break;
 		case 'r':
 		case 'l': {

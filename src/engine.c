@@ -1722,6 +1722,17 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 		s->step = ph->tcp_step;
 		s->t0 = now_ms();
 	}
+	if (r->server_remote && r->opts->step_addrs != NULL) {
+		const char *spec = r->opts->remote_addr;
+		size_t l = strlen(ph->tcp_step);
+
+		for (k = 0; r->opts->step_addrs[k] != NULL; k++)
+			if (strncmp(r->opts->step_addrs[k], ph->tcp_step, l) == 0 &&
+			    r->opts->step_addrs[k][l] == '=')
+				spec = r->opts->step_addrs[k] + l + 1;
+		if (parse_addr(spec, &r->addr, &r->addrlen, err) < 0)
+			return -1;
+	}
 	if (r->side[0].local && open_client(r, &r->side[0], err) < 0)
 		return -1;
 	/* TCP connect is a step of its own only when its name differs from

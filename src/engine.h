@@ -26,6 +26,10 @@ struct uctls_run_opts {
 	 * address actually bound: the place to tell the user the port. */
 	void (*on_listen)(void *arg, const char *id, const char *host, unsigned port);
 	void *on_listen_arg;
+	/* --remote: another address for the connection that begins with a
+	 * given step (a real Expressway-E takes the SSH tunnel and MRA on
+	 * ports of their own).  Entries "STEP=HOST:PORT", NULL-terminated. */
+	const char *const *step_addrs;
 };
 
 /* Runs SC.  Returns 0 with a new log in *out (caller frees) when the
