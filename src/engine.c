@@ -328,6 +328,12 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.verify_soft = r->phase->app == APP_XMPP &&
 	                  (s->is_server || (s->profile->dialback &&
 	                                    x_attr_yes(s->def, "dialback", 1)));
+	if (s->is_server && uctls_peer_xattr(s->def, "client-cert") != NULL) {
+		const char *cc = uctls_peer_xattr(s->def, "client-cert");
+
+		cfg.no_client_auth |= strcmp(cc, "none") == 0;
+		cfg.client_cert_optional = strcmp(cc, "optional") == 0;
+	}
 	cfg.rsa_only = uctls_peer_xattr(s->def, "signatures") != NULL &&
 	               strcmp(uctls_peer_xattr(s->def, "signatures"), "rsa") == 0;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
@@ -1405,6 +1411,12 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			if (ret != UCTLS_TLS_OK)
 				return tls_result(r, s, ret);
 			note_peer(r, s);
+			if (r->log->version == NULL && uctls_tls_version(s->tls) != NULL) {
+				r->log->version = strdup(uctls_tls_version(s->tls));
+				r->log->cipher = uctls_tls_cipher(s->tls) != NULL
+				                         ? strdup(uctls_tls_cipher(s->tls))
+				                         : NULL;
+			}
 			s->state = S_APP;
 			if (r->phase->app == APP_XMPP) {
 				if (x_after_tls(r, s) < 0)
@@ -1840,6 +1852,13 @@ check_xattrs(struct run *r, struct uctls_err *err)
 	for (i = 0; i < 2; i++) {
 		const struct uctls_peerdef *pd = i ? r->server : r->client;
 
+		v = uctls_peer_xattr(pd, "client-cert");
+		if (v != NULL && (i == 0 || (strcmp(v, "required") != 0 && strcmp(v, "optional") != 0 &&
+		                             strcmp(v, "none") != 0)))
+			return uctls_err_at(err, sc->file, pd->line,
+			                    "<peer id=\"%s\">: client-cert `%s'; expected required, "
+			                    "optional or none, on the server-role peer",
+			                    pd->id, v);
 		v = uctls_peer_xattr(pd, "signatures");
 		if (v != NULL && strcmp(v, "rsa") != 0 && strcmp(v, "any") != 0)
 			return uctls_err_at(err, sc->file, pd->line,

@@ -46,6 +46,8 @@ static const char *const trunk_attrs[] = {
 	"request",      /* A: OPTIONS (default), REGISTER, INVITE (with its ACK) */
 	"sip-response", /* B: the final status it answers, none, or garbage */
 	"signatures",   /* rsa: accept only RSA signatures (e.g. CUCM's TLS cipher setting) */
+	"client-cert",  /* B: required (profile default), optional, or none (RFC 5922 7.4:
+	                   local policy; Kamailio's require_certificate) */
 	NULL
 };
 

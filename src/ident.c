@@ -251,19 +251,46 @@ match_dns(const char *ref, const struct uctls_ident_names *names,
 		    (rules->xmpp_server && (names->sans[i].type == UCTLS_SAN_SRV ||
 		                            names->sans[i].type == UCTLS_SAN_XMPP)))
 			has_san_id = 1;
-	/* SIP domain certificates (RFC 5922 7.1): a URI SAN with the sip
-	 * scheme and no user part names the domain; it is a SAN identifier,
-	 * so it also stops the CN fallback. */
-	for (i = 0; rules->sip_uri && i < names->nsans; i++) {
-		const struct uctls_san *san = &names->sans[i];
+	/* SIP domain certificates (RFC 5922 7.1): when the certificate has
+	 * URI SANs of the sip scheme, they are the identities and dNSName is
+	 * not examined; the domain is the host part (7.2: no user part, and
+	 * parameters or a port do not count).  Any URI SAN is a SAN
+	 * identifier, so it also stops the CN fallback. */
+	if (rules->sip_uri) {
+		int sip_uris = 0;
 
-		if (san->type != UCTLS_SAN_URI)
-			continue;
-		has_san_id = 1;
-		if (strncasecmp(san->value, "sip:", 4) == 0 && strchr(san->value, '@') == NULL &&
-		    uctls_ident_dns_match(san->value + 4, ref, 0)) {
-			set_matched(matched, san->value);
-			return UCTLS_IDENT_MATCH;
+		for (i = 0; i < names->nsans; i++) {
+			const struct uctls_san *san = &names->sans[i];
+			char host[256];
+			size_t hl;
+
+			if (san->type != UCTLS_SAN_URI)
+				continue;
+			has_san_id = 1;
+			if (strncasecmp(san->value, "sip:", 4) != 0)
+				continue;
+			sip_uris = 1;
+			if (strchr(san->value, '@') != NULL)
+				continue;
+			hl = strcspn(san->value + 4, ";:?>");
+			if (hl == 0 || hl >= sizeof(host))
+				continue;
+			memcpy(host, san->value + 4, hl);
+			host[hl] = '\0';
+			if (uctls_ident_dns_match(host, ref, 0)) {
+				set_matched(matched, san->value);
+				return UCTLS_IDENT_MATCH;
+			}
+		}
+		if (sip_uris) {
+			/* Say so when the name is only in the CN (a DNS SAN
+			 * with it is not examined, which the report says). */
+			if (find_dns(ref, names, 0, 1, &hit) == 0 &&
+			    find_dns(ref, names, 1, 1, &hit) == 1) {
+				set_matched(matched, hit);
+				return UCTLS_IDENT_CN_ONLY;
+			}
+			return UCTLS_IDENT_MISMATCH;
 		}
 	}
 	/* XMPP server identities (RFC 7590 / RFC 6120 13.7.1.2): an SRV-ID

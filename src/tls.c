@@ -149,7 +149,8 @@ run_verify(struct uctls_tls *t)
 	ctx.leaf_only = t->cfg.verify_leaf_only;
 	/* A server that merely requests a certificate accepts its absence. */
 	if (t->cfg.is_server &&
-	    (t->cfg.no_client_auth || (t->npeer == 0 && !t->cfg.profile->require_client_cert)))
+	    (t->cfg.no_client_auth ||
+	     (t->npeer == 0 && (!t->cfg.profile->require_client_cert || t->cfg.client_cert_optional))))
 		return 0;
 	if (t->cfg.verify_soft && t->npeer == 0)
 		return 0;

@@ -45,6 +45,7 @@ struct uctls_tls_cfg {
 	                         the handshake; record the verdict for later (an
 	                         XMPP server decides at SASL EXTERNAL, XEP-0178) */
 	int rsa_only;         /* accept only RSA signatures in the handshake */
+	int client_cert_optional; /* server: a missing client certificate is fine */
 };
 
 struct uctls_tls;

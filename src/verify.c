@@ -854,8 +854,12 @@ check_identity(struct vstate *v)
 			v->d, "name-mismatch", GNUTLS_A_BAD_CERTIFICATE,
 			"configure the name the certificate carries, or re-issue the certificate "
 			"with the configured name as a DNS subject alternative name",
-			"%s is configured to expect %s of %s, but %s carries only: %s",
-			v->verifier, configured, v->peer, ci_label(&v->path[0]), nm.text);
+			"%s is configured to expect %s of %s, but %s carries only: %s%s",
+			v->verifier, configured, v->peer, ci_label(&v->path[0]), nm.text,
+			p->sip_ids && strstr(nm.text, "URI:sip:") != NULL
+			        ? " (RFC 5922 7.1: with a sip: URI identity present, DNS names are "
+			          "not examined)"
+			        : "");
 		break;
 	}
 out:

@@ -150,6 +150,12 @@ static const struct ident_row rows[] = {
 	{ "example.com", "URI:sip:example.com", NULL, 0, 1, X, NULL },
 	/* a sip: URI with a user part names a user, not the domain */
 	{ "example.com", "URI:sip:alice@example.com", NULL, 0, 1 | SU, X, NULL },
+	/* with a sip: URI SAN, dNSName is not examined (RFC 5922 7.1) */
+	{ "example.com", "URI:sip:other.org DNS:example.com", NULL, 0, 1 | SU, X, NULL },
+	/* parameters and a port are not part of the domain (RFC 5922 7.2) */
+	{ "example.com", "URI:sip:example.com;transport=tls", NULL, 0, 1 | SU, M,
+	  "sip:example.com;transport=tls" },
+	{ "example.com", "URI:sip:example.com:5061", NULL, 0, 1 | SU, M, "sip:example.com:5061" },
 	/* a sip: URI SAN stops the CN fallback (RFC 5922 7.1) */
 	{ "example.com", "URI:sip:other.org", "example.com", 1, 1 | SU, CN, "example.com" },
 	/* CUCM-style: the CN is always a name, SANs or not */

@@ -1,0 +1,391 @@
+#!/bin/bash
+# Interop with a real SIP-TLS element: Kamailio (tls module, OpenSSL).
+#
+# One sip-trunk scenario PKI is exported with `uctls pki export'; Kamailio
+# is configured from that export to play both roles uctls does not play:
+#   - as the UAS B on tls:127.0.0.1:TPORT (B's certificate and key, B's
+#     trust list as ca_list, verify_certificate and require_certificate on),
+#     answering OPTIONS with 200 via sl_send_reply; uctls plays the UAC A
+#     with --remote B=127.0.0.1:TPORT;
+#   - as the UAC A: an OPTIONS sent to its udp:127.0.0.1:UPORT for
+#     sip:PORT@127.0.0.1 is relayed with t_relay over TLS (A's certificate
+#     and key as [client:default]) to 127.0.0.1:PORT, where uctls plays B
+#     with --listen B=127.0.0.1:0.
+# For each case the observed side's records (step, status, reason) must be
+# the expected ones and equal those of the simulated twin (the same
+# scenario run without --remote/--listen), and Kamailio's log must show
+# what it saw (the alert uctls sent, or its own verification failure).
+# TAP.  env: UCTLS (default $top_builddir/harness/uctls).
+set -u
+
+skip() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+UCTLS=${UCTLS:-${top_builddir:-.}/harness/uctls}
+command -v python3 >/dev/null 2>&1 || skip "python3 not found (needed to read the JSON reports)"
+command -v kamailio >/dev/null 2>&1 || skip "kamailio not found (Debian: apt-get install kamailio)"
+# The module directory Kamailio was built with (kamailio -I).
+moddirs=$(kamailio -I 2>/dev/null | sed -n 's/^.*Default paths to modules: *//p')
+for m in tls sl textops tm pv; do
+	found=
+	IFS=: read -r -a dirs <<<"$moddirs"
+	for d in "${dirs[@]}"; do
+		[ -f "$d/$m.so" ] && found=1
+	done
+	if [ -z "$found" ]; then
+		[ "$m" = tls ] && skip "Kamailio's tls module not found in '$moddirs'" \
+			"(Debian: apt-get install kamailio-tls-modules)"
+		skip "Kamailio module $m not found in '$moddirs'"
+	fi
+done
+[ -x "$UCTLS" ] || {
+	echo "1..0 # SKIP uctls binary not found at $UCTLS"
+	exit 0
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-kamailio.XXXXXX") || exit 1
+kpid=
+lpid=
+tpid=
+cleanup() {
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+	if [ -n "$kpid" ]; then
+		kill "$kpid" 2>/dev/null
+		wait "$kpid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP INT TERM
+# The export and every later uctls run build the same keys, so the chains
+# Kamailio loads verify against the certificates uctls generates.
+export UCTLS_KEY_CACHE="$tmp/keys"
+klog="$tmp/kamailio.log"
+n=0
+fail=0
+
+# free_port tcp|udp: a port free on 127.0.0.1 right now.
+free_port() {
+	python3 - "$1" <<'P'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+P
+}
+
+# wait_log FILE FROM-LINE PATTERN SECONDS: waits (bounded) until a line at
+# or after FROM-LINE of FILE matches the extended regex PATTERN.
+wait_log() {
+	local rc
+	exec 4< <(exec timeout "$4" tail -n "+$2" -F "$1" 2>/dev/null)
+	tpid=$!
+	grep -q -m1 -E -e "$3" <&4
+	rc=$?
+	kill "$tpid" 2>/dev/null
+	tpid=
+	exec 4<&-
+	return $rc
+}
+
+log_lines() {
+	echo $(($(wc -l <"$klog") + 1))
+}
+
+# scenario NAME A-ATTRS B-ATTRS EXPECT: one PKI for every case; the cases
+# differ only in the peers.  A (uac.example.com) and B
+# (kamailio.example.com) are issued by "root"; "a-other" is A's name issued
+# by a root B does not trust.
+scenario() {
+	cat >"$tmp/$1.xml" <<X
+<scenario name="kamailio/$1" family="sip-trunk">
+  <summary>interop with Kamailio: $1</summary>
+  <clock now="2026-06-01T12:00:00Z"/>
+  <pki>
+    <ca id="root" subject="CN=Interop Root"/>
+    <ca id="other" subject="CN=Some Other Root"/>
+    <cert id="a" issuer="root" subject="CN=uac.example.com" san="DNS:uac.example.com"/>
+    <cert id="a-other" issuer="other" subject="CN=uac.example.com" san="DNS:uac.example.com"/>
+    <cert id="b" issuer="root" subject="CN=kamailio.example.com" san="DNS:kamailio.example.com"/>
+  </pki>
+  <peer id="A" role="client" $2/>
+  <peer id="B" role="server" sends="b" trusts="root" $3/>
+  $4
+</scenario>
+X
+}
+
+# Kamailio as B (uctls --remote).
+kam='verify-name="kamailio.example.com"'
+uac='verify-name="uac.example.com"'
+scenario pass "sends=\"a\" trusts=\"root\" $kam" "$uac" '<expect result="pass"/>'
+scenario pass-tls12 "sends=\"a\" trusts=\"root\" tls=\"1.2\" $kam" "$uac" '<expect result="pass"/>'
+scenario untrusted "sends=\"a\" trusts=\"other\" $kam" "$uac" \
+	'<expect fail-at="tls-handshake" side="A" reason="untrusted-root" other="alert:unknown-ca"/>'
+scenario client-untrusted "sends=\"a-other\" trusts=\"root\" $kam" "$uac" \
+	'<expect fail-at="tls-handshake" side="B" reason="untrusted-root" other="alert:unknown-ca"/>'
+scenario no-client-cert "trusts=\"root\" $kam" "$uac" \
+	'<expect fail-at="tls-handshake" side="B" reason="no-client-cert" other="alert:certificate-required"/>'
+scenario name-mismatch 'sends="a" trusts="root" verify-name="trunk.example.com"' "$uac" \
+	'<expect fail-at="tls-handshake" side="A" reason="name-mismatch" other="alert:bad-certificate"/>'
+# Kamailio as A (uctls --listen).
+scenario uas-pass "sends=\"a\" trusts=\"root\" $kam" "$uac" '<expect result="pass"/>'
+scenario uas-name-mismatch "sends=\"a\" trusts=\"root\" $kam" 'verify-name="trunk.example.com"' \
+	'<expect fail-at="tls-handshake" side="B" reason="name-mismatch" other="alert:bad-certificate"/>'
+
+exp="$tmp/export"
+if ! "$UCTLS" pki export "$tmp/pass.xml" "$exp" >"$tmp/export.out" 2>&1; then
+	echo "1..0 # SKIP uctls pki export failed: $(head -c 300 "$tmp/export.out")"
+	exit 0
+fi
+
+tport=$(free_port tcp)
+uport=$(free_port udp)
+cat >"$tmp/tls.cfg" <<E
+# Kamailio as the scenario's B: B's certificate, B's trust list.
+[server:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+private_key = $exp/b.key
+certificate = $exp/B-chain.pem
+ca_list = $exp/B-trust.pem
+
+# Kamailio as the scenario's A when it relays to uctls playing B.
+[client:default]
+method = TLSv1.2+
+verify_certificate = yes
+require_certificate = yes
+private_key = $exp/a.key
+certificate = $exp/A-chain.pem
+ca_list = $exp/A-trust.pem
+E
+cat >"$tmp/kamailio.cfg" <<E
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+tcp_children=1
+enable_tls=yes
+auto_aliases=no
+dns=no
+rev_dns=no
+listen=udp:127.0.0.1:$uport
+listen=tls:127.0.0.1:$tport
+
+loadmodule "pv.so"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "textops.so"
+loadmodule "tls.so"
+modparam("tls", "config", "$tmp/tls.cfg")
+
+request_route {
+	if (proto == TLS) {
+		# uctls playing the UAC A dialled our TLS port.
+		if (is_method("OPTIONS")) {
+			sl_send_reply("200", "OK");
+			exit;
+		}
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	# Plain UDP from this test: relay over TLS to uctls playing B, whose
+	# port is the Request-URI's user part.
+	\$du = "sip:127.0.0.1:" + \$rU + ";transport=tls";
+	if (!t_relay()) {
+		sl_reply_error();
+	}
+}
+
+event_route[core:worker-one-init] {
+	log(1, "uctls-test: kamailio worker ready\n");
+}
+E
+
+echo "1..8"
+if ! kamailio -c -f "$tmp/kamailio.cfg" >"$tmp/check.log" 2>&1; then
+	echo "Bail out! kamailio -c rejected the generated configuration"
+	sed 's/^/# /' "$tmp/check.log" | grep -v INFO | tail -20
+	exit 1
+fi
+mkdir -p "$tmp/run"
+kamailio -DD -E -f "$tmp/kamailio.cfg" -Y "$tmp/run" -P "$tmp/run/kamailio.pid" \
+	-m 32 -M 4 >"$klog" 2>&1 &
+kpid=$!
+if ! wait_log "$klog" 1 "uctls-test: kamailio worker ready" 20; then
+	echo "Bail out! kamailio did not start"
+	grep -v INFO "$klog" | tail -20 | sed 's/^/# /'
+	exit 1
+fi
+
+# check NAME MODE SIDE WANT [TLS-VERSION]: the JSON of the real run
+# ($tmp/NAME.real) must have matched its <expect>; SIDE's records
+# (step:status:reason, "-" for none, not counting "unobserved") must be
+# WANT and equal the simulated twin's ($tmp/NAME.sim); the other side must
+# be reported as unobserved.
+check() {
+	python3 - "$tmp/$1.real" "$tmp/$1.sim" "$3" "$4" "${5:-}" <<'P'
+import json, sys
+real_f, sim_f, side, want, tlsv = sys.argv[1:6]
+real = json.loads(open(real_f).readline())
+sim = json.loads(open(sim_f).readline())
+def recs(o, sd):
+    return ["%s:%s:%s" % (s["step"], s["status"], s["reason"] or "-")
+            for s in o["steps"] if s["side"] == sd and s["status"] != "unobserved"]
+errs = []
+got = recs(real, side)
+if sorted(got) != sorted(want.split(",")):
+    errs.append("%s recorded %s, expected %s" % (side, got, want))
+if sorted(got) != sorted(recs(sim, side)):
+    errs.append("%s: real run %s, simulated twin %s" % (side, got, recs(sim, side)))
+other = [s for s in real["sides"] if s["id"] != side]
+if not other or not other[0]["remote"]:
+    errs.append("the other side is not marked remote")
+elif {s["status"] for s in real["steps"] if s["side"] == other[0]["id"]} != {"unobserved"}:
+    errs.append("the other side's steps are not all unobserved")
+if not real["matched"]:
+    errs.append("did not match its expectation: %s" % real["why"])
+if tlsv and (real["tls"] or {}).get("version") != tlsv:
+    errs.append("TLS version %s, expected %s" % ((real["tls"] or {}).get("version"), tlsv))
+print("\n".join(errs))
+sys.exit(1 if errs else 0)
+P
+}
+
+# report NAME DESCRIPTION UCTLS-RC WANT-RC LOG-PATTERN FROM CHECK-ARGS...
+report() {
+	local name=$1 desc=$2 rc=$3 wrc=$4 pat=$5 from=$6 out
+	shift 6
+	n=$((n + 1))
+	out=$(check "$name" "$@" 2>&1)
+	local ok=$?
+	if [ "$rc" != "$wrc" ]; then
+		out="uctls exited $rc, expected $wrc${out:+
+$out}"
+		ok=1
+	fi
+	if [ -n "$pat" ] && ! wait_log "$klog" "$from" "$pat" 5; then
+		out="Kamailio's log has no line matching /$pat/${out:+
+$out}"
+		ok=1
+	fi
+	if [ $ok -eq 0 ]; then
+		echo "ok $n - $name: $desc"
+	else
+		fail=1
+		echo "not ok $n - $name: $desc"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		grep -v INFO "$klog" | tail -n "+$from" | tail -8 | sed 's/^/# kamailio: /'
+	fi
+}
+
+# remote NAME DESCRIPTION LOG-PATTERN A-WANT [TLS-VERSION]: uctls plays A
+# against Kamailio playing B.
+remote() {
+	local from rc
+	"$UCTLS" run --json "$tmp/$1.xml" >"$tmp/$1.sim" 2>"$tmp/$1.simerr"
+	from=$(log_lines)
+	"$UCTLS" run --json --timeout 5000 --remote "B=127.0.0.1:$tport" "$tmp/$1.xml" \
+		>"$tmp/$1.real" 2>"$tmp/$1.err"
+	rc=$?
+	report "$1" "$2" "$rc" 0 "$3" "$from" remote A "$4" "${5:-}"
+}
+
+remote pass "uctls as UAC, Kamailio answers OPTIONS 200 over TLS 1.3" "" \
+	"tcp-connect:pass:-,tls-handshake:pass:-,sip-request:pass:-" TLS1.3
+remote pass-tls12 "the same over TLS 1.2" "" \
+	"tcp-connect:pass:-,tls-handshake:pass:-,sip-request:pass:-" TLS1.2
+remote untrusted "A does not trust Kamailio's root: untrusted-root, Kamailio gets unknown_ca" \
+	"alert unknown ca" \
+	"tcp-connect:pass:-,tls-handshake:fail:untrusted-root,sip-request:not-reached:-"
+remote client-untrusted "Kamailio's ca_list rejects A's chain: A gets alert unknown-ca" \
+	"certificate verify failed" \
+	"tcp-connect:pass:-,tls-handshake:fail:alert:unknown-ca,sip-request:not-reached:-"
+remote no-client-cert "A sends no certificate, Kamailio requires one: alert certificate-required" \
+	"peer did not return a certificate" \
+	"tcp-connect:pass:-,tls-handshake:fail:alert:certificate-required,sip-request:not-reached:-"
+remote name-mismatch "Kamailio's certificate lacks A's trunk name: Kamailio gets bad_certificate" \
+	"alert bad certificate" \
+	"tcp-connect:pass:-,tls-handshake:fail:name-mismatch,sip-request:not-reached:-"
+
+# listen NAME DESCRIPTION LOG-PATTERN B-WANT: uctls plays B; a UDP OPTIONS
+# to Kamailio makes it relay over TLS as A.  The answer relayed back is
+# checked when B passes; otherwise the trigger is not waited for.
+listen() {
+	local line port from rc trig=0
+	"$UCTLS" run --json "$tmp/$1.xml" >"$tmp/$1.sim" 2>"$tmp/$1.simerr"
+	rm -f "$tmp/fifo"
+	mkfifo "$tmp/fifo"
+	"$UCTLS" run --json --timeout 10000 --listen B=127.0.0.1:0 "$tmp/$1.xml" \
+		>"$tmp/$1.real" 2>"$tmp/fifo" &
+	lpid=$!
+	exec 3<"$tmp/fifo"
+	line=
+	read -r -t 20 -u 3 line # "uctls: playing B, listening on 127.0.0.1:PORT"
+	port=${line##*:}
+	from=$(log_lines)
+	if [ -n "$port" ]; then
+		python3 - "$uport" "$port" "$([ "$4" = "${4#*fail}" ] && echo 1 || echo 0)" \
+			>"$tmp/$1.trigger" 2>&1 <<'P'
+import socket, sys
+kport, uport, wait = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = s.getsockname()[1]
+msg = ("OPTIONS sip:%s@127.0.0.1 SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-uctls-kamailio-%s;rport\r\n"
+       "Max-Forwards: 70\r\n"
+       "From: <sip:test@127.0.0.1>;tag=t1\r\n"
+       "To: <sip:%s@127.0.0.1>\r\n"
+       "Call-ID: uctls-kamailio-%s@127.0.0.1\r\n"
+       "CSeq: 1 OPTIONS\r\n"
+       "Content-Length: 0\r\n\r\n") % (uport, me, uport, uport, uport)
+s.sendto(msg.encode(), ("127.0.0.1", kport))
+if not wait:
+    sys.exit(0)
+s.settimeout(10)
+try:
+    while True:
+        data = s.recv(65535).decode(errors="replace")
+        first = data.split("\r\n", 1)[0]
+        if not first.startswith("SIP/2.0 1"):
+            break
+except socket.timeout:
+    print("no answer relayed by Kamailio within 10 s")
+    sys.exit(1)
+print(first)
+sys.exit(0 if first.startswith("SIP/2.0 200") else 1)
+P
+		trig=$?
+	fi
+	wait "$lpid"
+	rc=$?
+	lpid=
+	cat <&3 >/dev/null
+	exec 3<&-
+	if [ -z "$port" ]; then
+		n=$((n + 1))
+		fail=1
+		echo "not ok $n - $1: uctls --listen did not announce its port"
+		return
+	fi
+	if [ $trig -ne 0 ]; then
+		n=$((n + 1))
+		fail=1
+		echo "not ok $n - $1: the OPTIONS relayed through Kamailio was not answered 200"
+		sed 's/^/# /' "$tmp/$1.trigger"
+		return
+	fi
+	report "$1" "$2" "$rc" 0 "$3" "$from" listen B "$4"
+}
+
+listen uas-pass "Kamailio relays OPTIONS over TLS to uctls as UAS, 200 comes back" "" \
+	"tcp-connect:pass:-,tls-handshake:pass:-,sip-request:pass:-"
+listen uas-name-mismatch "B expects another trunk name: name-mismatch, Kamailio gets bad_certificate" \
+	"alert bad certificate" \
+	"tcp-connect:pass:-,tls-handshake:fail:name-mismatch,sip-request:not-reached:-"
+exit $fail
