@@ -1411,6 +1411,10 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			if (ret != UCTLS_TLS_OK)
 				return tls_result(r, s, ret);
 			note_peer(r, s);
+			if (uctls_tls_identity_note(s->tls) != NULL) {
+				free(s->note);
+				s->note = strdup(uctls_tls_identity_note(s->tls));
+			}
 			if (r->log->version == NULL && uctls_tls_version(s->tls) != NULL) {
 				r->log->version = strdup(uctls_tls_version(s->tls));
 				r->log->cipher = uctls_tls_cipher(s->tls) != NULL

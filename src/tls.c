@@ -712,6 +712,12 @@ uctls_tls_recv(struct uctls_tls *t, void *buf, size_t cap, size_t *n)
 	return UCTLS_TLS_OK;
 }
 
+const char *
+uctls_tls_identity_note(const struct uctls_tls *t)
+{
+	return t->diag.reason == NULL ? t->diag.matched : NULL;
+}
+
 int
 uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uctls_diag *d)
 {

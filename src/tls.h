@@ -77,6 +77,11 @@ int uctls_tls_peer_verdict(const struct uctls_tls *t, const struct uctls_diag **
  * valid, 1 when not (*d filled, caller clears), -1 on error. */
 int uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uctls_diag *d);
 
+/* After a handshake in which this side accepted the other's certificate:
+ * which identifier matched the configured name ("`b.example' matched
+ * DNS:b.example (... carries: ...)"), or NULL when no name was checked. */
+const char *uctls_tls_identity_note(const struct uctls_tls *t);
+
 /* After FAILED: this side's diagnosis (reason, detail, hint, also).  The
  * diag is owned by the session. */
 const struct uctls_diag *uctls_tls_failure(const struct uctls_tls *t);

@@ -43,6 +43,7 @@ uctls_diag_clear(struct uctls_diag *d)
 	free(d->reason);
 	free(d->detail);
 	free(d->hint);
+	free(d->matched);
 	for (i = 0; i < d->nalso; i++)
 		free(d->also[i]);
 	free(d->also);
@@ -816,6 +817,24 @@ check_identity(struct vstate *v)
 
 		r = uctls_ident_match(v->ctx->names[i], &in, &rules, &m);
 		if (r == UCTLS_IDENT_MATCH) {
+			/* Which identifier matched, among all it carries: kept
+			 * as the passing step's note. */
+			static const char *const kinds[] = { "DNS-ID", "IP address", "URI-ID",
+			                                     "email", "XmppAddr", "SRV-ID" };
+			const char *kind = "name";
+			size_t k;
+
+			for (k = 0; k < nm.nsans; k++)
+				if (m == nm.sans[k].value && (size_t)nm.sans[k].type < 6)
+					kind = kinds[nm.sans[k].type];
+			for (k = 0; k < nm.ncns; k++)
+				if (m == nm.cns[k])
+					kind = "CN-ID";
+			free(v->d->matched);
+			if (asprintf(&v->d->matched, "`%s' matched the %s `%s' (%s carries: %s)",
+			             v->ctx->names[i], kind, m != NULL ? m : "?", ci_label(&v->path[0]),
+			             nm.text) < 0)
+				v->d->matched = NULL;
 			rv = 0;
 			goto out;
 		}

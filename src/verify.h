@@ -51,6 +51,8 @@ struct uctls_diag {
 	char **also;   /* owned */
 	size_t nalso;
 	int alert;     /* gnutls_alert_description_t the device would send */
+	char *matched; /* owned or NULL: which presented identifier matched the
+	                  configured name, and all the certificate carries */
 };
 
 void uctls_diag_init(struct uctls_diag *d);
