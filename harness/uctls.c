@@ -26,7 +26,7 @@ usage(FILE *f)
 	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
 	        "                 SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
-	        "       uctls pki export SCENARIO OUTDIR\n"
+	        "       uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
 	        "       uctls --help | --version\n"
@@ -175,11 +175,19 @@ cmd_pki(int argc, char **argv)
 	struct uctls_err err;
 	int rv = 2;
 
+	const char *cache = getenv("UCTLS_KEY_CACHE");
+
+	if (argc == 5 && strcmp(argv[1], "--key-cache") == 0) {
+		cache = argv[2];
+		argv[1] = argv[3];
+		argv[2] = argv[4];
+		argc = 3;
+	}
 	if (argc != 3 || strcmp(argv[0], "export") != 0) {
-		fprintf(stderr, "usage: uctls pki export SCENARIO OUTDIR\n");
+		fprintf(stderr, "usage: uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n");
 		return 2;
 	}
-	pool = new_pool(getenv("UCTLS_KEY_CACHE"));
+	pool = new_pool(cache);
 	if (pool == NULL)
 		return 2;
 	uctls_err_clear(&err);

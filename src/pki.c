@@ -1198,8 +1198,23 @@ uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, c
 	FILE *m = NULL;
 	int rv = -1;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return uctls_err_set(err, "%s: %s", dir, strerror(errno));
+	/* Like mkdir -p: the parents too. */
+	{
+		char path[4096], *p;
+
+		if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+			return uctls_err_set(err, "%s: path too long", dir);
+		for (p = path + 1; *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				return uctls_err_set(err, "%s: %s", path, strerror(errno));
+			*p = '/';
+		}
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return uctls_err_set(err, "%s: %s", dir, strerror(errno));
+	}
 	m = open_memstream(&man, &manlen);
 	if (m == NULL)
 		return uctls_err_set(err, "out of memory");

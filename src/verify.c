@@ -616,11 +616,13 @@ check_purpose(struct vstate *v)
 {
 	const struct uctls_profile *p = v->ctx->profile;
 	struct certinfo *leaf = &v->path[0];
-	const char *want = v->ctx->peer_is_server ? OID_SERVER_AUTH : OID_CLIENT_AUTH;
-	const char *reason = v->ctx->peer_is_server ? "eku-server-auth-missing"
-	                                            : "eku-client-auth-missing";
-	const char *pname = v->ctx->peer_is_server ? "TLS Web Server Authentication (serverAuth)"
-	                                           : "TLS Web Client Authentication (clientAuth)";
+	/* Prosody (LuaSec lsec_ignore_purpose) validates a client certificate
+	 * as if it were a server certificate: serverAuth is what it needs. */
+	int as_server = v->ctx->peer_is_server || p->ignore_client_purpose;
+	const char *want = as_server ? OID_SERVER_AUTH : OID_CLIENT_AUTH;
+	const char *reason = as_server ? "eku-server-auth-missing" : "eku-client-auth-missing";
+	const char *pname = as_server ? "TLS Web Server Authentication (serverAuth)"
+	                              : "TLS Web Client Authentication (clientAuth)";
 	char oid[128], have[512];
 	size_t osz, hl = 0;
 	unsigned k, crit, ku;
@@ -639,8 +641,6 @@ check_purpose(struct vstate *v)
 			hl += (size_t)snprintf(have + hl, sizeof(have) - hl, "%s%s",
 			                       hl ? ", " : "", eku_name(oid));
 	}
-	if (!v->ctx->peer_is_server && p->ignore_client_purpose)
-		found = 1; /* e.g. Prosody validates client certificates as server ones */
 	if (!found && ((present && !(any && !p->eku_required)) || (!present && p->eku_required))) {
 		char hint[256];
 
@@ -852,11 +852,12 @@ check_identity(struct vstate *v)
 		rv = uctls_diag_problem(
 			v->d, "cn-only-no-san", GNUTLS_A_BAD_CERTIFICATE,
 			"re-issue the certificate with the name as a DNS subject alternative name",
-			"%s's configured name `%s' appears only in the subject CN of %s, and "
-			"profile %s does not match the CN when %s (RFC 9525 6.3; browsers since "
-			"Chrome 58); the certificate carries: %s",
+			"%s's configured name `%s' is in the subject CN of %s but in none of "
+			"its SANs, and profile %s does not match the CN %s; the certificate "
+			"carries: %s",
 			v->verifier, matched, ci_label(&v->path[0]), p->name,
-			nm.nsans ? "a SAN is present (RFC 6125 6.4.4)" : "there is no SAN",
+			nm.nsans ? "of a certificate that has SANs (RFC 6125 6.4.4)"
+			         : "at all (RFC 9525 6.3; browsers since Chrome 58)",
 			nm.text);
 		break;
 	case UCTLS_IDENT_WILDCARD_REFUSED:
