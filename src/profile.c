@@ -5,6 +5,12 @@
 #include "profile.h"
 
 /* Sources for every rule: docs/profiles.md. */
+
+/* Seed 004: "Only 1024- and 2048-bit keys are supported"; a critical
+ * extension other than key usage (2.5.29.15) and basic constraints
+ * (2.5.29.19) breaks Finesse's TLS to CUCM. */
+static const unsigned uccx_key_bits[] = { 1024, 2048, 0 };
+static const char *const uccx_critical_ok[] = { "2.5.29.15", "2.5.29.19", NULL };
 static const struct uctls_profile profiles[] = {
 	{
 		.name = "generic",
@@ -67,6 +73,8 @@ static const struct uctls_profile profiles[] = {
 		.family = "traversal",
 		.describe = "Cisco Expressway-C, traversal client: checks Expressway-E against "
 		            "its trusted CA list and its zone's peer address",
+		.inst_pem_only = 1,  /* "invalid certificate format" (seeds 000/003) */
+		.inst_ca_first = 1,  /* "untrusted CA chain" (seeds 000/003) */
 		.cn_fallback = 1,
 		.wildcard = 0,
 		.eku_required = 1,
@@ -84,6 +92,8 @@ static const struct uctls_profile profiles[] = {
 		.family = "traversal",
 		.describe = "Cisco Expressway-E, traversal server: checks Expressway-C against "
 		            "its trusted CA list and its zone's TLS verify subject name",
+		.inst_pem_only = 1,  /* "invalid certificate format" (seeds 000/003) */
+		.inst_ca_first = 1,  /* "untrusted CA chain" (seeds 000/003) */
 		.cn_fallback = 1,
 		.wildcard = 0,
 		.eku_required = 1,
@@ -174,6 +184,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "xmpp-s2s",
 		.describe = "Cisco IM and Presence federation (cup-xmpp-s2s certificate, "
 		            "cup-xmpp-trust): SASL EXTERNAL or dialback",
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,
@@ -218,6 +229,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "sip-trunk",
 		.describe = "Cisco Unified CM SIP trunk security profile: the peer's subject CN "
 		            "must equal the configured X.509 Subject Name; callmanager-trust",
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
 		.cn_fallback = 2,
 		.wildcard = 0,
 		.sip_ids = 0,
@@ -232,6 +244,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "sip-trunk",
 		.describe = "Cisco IM and Presence SIP proxy: TLS peer subject (CN) of CUCM; "
 		            "cup-trust",
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
 		.cn_fallback = 2,
 		.wildcard = 0,
 		.sip_ids = 0,
@@ -246,6 +259,9 @@ static const struct uctls_profile profiles[] = {
 		.family = "sip-trunk",
 		.describe = "Cisco Meeting Server call bridge: full chain trust (CMS 3.0), SAN "
 		            "identities with the CN included in the SAN",
+		.inst_bundle_order = 1,   /* entity, intermediates, root (seed 002) */
+		.inst_bundle_newline = 1, /* exactly one carriage return at the end (seed 002) */
+		.inst_cn_in_san = 1,      /* pki csr: a SAN list must include the CN (seed 002) */
 		.cn_fallback = 0,
 		.wildcard = 1,
 		.sip_ids = 1,
@@ -254,6 +270,25 @@ static const struct uctls_profile profiles[] = {
 		.require_client_cert = 1,
 		.verify_peer = 1,
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	/* Cisco Unified Contact Center Express (seed 004): upload rules. */
+	{
+		.name = "uccx",
+		.family = "*",
+		.describe = "Cisco UCCX: 1024- and 2048-bit keys only, no critical extension "
+		            "besides key usage and basic constraints, the FQDN as a SAN",
+		.inst_key_bits = uccx_key_bits,
+		.inst_critical_ok = uccx_critical_ok,
+		.inst_cn_in_san = 1,
+		.cn_fallback = 0,
+		.wildcard = 1,
+		.check_key_usage = 1,
+		.min_rsa_bits = 1024,
+		.max_rsa_bits = 2048,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = uccx_critical_ok,
 	},
 };
 

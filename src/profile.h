@@ -32,6 +32,10 @@ struct uctls_profile {
 	int require_client_cert; /* as server: a client certificate is required */
 	int verify_peer;        /* 0: accepts any certificate (does not verify) */
 	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */
+	/* Install step (install.h): what the device checks on upload. */
+	int inst_pem_only, inst_ca_first, inst_bundle_order, inst_bundle_newline, inst_cn_in_san;
+	const unsigned *inst_key_bits;          /* 0-terminated, or NULL: any */
+	const char *const *inst_critical_ok;    /* NULL-terminated, or NULL: any known */
 	const char *const *tolerated_critical; /* NULL-terminated OIDs a critical
 	                           extension may have besides those GnuTLS knows */
 };

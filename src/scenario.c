@@ -123,9 +123,12 @@ static const char *const expect_attrs[] = {
 
 /* Children of <scenario>, in the order they must appear. */
 static const char *const scenario_children[] = {
-	"summary", "clock", "pki", "peer", "expect", NULL
+	"summary", "clock", "pki", "peer", "install", "expect", NULL
 };
-#define SCENARIO_ORDER "summary?, clock?, pki, peer+, expect?"
+#define SCENARIO_ORDER "summary?, clock?, pki, peer+, install*, expect?"
+static const char *const install_attrs[] = {
+	"peer", "cert", "file", "key", "key-file", "format", "newlines", "csr-san", NULL
+};
 
 /* ------------------------------------------------------------------------
  * Loader state and messages
@@ -1284,6 +1287,97 @@ load_pki(struct loader *ld, const struct uctls_xml_node *pki)
 }
 
 /* ------------------------------------------------------------------------
+ * <install>
+ * ------------------------------------------------------------------------ */
+
+static int load_idrefs(struct loader *ld, const struct uctls_xml_node *n, const char *attr,
+                       char ***out, size_t *nout);
+
+static int
+load_install(struct loader *ld, const struct uctls_xml_node *n)
+{
+	struct uctls_scenario *sc = ld->sc;
+	struct uctls_installdef *in, *nv;
+	const struct uctls_peerdef *pd;
+	const char *v;
+	char *end;
+	long nl;
+	size_t i;
+
+	if (check_attrs(ld, n, install_attrs, NULL) < 0 || check_no_text(ld, n) < 0 ||
+	    check_no_children(ld, n) < 0)
+		return -1;
+	nv = realloc(sc->installs, (sc->ninstalls + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return nomem(ld);
+	sc->installs = nv;
+	in = &sc->installs[sc->ninstalls++];
+	memset(in, 0, sizeof(*in));
+	in->line = n->line;
+	in->newlines = 1;
+	v = required(ld, n, "peer");
+	if (v == NULL)
+		return -1;
+	pd = uctls_scenario_peer(sc, v);
+	if (pd == NULL)
+		return fail(ld, n, "peer `%s' is not a peer id", v);
+	if ((in->peer = strdup(v)) == NULL)
+		return nomem(ld);
+	if (uctls_xml_attr(n, "cert") != NULL && uctls_xml_attr(n, "file") != NULL)
+		return fail(ld, n, "cert and file exclude each other: upload scenario "
+		                   "certificates, or a file as it is");
+	if (uctls_xml_attr(n, "key") != NULL && uctls_xml_attr(n, "key-file") != NULL)
+		return fail(ld, n, "key and key-file exclude each other");
+	if (uctls_xml_attr(n, "cert") != NULL) {
+		if (load_idrefs(ld, n, "cert", &in->certs, &in->ncerts) < 0)
+			return -1;
+		if (in->ncerts == 0)
+			return fail(ld, n, "empty cert; expected the ids uploaded, in order");
+	} else if (uctls_xml_attr(n, "file") == NULL) {
+		for (i = 0; i < pd->nsends; i++)
+			if (push_str(&in->certs, &in->ncerts, pd->sends[i], strlen(pd->sends[i])) < 0)
+				return nomem(ld);
+		if (in->ncerts == 0)
+			return fail(ld, n, "peer `%s' sends no certificate; give cert= or file=",
+			            pd->id);
+	}
+	if ((v = uctls_xml_attr(n, "file")) != NULL) {
+		if (*v == '\0')
+			return fail(ld, n, "empty file; expected a path");
+		if ((in->file = resolve_path(sc->dir, v)) == NULL)
+			return nomem(ld);
+	}
+	if ((v = uctls_xml_attr(n, "key-file")) != NULL) {
+		if (*v == '\0')
+			return fail(ld, n, "empty key-file; expected a path");
+		if ((in->key_file = resolve_path(sc->dir, v)) == NULL)
+			return nomem(ld);
+	}
+	if ((v = uctls_xml_attr(n, "key")) != NULL) {
+		if (strcmp(v, "none") != 0 && cert_index(sc, v) < 0)
+			return fail(ld, n, "key `%s' is not a certificate id (or none)", v);
+		if ((in->key = strdup(v)) == NULL)
+			return nomem(ld);
+	}
+	v = uctls_xml_attr(n, "format");
+	if (v != NULL && strcmp(v, "pem") != 0 && strcmp(v, "der") != 0 &&
+	    strcmp(v, "damaged") != 0)
+		return fail(ld, n, "format `%s'; expected pem, der or damaged", v);
+	if ((in->format = strdup(v != NULL ? v : "pem")) == NULL)
+		return nomem(ld);
+	if ((v = uctls_xml_attr(n, "newlines")) != NULL) {
+		nl = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || nl < 0 || nl > 9)
+			return fail(ld, n, "newlines `%s'; expected 0 to 9", v);
+		in->newlines = (int)nl;
+	}
+	if ((v = uctls_xml_attr(n, "csr-san")) != NULL &&
+	    split_attr(ld, n, "csr-san", v, &in->csr_sans, &in->ncsr) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * <peer>
  * ------------------------------------------------------------------------ */
 
@@ -1609,7 +1703,7 @@ check_order(struct loader *ld, const struct uctls_xml_node *c,
 		                 "unknown element <%s> in <scenario>; expected "
 		                 "one of: %s", c->name,
 		                 join(list, sizeof(list), scenario_children));
-	if (rank == last && strcmp(c->name, "peer") != 0)
+	if (rank == last && strcmp(c->name, "peer") != 0 && strcmp(c->name, "install") != 0)
 		return fail_line(ld, c->line,
 		                 "a second <%s> in <scenario>; at most one is "
 		                 "allowed", c->name);
@@ -1623,10 +1717,10 @@ check_order(struct loader *ld, const struct uctls_xml_node *c,
 		                 "<%s> before any <pki>; the children of "
 		                 "<scenario> go in this order: " SCENARIO_ORDER,
 		                 c->name);
-	if (rank == 4 && ld->sc->npeers == 0)
+	if (rank >= 4 && ld->sc->npeers == 0)
 		return fail_line(ld, c->line,
-		                 "<expect> before any <peer>; the children of "
-		                 "<scenario> go in this order: " SCENARIO_ORDER);
+		                 "<%s> before any <peer>; the children of "
+		                 "<scenario> go in this order: " SCENARIO_ORDER, c->name);
 	return rank;
 }
 
@@ -1718,6 +1812,9 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 				            ld->fam->name);
 			sc->npeers++; /* so that it is freed on error */
 			if (load_peer(ld, c, &sc->peers[sc->npeers - 1]) < 0)
+				return -1;
+		} else if (strcmp(c->name, "install") == 0) {
+			if (load_install(ld, c) < 0)
 				return -1;
 		} else if (load_expect(ld, c) < 0) {
 			return -1;
@@ -1841,6 +1938,18 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		free_strv(pd->xvalues, pd->nx);
 		free(pd->tls);
 	}
+	for (i = 0; i < sc->ninstalls; i++) {
+		struct uctls_installdef *in = &sc->installs[i];
+
+		free(in->peer);
+		free_strv(in->certs, in->ncerts);
+		free(in->file);
+		free(in->key);
+		free(in->key_file);
+		free(in->format);
+		free_strv(in->csr_sans, in->ncsr);
+	}
+	free(sc->installs);
 	free(sc->peers);
 	free(sc->expect.fail_at);
 	free(sc->expect.side);

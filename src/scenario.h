@@ -138,6 +138,25 @@ struct uctls_peerdef {
 	size_t nx;
 };
 
+/* <install>: a certificate uploaded to a peer before the handshakes (the
+ * install step; install.h). */
+struct uctls_installdef {
+	int line;
+	char *peer;     /* owned: the peer id it is uploaded to */
+	char **certs;   /* owned: ids uploaded as one file, in order (cert=); default:
+	                   the peer's sends */
+	size_t ncerts;
+	char *file;     /* owned or NULL: a file uploaded as is instead (resolved path) */
+	char *key;      /* owned or NULL: id whose private key is uploaded (default:
+	                   certs[0]; "none": no key) */
+	char *key_file; /* owned or NULL: a key file uploaded as is instead */
+	char *format;   /* owned: "pem" (default), "der", "damaged" (a copy that lost
+	                   a character) */
+	int newlines;   /* newlines after the last END line (default 1) */
+	char **csr_sans; /* owned: the SANs the CSR asked for (csr-san=), or NULL */
+	size_t ncsr;
+};
+
 /* <expect> */
 struct uctls_expect {
 	int present;   /* 0: no <expect> in the file */
@@ -162,6 +181,8 @@ struct uctls_scenario {
 	size_t ncerts;
 	struct uctls_peerdef *peers; /* owned array, in file order */
 	size_t npeers;
+	struct uctls_installdef *installs; /* owned array, in file order */
+	size_t ninstalls;
 	struct uctls_expect expect;
 };
 

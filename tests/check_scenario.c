@@ -504,7 +504,7 @@ static const struct bad_row {
 	/* structure */
 	{ "<scenarios/>\n", 1, "root element is <scenarios>; expected <scenario>" },
 	{ H PKI "<peers/>\n" END, 3, "unknown element <peers> in <scenario>; "
-	  "expected one of: summary, clock, pki, peer, expect" },
+	  "expected one of: summary, clock, pki, peer, install, expect" },
 	{ CERT("<key id=\"a\"/>"), 2, "unknown element <key> in <pki>; "
 	  "expected <ca> or <cert>" },
 	{ CERT("<ca id=\"a\" subject=\"CN=a\"><ext/></ca>"), 2,
@@ -516,7 +516,7 @@ static const struct bad_row {
 	  "unexpected text in <pki>" },
 	{ H PKI "<clock now=\"2026-06-01T12:00:00Z\"/>\n" PEERS END, 3,
 	  "<clock> after <pki>; the children of <scenario> go in this order: "
-	  "summary?, clock?, pki, peer+, expect?" },
+	  "summary?, clock?, pki, peer+, install*, expect?" },
 	{ H PKI PKI PEERS END, 3, "a second <pki> in <scenario>" },
 	{ H "<summary/>\n<summary/>\n" PKI PEERS END, 3,
 	  "a second <summary> in <scenario>" },

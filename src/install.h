@@ -1,0 +1,67 @@
+/* uctls — the install step (uctls_install_*): what a device checks when a
+ * certificate, its key and a bundle are uploaded to it, before any
+ * handshake.  Every rule is cited in docs/profiles.md (seeds 000/003
+ * Expressway, 001 IM and Presence, 002 Meeting Server, 004 UCCX).
+ *
+ * The checks work on the uploaded bytes (so format problems are seen as the
+ * device sees them) and on the device's trust list; they never touch the
+ * network.  The first problem is the cause, the others are `also' (verify.h
+ * struct uctls_diag).
+ */
+#ifndef UCTLS_INSTALL_H
+#define UCTLS_INSTALL_H
+
+#include <stddef.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "err.h"
+#include "verify.h"
+
+/* The install-time rules of a device (a profile's, see profile.h). */
+struct uctls_install_rules {
+	int pem_only;         /* upload must be PEM / Base-64 text: DER or damaged
+	                         text is "invalid certificate format" (seeds 000/003) */
+	int ca_first;         /* every CA of the chain must already be trusted when
+	                         the server certificate is uploaded ("untrusted CA
+	                         chain": seeds 000/003, 001) */
+	int bundle_order;     /* a bundle is entity, then intermediates, then the root
+	                         (seed 002: CMS) */
+	int bundle_newline;   /* a bundle ends with exactly one newline (seed 002) */
+	int cn_in_san;        /* when SANs are present, the CN must be one of them
+	                         (seed 002: CMS pki csr; seed 004: Chrome 58) */
+	const unsigned *key_bits; /* RSA sizes accepted, 0-terminated; NULL: any
+	                             (seed 004: UCCX 1024 and 2048 only) */
+	const char *const *critical_ok; /* OIDs that may be critical, NULL-terminated;
+	                                   NULL: any known (seed 004: UCCX allows key
+	                                   usage 2.5.29.15 and basic constraints
+	                                   2.5.29.19 only) */
+};
+
+/* What is uploaded. */
+struct uctls_install_input {
+	const char *name;          /* for messages: the file name or scenario id */
+	const unsigned char *cert; /* the certificate file as uploaded (PEM text, DER,
+	                              or a bundle: entity first when bundle_order) */
+	size_t cert_len;
+	const unsigned char *key;  /* the private key file, or NULL */
+	size_t key_len;
+	const char *const *csr_sans; /* the SANs the CSR asked for ("DNS:a", ...),
+	                                NULL-terminated, or NULL when unknown */
+	gnutls_x509_crt_t *trust;  /* the device's trusted CA list (borrowed) */
+	size_t ntrust;
+	time_t now;
+};
+
+/* Runs every rule of RULES over IN.  Returns 0 when the upload would be
+ * accepted, 1 when refused (OUT->reason: bad-format, key-mismatch,
+ * bundle-order, csr-san-mismatch, cn-only-no-san (CN not among the SANs),
+ * key-size, unknown-critical-extension, issuer-not-found / untrusted-root
+ * (a CA of the chain not yet trusted), with detail, hint and also), -1 on
+ * a local error (ERR set). */
+int uctls_install_check(const struct uctls_install_rules *rules,
+                        const struct uctls_install_input *in, struct uctls_diag *out,
+                        struct uctls_err *err);
+
+#endif
