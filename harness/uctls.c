@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
 
+#include "devcheck.h"
 #include "engine.h"
 #include "family.h"
 #include "pki.h"
@@ -26,6 +28,9 @@ usage(FILE *f)
 	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
 	        "                 SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
+	        "       uctls check --profile P [--role server|client] [--name NAME]...\n"
+	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
+	        "                   [--csr-san LIST] [--json] CERT-OR-BUNDLE.pem\n"
 	        "       uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
@@ -36,6 +41,9 @@ usage(FILE *f)
 	        "             real TLS handshakes; report the step where it fails, on which side,\n"
 	        "             and why, and compare with the scenario's <expect>\n"
 	        "  validate   load each scenario and build its PKI, without any handshake\n"
+	        "  check      check real certificate files as a device profile would: the\n"
+	        "             install-time rules, then what a handshake would verify\n"
+	        "             (exit 0 all good, 1 problems found, 2 input error)\n"
 	        "  pki export write the scenario's certificates, keys, each peer's chain and\n"
 	        "             trust list, and a manifest to OUTDIR (for a real device or server)\n"
 	        "  profiles   list the device profiles and their rules\n"
@@ -163,6 +171,118 @@ announce(void *arg, const char *id, const char *host, unsigned port)
 	(void)arg;
 	fprintf(stderr, "uctls: playing %s, listening on %s:%u\n", id, host, port);
 	fflush(stderr);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" -> time_t; -1 when malformed. */
+static time_t
+parse_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
+/* uctls check --profile P [--role server|client] [--name N]... [--trust F]...
+ *             [--key F] [--at TIME] [--csr-san LIST] [--json] FILE */
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' }, { "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },    { "trust", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },     { "at", required_argument, NULL, 'a' },
+		{ "csr-san", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
+	};
+	const char *names[32], *trust[32], *csr[33];
+	struct uctls_check_opts o;
+	struct uctls_log *log = NULL;
+	struct uctls_outcome oc;
+	struct uctls_err err;
+	size_t ncsr = 0;
+	int c, json = 0;
+	char *tok, *save = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.role_server = 1;
+	o.at = time(NULL);
+	o.names = names;
+	o.trust_files = trust;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.profile = optarg;
+			break;
+		case 'r':
+			if (strcmp(optarg, "server") != 0 && strcmp(optarg, "client") != 0) {
+				fprintf(stderr, "uctls check: --role server or client, not `%s'\n",
+				        optarg);
+				return 2;
+			}
+			o.role_server = strcmp(optarg, "server") == 0;
+			break;
+		case 'n':
+			if (o.nnames < 32)
+				names[o.nnames++] = optarg;
+			break;
+		case 't':
+			if (o.ntrust < 32)
+				trust[o.ntrust++] = optarg;
+			break;
+		case 'k':
+			o.key_file = optarg;
+			break;
+		case 'a':
+			o.at = parse_time(optarg);
+			if (o.at == (time_t)-1) {
+				fprintf(stderr, "uctls check: --at takes YYYY-MM-DDTHH:MM:SSZ, not `%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			for (tok = strtok_r(optarg, ",", &save); tok != NULL && ncsr < 32;
+			     tok = strtok_r(NULL, ",", &save))
+				csr[ncsr++] = tok;
+			csr[ncsr] = NULL;
+			o.csr_sans = csr;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o.profile == NULL || optind + 1 != argc) {
+		fprintf(stderr, "uctls check: needs --profile P and one certificate file\n");
+		return 2;
+	}
+	o.cert_file = argv[optind];
+	uctls_err_clear(&err);
+	if (uctls_check_files(&o, &log, &err) < 0) {
+		fprintf(stderr, "uctls check: %s\n", err.msg);
+		if (json)
+			uctls_report_error_json(stdout, o.cert_file, err.msg);
+		return 2;
+	}
+	uctls_outcome_eval(NULL, log, &oc);
+	if (json)
+		uctls_report_json(stdout, log, NULL, &oc);
+	else
+		uctls_report_text(stdout, log, NULL, &oc);
+	uctls_log_free(log);
+	return oc.matched ? 0 : 1;
 }
 
 /* uctls pki export SCENARIO OUTDIR */
@@ -388,6 +508,8 @@ main(int argc, char **argv)
 		rv = cmd_run(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "validate") == 0)
 		rv = cmd_validate(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "check") == 0)
+		rv = cmd_check(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "pki") == 0)
 		rv = cmd_pki(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "profiles") == 0)

@@ -887,9 +887,13 @@ generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
 	ret = gnutls_privkey_init(&pk);
 	if (ret >= 0)
 		ret = gnutls_privkey_import_x509(pk, signer->key, 0);
+	/* Deterministic signatures (RFC 6979 for ECDSA; RSA PKCS#1 v1.5 is
+	 * deterministic anyway): the same keys, serials, validity and names
+	 * give the same certificate bytes, so `uctls pki export' reproduces a
+	 * lab's files and two uctls processes build the same PKI. */
 	if (ret >= 0)
 		ret = gnutls_x509_crt_privkey_sign(crt, iss == e ? crt : iss->crt,
-		                                   pk, dig, 0);
+		                                   pk, dig, GNUTLS_PRIVKEY_FLAG_REPRODUCIBLE);
 	if (ret < 0) {
 		uctls_err_at(err, sc->file, def->line,
 		             "<%s id=\"%s\">: signing with the key of `%s' "

@@ -13,5 +13,6 @@ Suite *make_report_suite(void);
 Suite *make_engine_suite(void);
 Suite *make_sip_suite(void);
 Suite *make_xmpp_suite(void);
+Suite *make_install_suite(void);
 
 #endif
