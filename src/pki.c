@@ -1223,8 +1223,8 @@ uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, c
 	if (m == NULL)
 		return uctls_err_set(err, "out of memory");
 	fprintf(m, "# PKI of scenario %s (%s), written by uctls pki export.\n", sc->name, sc->file);
-	fprintf(m, "# Keys come from the key pool: with the same --key-cache the same keys\n"
-	           "# (and so the same chains, up to signature bytes) are written again.\n");
+	fprintf(m, "# Keys come from the key pool and signatures are deterministic (RFC 6979):\n"
+	           "# with the same --key-cache the same files are written again.\n");
 	for (i = 0; i < uctls_pki_count(pki); i++) {
 		const char *id = uctls_pki_id_at(pki, i);
 		gnutls_x509_crt_t crt = uctls_pki_crt_at(pki, i);
