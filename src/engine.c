@@ -119,7 +119,9 @@ struct side {
 	struct uctls_xmpp_parser *xp;
 	int xstage;    /* 0 before TLS, 1 after TLS, 2 after SASL success */
 	int xauth;     /* 1 SASL EXTERNAL, 2 dialback */
-	int xclosing;  /* I: the ping was answered, the stream closed */
+	int xclosing;  /* I: sent its ping and closed its stream */
+	int xechoed;   /* R: closed its side after I closed */
+	int xheader;   /* a stream header arrived in the current stage */
 	int xexternal; /* R: SASL EXTERNAL offered */
 	int xpinged;   /* R: answered the ping */
 	int xdialback_ok; /* I: R offered dialback and this side may use it */
@@ -958,6 +960,27 @@ x_subdomains(struct run *r, struct side *s)
 	return side_done(r, s);
 }
 
+/* I's stanza over the authenticated stream.  Server-to-server streams are
+ * unidirectional (RFC 6120 4.1): R answers over a stream of its own to I's
+ * domain, which uctls does not accept here; so I sends the ping, closes its
+ * stream, and counts the stanza as routed when R closes its side in order
+ * (RFC 6120 4.4) or, facing a real server, stays silent (no stream error). */
+static int
+x_ping(struct run *r, struct side *s, const char *me, const char *to)
+{
+	if (x_set_note(s, "sent a ping (XEP-0199) from %s to %s over the authenticated stream "
+	               "and closed it; %s accepted it (its answer travels over its own stream, "
+	               "RFC 6120 4.1)",
+	               me, to, s->other->def->id) < 0 ||
+	    x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1")) < 0 ||
+	    x_send(s, uctls_xmpp_stream_close()) < 0)
+		return -1;
+	(void)r;
+	s->xclosing = 1;
+	s->quiet_ok = 1;
+	return 0;
+}
+
 /* The initiating server, one parsed event at a time. */
 static int
 x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
@@ -968,18 +991,28 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 
 	if (to == NULL)
 		to = x_domain(r->server);
-	if (ev->type == UCTLS_XMPP_STREAM_CLOSE)
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
+		if (s->xclosing)
+			return x_subdomains(r, s); /* R closed its side in order */
 		return side_fail_msg(r, s, "connection-closed", NULL,
 		                     "%s closed the stream (</stream:stream>) during %s",
 		                     s->other->def->id, s->step);
-	if (ev->type == UCTLS_XMPP_STREAM_OPEN)
+	}
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
+		s->xheader = 1;
 		return 0;
+	}
 	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
 		char reason[96];
 		const struct uctls_xmpp_elem *t =
 			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
 
 		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+		/* R answered the restart and then refused: no features to
+		 * offer is an authentication failure. */
+		if (s->xstage == 1 && s->xheader && strcmp(s->step, "stream-restart") == 0 &&
+		    enter_step(r, s, "s2s-auth") < 0)
+			return -1;
 		return side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
 		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
 		                     t ? ")" : "");
@@ -1059,7 +1092,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		/* After SASL success: the stream is authenticated. */
 		if (enter_step(r, s, "established") < 0)
 			return -1;
-		return x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1"));
+		return x_ping(r, s, me, to);
 	}
 	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "proceed") == 0)
 		return x_start_tls(r, s, err);
@@ -1096,20 +1129,11 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		if (type != NULL && strcmp(type, "valid") == 0) {
 			if (enter_step(r, s, "established") < 0)
 				return -1;
-			return x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1"));
+			return x_ping(r, s, me, to);
 		}
 		return side_fail_msg(r, s, "dialback-invalid", NULL,
 		                     "%s answered the dialback key with type=`%s'",
 		                     s->other->def->id, type ? type : "");
-	}
-	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_attr(e, "type") != NULL &&
-	    strcmp(uctls_xmpp_attr(e, "type"), "result") == 0) {
-		if (x_set_note(s, "%s answered a ping (XEP-0199) over the stream", s->other->def->id) < 0)
-			return -1;
-		if (x_send(s, uctls_xmpp_stream_close()) < 0)
-			return -1;
-		s->xclosing = 1;
-		return 0;
 	}
 	(void)c;
 	return 0;
@@ -1126,8 +1150,11 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
 		const struct uctls_diag *d;
 
-		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged)
-			return side_done(r, s);
+		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged) {
+			/* Close our side too (RFC 6120 4.4). */
+			s->xechoed = 1;
+			return x_send(s, uctls_xmpp_stream_close());
+		}
 		/* I gave up on authentication: what R found wrong with I's
 		 * certificate is the cause, not the close. */
 		if (s->tls != NULL && strcmp(s->step, "s2s-auth") == 0 &&
@@ -1283,13 +1310,16 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_child(e, UCTLS_NS_PING, "ping") != NULL) {
 		const char *idv = uctls_xmpp_attr(e, "id");
 
+		/* The stanza was routed here: established.  Its answer would go
+		 * over this server's own stream to I's domain (RFC 6120 4.1),
+		 * which uctls does not open; a real initiating server keeps its
+		 * stream open while it waits, so a short silence ends the step. */
+		(void)idv;
+		(void)me;
 		s->xpinged = 1;
-		if (x_set_note(s, "answered %s's ping (XEP-0199)", s->other->def->id) < 0)
-			return -1;
-		/* Once the pong is out the stanza was routed and answered:
-		 * established (app_xmpp).  A real server keeps an idle stream
-		 * open for minutes, so do not wait for it to close. */
-		return x_send(s, uctls_xmpp_pong(me, uctls_xmpp_attr(e, "from"), idv ? idv : ""));
+		s->quiet_ok = 1;
+		return x_set_note(s, "received %s's ping (XEP-0199) over the authenticated stream: "
+		                  "the stanza was routed here", s->other->def->id) < 0 ? -1 : 0;
 	}
 	return 0;
 }
@@ -1310,7 +1340,7 @@ app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
 		}
 		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
 			return 0;
-		if (s->is_server && s->xpinged)
+		if (s->is_server && s->xechoed)
 			return side_done(r, s);
 		if (s->xclosing && !s->is_server)
 			return x_subdomains(r, s);
@@ -1514,16 +1544,22 @@ loop(struct run *r, struct uctls_err *err)
 		if (ret == 0) {
 			for (i = 0; i < n; i++) {
 				if (ps[i]->quiet_ok) {
-					free(ps[i]->note);
-					ps[i]->note = NULL;
-					if (asprintf(&ps[i]->note,
-					             "%s sent no alert within %d ms after the handshake: "
-					             "taken as accepted (TLS 1.3 leaves the server's verdict "
-					             "on our certificate unsaid until data flows)",
-					             ps[i]->other->def->id,
-					             r->timeout > QUIET_MS ? QUIET_MS : r->timeout) < 0)
+					/* The XMPP notes already say what happened. */
+					if (r->phase->app != APP_XMPP) {
+						free(ps[i]->note);
 						ps[i]->note = NULL;
-					if (side_done(r, ps[i]) < 0)
+						if (asprintf(&ps[i]->note,
+						             "%s sent no alert within %d ms after the "
+						             "handshake: taken as accepted (TLS 1.3 leaves "
+						             "the server's verdict on our certificate unsaid "
+						             "until data flows)",
+						             ps[i]->other->def->id,
+						             r->timeout > QUIET_MS ? QUIET_MS : r->timeout) < 0)
+							ps[i]->note = NULL;
+					}
+					if ((r->phase->app == APP_XMPP && !ps[i]->is_server
+					             ? x_subdomains(r, ps[i])
+					             : side_done(r, ps[i])) < 0)
 						return -1;
 					continue;
 				}
@@ -1799,7 +1835,8 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 			continue;
 		detail = "a real peer: its view is not observable from here";
 		for (k = 0; k < n; k++)
-			if (log_status(r, steps[k], s->def->id, UCTLS_UNOBSERVED, detail) < 0)
+			if (step_planned(r, steps[k]) &&
+			    log_status(r, steps[k], s->def->id, UCTLS_UNOBSERVED, detail) < 0)
 				return -1;
 	}
 	close_phase(r);
@@ -1935,7 +1972,8 @@ run_installs(struct run *r, int *failed, struct uctls_err *err)
 		struct uctls_diag d;
 		struct uctls_step *rec;
 		char *cert = NULL, *key = NULL;
-		size_t clen = 0, klen = 0;
+		const char **csr;
+		size_t clen = 0, klen = 0, ntrust;
 		double t0 = now_ms();
 		int rv;
 
@@ -1954,21 +1992,34 @@ run_installs(struct run *r, int *failed, struct uctls_err *err)
 			free(cert);
 			return -1;
 		}
-		for (k = 0; k < pd->ntrusts && k < 32; k++)
-			trust[k] = uctls_pki_crt(r->pki, pd->trusts[k]);
+		for (ntrust = 0; ntrust < pd->ntrusts && ntrust < 32; ntrust++)
+			trust[ntrust] = uctls_pki_crt(r->pki, pd->trusts[ntrust]);
 		inp.name = in->file != NULL ? in->file : in->certs[0];
 		inp.cert = (const unsigned char *)cert;
 		inp.cert_len = clen;
 		inp.key = (const unsigned char *)key;
 		inp.key_len = klen;
-		inp.csr_sans = in->csr_sans != NULL ? (const char *const *)in->csr_sans : NULL;
+		/* install.h wants the CSR's SANs NULL-terminated. */
+		csr = NULL;
+		if (in->csr_sans != NULL) {
+			csr = calloc(in->ncsr + 1, sizeof(*csr));
+			if (csr == NULL) {
+				free(cert);
+				free(key);
+				return uctls_err_set(err, "out of memory");
+			}
+			for (k = 0; k < in->ncsr; k++)
+				csr[k] = in->csr_sans[k];
+		}
+		inp.csr_sans = csr;
 		inp.trust = trust;
-		inp.ntrust = k;
+		inp.ntrust = ntrust;
 		inp.now = r->sc->now;
 		uctls_diag_init(&d);
 		rv = uctls_install_check(&rules, &inp, &d, err);
 		free(cert);
 		free(key);
+		free(csr);
 		if (rv < 0) {
 			uctls_diag_clear(&d);
 			return -1;

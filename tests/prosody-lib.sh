@@ -29,14 +29,21 @@
 #                            "1..0 # SKIP <reason>" and exits 0.
 #   px_run CMD...            run CMD in the namespace, in the foreground
 #   px_bg CMD...             run CMD in the namespace in the background; its
-#                            pid (CMD's own) in PX_BG_PID; px_cleanup kills it
+#                            pid (CMD's own) in PX_BG_PID; px_cleanup kills it.
+#                            Redirections written after px_bg are opened by
+#                            the calling shell before the fork: to a FIFO
+#                            that blocks until a reader comes.  Send the
+#                            output to a file and px_wait_log -f on it.
 #   px_reap PID [SECS]       SIGTERM PID, SIGKILL after SECS (5), reap it
 #                            (returns at once when PID exits)
 #   px_free_port             print a free TCP port on 127.0.0.1 in the ns
 #   px_start_prosody DOMAIN CERT KEY CAFILE [OPTION...]
 #                            write a config, start Prosody (-F) in the ns,
-#                            return once its c2s and s2s ports listen and its
-#                            admin socket is up.  Sets PX_C2S_PORT,
+#                            return once its c2s and s2s ports listen, its
+#                            admin socket is up and its TLS contexts are
+#                            built (fails if CERT/KEY do not load: without
+#                            them 0.12 just offers no STARTTLS; a Prosody
+#                            that failed is stopped).  Sets PX_C2S_PORT,
 #                            PX_S2S_PORT, PX_LOG, PX_PID, PX_CFG; also kept
 #                            per DOMAIN for px_get.  CAFILE is the only trust
 #                            anchor (capath is an empty dir).  OPTIONs:
@@ -109,6 +116,32 @@
 #           error: host-unknown (This host does not serve T)"
 #   end:    info "Outgoing|Incoming s2s stream F->T closed: <reason>"
 #
+# What 0.12.3 does, seen with tests/prosody.sh (modules/mod_s2s.lua,
+# mod_saslauth.lua, mod_dialback.lua of the Debian package):
+#   - s2s streams are one-way (RFC 6120 section 4.1 / 4.3): an answer to a
+#     stanza received on an incoming stream goes out on Prosody's own
+#     outgoing stream to the sender's domain (debug "opening a new outgoing
+#     connection for this stanza", needs DNS for that domain); and a stanza
+#     from the peer's domain arriving on Prosody's outgoing stream is
+#     refused: warn "Received a stanza claiming to be from D, over a stream
+#     authed for OURS!", stream error <not-authorized/>.  Only XEP-0288
+#     (+s2s_bidi, and the initiator must ask for it) changes that.
+#   - initiating: SASL EXTERNAL whenever the receiving server offers it
+#     (priority 150, before dialback), whatever the receiving server's
+#     certificate was; with s2s_secure_auth=true an invalid one is closed
+#     first: warn "Forbidding insecure connection to/from D because its
+#     certificate is not valid for this name" and <not-authorized/> to the
+#     peer.  Dialback ("Initiating dialback...") only when EXTERNAL is not
+#     offered or failed.
+#   - receiving, with neither SASL EXTERNAL (peer certificate invalid)
+#     nor dialback to offer after TLS: the stream header and then
+#     <undefined-condition/> "No stream features to offer", instead of
+#     empty features.
+#   - a host whose ssl certificate/key do not load gets "SSL/TLS: Error
+#     initialising" and no STARTTLS (px_start_prosody fails then).
+#   - with a leaf-only certificate file and the intermediate not in the
+#     cafile, OpenSSL sends the leaf alone.
+#
 # style.md rules kept: no fixed ports, no sleeps, only 127.0.0.1, every wait
 # bounded.  (The one "sleep infinity" is the namespace's anchor, not a wait.)
 
@@ -154,6 +187,7 @@ px_setup() {
 	local uflag=() ready
 	[ "$(id -u)" = 0 ] || uflag=(--map-root-user)
 	mkfifo "$PX_DIR/ns.fifo" || px_skip "mkfifo failed"
+	# shellcheck disable=SC2016 # $1 is the inner sh's
 	unshare "${uflag[@]}" --net --mount --propagation private -- "${PX_PDEATH[@]}" /bin/sh -c '
 		ip link set lo up &&
 		mount --bind "$1/resolv.conf" /etc/resolv.conf &&
@@ -357,14 +391,30 @@ px_start_prosody() {
 	echo "$PX_BG_PID" >"$dir/pid"
 	PX_PID=$PX_BG_PID PX_C2S_PORT=$c2s PX_S2S_PORT=$s2s
 	PX_LOG=$dir/prosody.log PX_CFG=$dir/prosody.cfg.lua
-	# Ready = both listeners activated and the admin socket created (the
-	# admin socket is the last thing 0.12 sets up at start).
-	if ! px_wait_log -p "$PX_PID" -F "Activated service 's2s' on [127.0.0.1]:$s2s" >/dev/null ||
-		! px_wait_log -p "$PX_PID" -F "Activated service 'c2s' on [127.0.0.1]:$c2s" >/dev/null ||
-		! px_wait_log -p "$PX_PID" -F "($dir/admin.sock, 0) created" >/dev/null; then
+	# Ready = both listeners activated, the admin socket created and, with
+	# mod_tls, each host's TLS contexts built ("Certificates loaded").  0.12
+	# does all of it in one synchronous start-up before its event loop
+	# runs, in module-hash order (the admin socket can come first), so each
+	# line is waited for; none is "the last".
+	local ready=("Activated service 's2s' on [127.0.0.1]:$s2s"
+		"Activated service 'c2s' on [127.0.0.1]:$c2s" "($dir/admin.sock, 0) created")
+	case $mods in *" tls "*) for o in $hosts; do ready+=("$o:tls	info	Certificates loaded"); done ;; esac
+	for o in "${ready[@]}"; do
+		px_wait_log -p "$PX_PID" -F "$o" >/dev/null && continue
 		px_diag "Prosody for $dom did not start; stdout:"
 		sed 's/^/#   /' "$dir/stdout" >&2
 		grep -E '	(error|warn)	' "$dir/prosody.log" 2>/dev/null | sed 's/^/#   /' >&2
+		px_reap "$PX_PID" "$PX_TIMEOUT" # so that DOMAIN can be started again
+		return 1
+	done
+	# A certificate/key Prosody cannot load (wrong key, unreadable file) is
+	# only an error line: mod_tls then offers no STARTTLS at all and every
+	# case would fail for a reason that has nothing to do with it.
+	o='	error	(SSL/TLS: Error initialising|Error creating context)'
+	if grep -qE "$o" "$dir/prosody.log"; then
+		grep -E "$o" "$dir/prosody.log" | sed 's/^/#   /' >&2
+		px_diag "Prosody for $dom has no TLS context (certificate $cert, key $key)"
+		px_reap "$PX_PID" "$PX_TIMEOUT"
 		return 1
 	fi
 }
