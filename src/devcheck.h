@@ -30,9 +30,10 @@ struct uctls_check_opts {
 	time_t at;               /* verification time */
 };
 
-/* Returns 0 with a new log in *out (problems found or not), or -1 with ERR
- * set for input errors (unknown profile, unreadable trust file, no
- * certificate in the file). */
+/* Returns 0 with a new log in *out (problems found or not: a file with no
+ * certificate in it is a bad-format problem, as a device would say), or -1
+ * with ERR set for input errors (unknown profile, unreadable files, a trust
+ * file without certificates). */
 int uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out,
                       struct uctls_err *err);
 

@@ -1315,8 +1315,10 @@ check_key_bits(const struct uctls_install_rules *r, struct upload *u, struct uct
 	if (alg != GNUTLS_PK_RSA && alg != GNUTLS_PK_RSA_PSS)
 		return 0;
 	for (i = 0; r->key_bits[i] != 0; i++) {
-		if (r->key_bits[i] == bits)
-			return 0;
+		if (r->key_bits[i] == bits) {
+			rv = 0;
+			goto out;
+		}
 		snprintf(num, sizeof(num), "%u", r->key_bits[i]);
 		list_add(&ok, num);
 	}

@@ -36,8 +36,8 @@ struct uctls_profile {
 	int inst_pem_only, inst_ca_first, inst_bundle_order, inst_bundle_newline, inst_cn_in_san;
 	const unsigned *inst_key_bits;          /* 0-terminated, or NULL: any */
 	const char *const *inst_critical_ok;    /* NULL-terminated, or NULL: any known */
-	const char *const *tolerated_critical; /* NULL-terminated OIDs a critical
-	                           extension may have besides those GnuTLS knows */
+	const char *const *tolerated_critical; /* NULL-terminated OIDs that may be
+	                           critical; NULL: the set GnuTLS knows (verify.c) */
 };
 
 /* NULL when unknown. */

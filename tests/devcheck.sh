@@ -1,0 +1,259 @@
+#!/bin/sh
+# tests/devcheck.sh — `uctls check' on certificate files made outside uctls,
+# at run time, with certtool (gnutls-bin) and with openssl: each field
+# mistake gives its reason at its step (read from --json with python3) and
+# exit status 1; the fixed file gives exit 0; an unreadable file exit 2.
+#
+# Cases, for each tool (a tool that is missing is skipped, `# SKIP'):
+#   good chain (leaf + intermediate, root trusted)        exit 0, pass
+#   CMS bundle entity, intermediate, root                  exit 0, pass
+#   missing intermediate (leaf alone, root trusted)        tls-handshake issuer-not-found
+#     the same uploaded to Expressway (profile expressway-e) install issuer-not-found
+#   wrong-order bundle (leaf, root, intermediate), CMS     install bundle-order
+#   a key that does not match the certificate              install key-mismatch
+#   serverAuth-only leaf checked for the client role       tls-handshake eku-client-auth-missing
+#     the same leaf for the server role                    exit 0, pass
+#   CN-only leaf (no SAN)                                  tls-handshake cn-only-no-san
+# and once: a certificate file or trust file that cannot be read, exit 2.
+#
+# TAP for Automake's tap-driver.  Environment: UCTLS (the program; default
+# the build tree's), top_srcdir.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${UCTLS:=${top_builddir:-$top_srcdir}/harness/uctls}"
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 not found (needed to read uctls check --json)"
+	exit 0
+fi
+if [ ! -x "$UCTLS" ]; then
+	echo "1..0 # SKIP $UCTLS not built"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-devcheck.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/# /'
+	done
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# The outcome of one `uctls check --json' object on stdin, as one line:
+# "pass - -", "fail STEP REASON" (the failing step: the cause), or "error"
+# (an input error object).
+summarise() {
+	python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError as e:
+    print("unparsable: %s" % e)
+    sys.exit(0)
+if not isinstance(d, dict):
+    print("not an object")
+elif "error" in d:
+    print("error")
+elif isinstance(d.get("failure"), dict):
+    f = d["failure"]
+    print("%s %s %s" % (d.get("result"), f.get("step"), f.get("reason")))
+else:
+    print("%s - -" % d.get("result"))
+'
+}
+
+# expect LABEL STATUS OUTCOME ARGS...: runs `uctls check --json ARGS' and
+# asserts its exit status and its outcome line (see summarise).
+expect() {
+	label=$1
+	want_st=$2
+	want=$3
+	shift 3
+	"$UCTLS" check --json "$@" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	got=$(summarise <"$tmp/out")
+	if [ "$st" -eq "$want_st" ] && [ "$got" = "$want" ]; then
+		ok "$label: exit $st, $got"
+	else
+		notok "$label" "expected exit $want_st, \"$want\"; got exit $st, \"$got\"" \
+			"command: uctls check --json $*" "$(cat "$tmp/out" "$tmp/err")"
+	fi
+}
+
+# --- the files ------------------------------------------------------------
+# Each maker writes into DIR: root.pem, int.pem (issued by root), srv.pem
+# (serverAuth and clientAuth, SAN DNS:srv.field.example), sonly.pem
+# (serverAuth only), cn.pem (CN srv.field.example, no SAN), all issued by
+# int, with their keys, and other.key (a key of no certificate).
+
+mk_certtool() {
+	d=$1
+	mkdir -p "$d" || return 1
+	cat >"$d/root.tmpl" <<T
+cn = "Field Root CA"
+ca
+cert_signing_key
+crl_signing_key
+expiration_days = 3650
+T
+	cat >"$d/int.tmpl" <<T
+cn = "Field Issuing CA"
+ca
+cert_signing_key
+crl_signing_key
+expiration_days = 3650
+T
+	cat >"$d/srv.tmpl" <<T
+cn = "srv.field.example"
+dns_name = "srv.field.example"
+tls_www_server
+tls_www_client
+signing_key
+expiration_days = 365
+T
+	cat >"$d/sonly.tmpl" <<T
+cn = "srv.field.example"
+dns_name = "srv.field.example"
+tls_www_server
+signing_key
+expiration_days = 365
+T
+	cat >"$d/cn.tmpl" <<T
+cn = "srv.field.example"
+tls_www_server
+tls_www_client
+signing_key
+expiration_days = 365
+T
+	for k in root int srv sonly cn other; do
+		certtool --generate-privkey --key-type=ecdsa --outfile "$d/$k.key" \
+			>/dev/null 2>&1 || return 1
+	done
+	certtool --generate-self-signed --load-privkey "$d/root.key" --template "$d/root.tmpl" \
+		--outfile "$d/root.pem" >/dev/null 2>&1 || return 1
+	certtool --generate-certificate --load-privkey "$d/int.key" \
+		--load-ca-certificate "$d/root.pem" --load-ca-privkey "$d/root.key" \
+		--template "$d/int.tmpl" --outfile "$d/int.pem" >/dev/null 2>&1 || return 1
+	for l in srv sonly cn; do
+		certtool --generate-certificate --load-privkey "$d/$l.key" \
+			--load-ca-certificate "$d/int.pem" --load-ca-privkey "$d/int.key" \
+			--template "$d/$l.tmpl" --outfile "$d/$l.pem" >/dev/null 2>&1 || return 1
+	done
+}
+
+mk_openssl() {
+	d=$1
+	mkdir -p "$d" || return 1
+	for k in root int srv sonly cn other; do
+		openssl ecparam -name prime256v1 -genkey -noout -out "$d/$k.key" \
+			>/dev/null 2>&1 || return 1
+	done
+	printf '%s\n' 'basicConstraints=critical,CA:TRUE' \
+		'keyUsage=critical,keyCertSign,cRLSign' >"$d/ca.ext"
+	printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=serverAuth,clientAuth' 'subjectAltName=DNS:srv.field.example' \
+		>"$d/srv.ext"
+	printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=serverAuth' 'subjectAltName=DNS:srv.field.example' >"$d/sonly.ext"
+	printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=serverAuth,clientAuth' >"$d/cn.ext"
+	openssl req -new -x509 -key "$d/root.key" -subj "/CN=Field Root CA" -days 3650 \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$d/root.pem" >/dev/null 2>&1 || return 1
+	openssl req -new -key "$d/int.key" -subj "/CN=Field Issuing CA" \
+		-out "$d/int.csr" >/dev/null 2>&1 || return 1
+	openssl x509 -req -in "$d/int.csr" -CA "$d/root.pem" -CAkey "$d/root.key" \
+		-set_serial 2 -days 3650 -extfile "$d/ca.ext" -out "$d/int.pem" \
+		>/dev/null 2>&1 || return 1
+	s=3
+	for l in srv sonly cn; do
+		openssl req -new -key "$d/$l.key" -subj "/CN=srv.field.example" \
+			-out "$d/$l.csr" >/dev/null 2>&1 || return 1
+		openssl x509 -req -in "$d/$l.csr" -CA "$d/int.pem" -CAkey "$d/int.key" \
+			-set_serial $s -days 365 -extfile "$d/$l.ext" -out "$d/$l.pem" \
+			>/dev/null 2>&1 || return 1
+		s=$((s + 1))
+	done
+}
+
+# --- the cases --------------------------------------------------------------
+
+CASES=9 # assertions of cases(); skipped together when the tool is missing
+
+cases() {
+	t=$1
+	d=$2
+	name=srv.field.example
+	cat "$d/srv.pem" "$d/int.pem" >"$d/good.pem"
+	cat "$d/srv.pem" "$d/int.pem" "$d/root.pem" >"$d/cms-bundle.pem"
+	cat "$d/srv.pem" "$d/root.pem" "$d/int.pem" >"$d/wrong-order.pem"
+	cat "$d/sonly.pem" "$d/int.pem" >"$d/sonly-chain.pem"
+	cat "$d/cn.pem" "$d/int.pem" >"$d/cn-chain.pem"
+
+	expect "$t: good chain, its own key" 0 "pass - -" \
+		--profile generic --name $name --trust "$d/root.pem" --key "$d/srv.key" \
+		"$d/good.pem"
+	expect "$t: CMS bundle entity, intermediate, root, one trailing newline" 0 "pass - -" \
+		--profile cms-callbridge --name $name --trust "$d/root.pem" --key "$d/srv.key" \
+		"$d/cms-bundle.pem"
+	expect "$t: missing intermediate (leaf alone, root trusted)" 1 \
+		"fail tls-handshake issuer-not-found" \
+		--profile generic --name $name --trust "$d/root.pem" "$d/srv.pem"
+	expect "$t: Expressway upload whose intermediate is not trusted (untrusted CA chain)" 1 \
+		"fail install issuer-not-found" \
+		--profile expressway-e --name $name --trust "$d/root.pem" "$d/srv.pem"
+	expect "$t: CMS bundle in the wrong order (leaf, root, intermediate)" 1 \
+		"fail install bundle-order" \
+		--profile cms-callbridge --name $name --trust "$d/root.pem" "$d/wrong-order.pem"
+	expect "$t: a key that does not match the certificate" 1 "fail install key-mismatch" \
+		--profile generic --name $name --trust "$d/root.pem" --key "$d/other.key" \
+		"$d/good.pem"
+	expect "$t: serverAuth-only leaf used as a mutual-TLS client" 1 \
+		"fail tls-handshake eku-client-auth-missing" \
+		--profile generic --role client --name $name --trust "$d/root.pem" \
+		"$d/sonly-chain.pem"
+	expect "$t: the same serverAuth-only leaf used as a server" 0 "pass - -" \
+		--profile generic --role server --name $name --trust "$d/root.pem" \
+		"$d/sonly-chain.pem"
+	expect "$t: CN-only leaf (no SAN)" 1 "fail tls-handshake cn-only-no-san" \
+		--profile generic --name $name --trust "$d/root.pem" "$d/cn-chain.pem"
+}
+
+for tool in certtool openssl; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		i=0
+		while [ $i -lt $CASES ]; do
+			skip "$tool: case $((i + 1))" "$tool not found"
+			i=$((i + 1))
+		done
+		continue
+	fi
+	if ! mk_$tool "$tmp/$tool"; then
+		notok "$tool: make the test certificates" "$tool failed; see the commands in $0"
+		continue
+	fi
+	cases $tool "$tmp/$tool"
+done
+
+# --- input errors: exit 2 -------------------------------------------------
+expect "a certificate file that cannot be read" 2 "error" \
+	--profile generic "$tmp/no-such-file.pem"
+if [ -r "$tmp/certtool/root.pem" ]; then
+	good=$tmp/certtool/good.pem
+else
+	good=$tmp/openssl/good.pem
+fi
+expect "a trust file that cannot be read" 2 "error" \
+	--profile generic --trust "$tmp/no-such-root.pem" "$good"
+
+echo "1..$n"
