@@ -33,16 +33,8 @@
 static const char begin_crt[] = "-----BEGIN CERTIFICATE-----";
 static const char end_crt[] = "-----END CERTIFICATE-----";
 
-/* Critical extensions GnuTLS recognises: with no critical_ok list only an
- * extension outside this set is refused (RFC 5280 4.2: a system MUST
- * reject a certificate with a critical extension it does not recognise).
- * The same set as verify.c's. */
-static const char *const known_critical[] = {
-	"2.5.29.14", "2.5.29.15", "2.5.29.17", "2.5.29.18", "2.5.29.19",
-	"2.5.29.30", "2.5.29.31", "2.5.29.32", "2.5.29.33", "2.5.29.35",
-	"2.5.29.36", "2.5.29.37", "2.5.29.54", "1.3.6.1.5.5.7.1.1",
-	"1.3.6.1.5.5.7.1.24", NULL
-};
+/* With no critical_ok list, only a critical extension outside the set GnuTLS
+ * recognises is refused (RFC 5280 4.2): uctls_verify_known_critical. */
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -1335,7 +1327,7 @@ out:
 static int
 check_critical(const struct uctls_install_rules *r, struct upload *u, struct uctls_diag *d)
 {
-	const char *const *allowed = r->critical_ok != NULL ? r->critical_ok : known_critical;
+	const char *const *allowed = r->critical_ok != NULL ? r->critical_ok : uctls_verify_known_critical;
 	struct list ok = { NULL, 0 };
 	char oid[128], *hint = NULL;
 	size_t sz, i;

@@ -124,6 +124,25 @@ load_peer(struct uctls_tls *t)
 	return 0;
 }
 
+/* How this side verifies the other: its profile, trust list, clock and
+ * NAMES. */
+static void
+verify_ctx(const struct uctls_tls *t, struct uctls_verify_ctx *ctx, const char *const *names,
+           size_t nnames)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->profile = t->cfg.profile;
+	ctx->peer_is_server = !t->cfg.is_server;
+	ctx->names = names;
+	ctx->nnames = nnames;
+	ctx->trust = t->trust;
+	ctx->ntrust = t->ntrust;
+	ctx->pki = t->cfg.pki;
+	ctx->now = t->cfg.now;
+	ctx->verifier_id = t->cfg.def->id;
+	ctx->peer_id = t->cfg.peer_id;
+}
+
 static int
 run_verify(struct uctls_tls *t)
 {
@@ -135,17 +154,7 @@ run_verify(struct uctls_tls *t)
 	t->verified = 1;
 	if (load_peer(t) < 0)
 		return -1;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.profile = t->cfg.profile;
-	ctx.peer_is_server = !t->cfg.is_server;
-	ctx.names = (const char *const *)t->cfg.def->names;
-	ctx.nnames = t->cfg.def->nnames;
-	ctx.trust = t->trust;
-	ctx.ntrust = t->ntrust;
-	ctx.pki = t->cfg.pki;
-	ctx.now = t->cfg.now;
-	ctx.verifier_id = t->cfg.def->id;
-	ctx.peer_id = t->cfg.peer_id;
+	verify_ctx(t, &ctx, (const char *const *)t->cfg.def->names, t->cfg.def->nnames);
 	ctx.leaf_only = t->cfg.verify_leaf_only;
 	/* A server that merely requests a certificate accepts its absence. */
 	if (t->cfg.is_server &&
@@ -724,17 +733,7 @@ uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uctls_d
 	struct uctls_verify_ctx ctx;
 	const char *names[1] = { name };
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.profile = t->cfg.profile;
-	ctx.peer_is_server = !t->cfg.is_server;
-	ctx.names = names;
-	ctx.nnames = 1;
-	ctx.trust = t->trust;
-	ctx.ntrust = t->ntrust;
-	ctx.pki = t->cfg.pki;
-	ctx.now = t->cfg.now;
-	ctx.verifier_id = t->cfg.def->id;
-	ctx.peer_id = t->cfg.peer_id;
+	verify_ctx(t, &ctx, names, 1);
 	if (t->npeer == 0)
 		return uctls_diag_problem(d, "no-server-cert", 0, NULL, "no certificate to check") < 0
 		               ? -1

@@ -22,7 +22,7 @@
  * (RFC 5280 4.2: "A certificate-using system MUST reject the certificate if
  * it encounters a critical extension it does not recognize"); the set GnuTLS
  * itself recognises. */
-static const char *const known_critical[] = {
+const char *const uctls_verify_known_critical[] = {
 	"2.5.29.14", "2.5.29.15", "2.5.29.17", "2.5.29.18", "2.5.29.19",
 	"2.5.29.30", "2.5.29.31", "2.5.29.32", "2.5.29.33", "2.5.29.35",
 	"2.5.29.36", "2.5.29.37", "2.5.29.54", "1.3.6.1.5.5.7.1.1",
@@ -570,7 +570,7 @@ check_critical(struct vstate *v)
 	int ret;
 
 	if (ok == NULL)
-		ok = known_critical;
+		ok = uctls_verify_known_critical;
 	for (i = 0; i < v->plen; i++) {
 		for (k = 0;; k++) {
 			osz = sizeof(oid);

@@ -61,6 +61,10 @@ void uctls_diag_init(struct uctls_diag *d);
 int uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
                        const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The extensions GnuTLS (and so uctls) understands and accepts marked
+ * critical (RFC 5280 4.2), NULL-terminated. */
+extern const char *const uctls_verify_known_critical[];
+
 /* The TLS alert a device sends for REASON (RFC 8446 6.2), as a
  * gnutls_alert_description_t. */
 int uctls_verify_alert_for(const char *reason);
