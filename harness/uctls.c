@@ -80,11 +80,27 @@ cmd_profiles(void)
 
 	for (i = 0; (p = uctls_profile_at(i)) != NULL; i++) {
 		printf("%-14s family %-4s %s\n", p->name, p->family, p->describe);
-		printf("%14s cn-fallback=%s wildcard=%s eku-required=%s min-rsa=%u sha1=%s "
+		char rsa[32];
+
+		if (p->max_rsa_bits)
+			snprintf(rsa, sizeof(rsa), "%u-%u", p->min_rsa_bits, p->max_rsa_bits);
+		else
+			snprintf(rsa, sizeof(rsa), "%u+", p->min_rsa_bits);
+		printf("%14s cn-fallback=%s wildcard=%s eku-required=%s rsa=%s sha1=%s "
 		       "client-cert=%s\n",
-		       "", p->cn_fallback ? "yes" : "no", p->wildcard ? "yes" : "no",
-		       p->eku_required ? "yes" : "no", p->min_rsa_bits, p->allow_sha1 ? "yes" : "no",
-		       p->require_client_cert ? "required" : "optional");
+		       "", p->cn_fallback == 2 ? "always" : p->cn_fallback ? "yes" : "no",
+		       p->wildcard ? "yes" : "no", p->eku_required ? "yes" : "no", rsa,
+		       p->allow_sha1 ? "yes" : "no", p->require_client_cert ? "required" : "optional");
+		if (p->inst_pem_only || p->inst_ca_first || p->inst_bundle_order ||
+		    p->inst_bundle_newline || p->inst_cn_in_san || p->inst_key_bits ||
+		    p->inst_critical_ok)
+			printf("%14s install:%s%s%s%s%s%s%s\n", "", p->inst_pem_only ? " pem-only" : "",
+			       p->inst_ca_first ? " ca-first" : "",
+			       p->inst_bundle_order ? " bundle-order" : "",
+			       p->inst_bundle_newline ? " one-trailing-newline" : "",
+			       p->inst_cn_in_san ? " cn-in-san" : "",
+			       p->inst_key_bits ? " key-sizes-listed" : "",
+			       p->inst_critical_ok ? " critical-ku-bc-only" : "");
 	}
 	return 0;
 }
@@ -101,6 +117,8 @@ cmd_steps(void)
 			printf(" %s", f->steps[k]);
 		printf("\n");
 	}
+	printf("any family: a leading `install' step per <install> element (what a device "
+	       "checks on upload)\n");
 	printf("reasons:\n");
 	for (i = 0; uctls_reasons[i] != NULL; i++)
 		printf("  %s\n", uctls_reasons[i]);

@@ -502,7 +502,13 @@ static void
 text_expect(FILE *f, const struct uctls_expect *ex,
             const struct uctls_outcome *oc)
 {
-	if (ex == NULL || !ex->present) {
+	if (ex == NULL) {
+		/* No scenario (uctls check): a verdict, not an expectation. */
+		fputs(oc->matched ? "  verdict: every check passed\n"
+		                  : "  verdict: problems found (the first is the cause)\n", f);
+		return;
+	}
+	if (!ex->present) {
 		fputs("  expect none (must pass)", f);
 	} else if (ex->pass) {
 		fputs("  expect result=pass", f);
