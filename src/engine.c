@@ -1,66 +1,21 @@
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
-#include "engine.h"
-#include "family.h"
-#include "install.h"
-#include "profile.h"
-#include "sip.h"
-#include "tls.h"
-#include "xmpp.h"
-
-/*
- * A family's step program is a list of connections (phases).  Each phase is
- * a TCP connection from the client-role peer to the server-role peer, a TLS
- * handshake, and an application exchange, each recorded under a step name
- * (several parts may share one step: the MRA SSH tunnel is one step).  The
- * first failing phase ends the scenario; the steps it did not reach are
- * logged as such.
- */
-
-enum app_kind {
-	APP_READY,       /* server sends ready_msg, client reads it */
-	APP_SIP_OPTIONS, /* client sends OPTIONS, server answers (RFC 3261 11) */
-	APP_XMPP         /* XMPP s2s streams around the handshake (RFC 6120) */
-};
-
-struct phase {
-	const char *tcp_step, *tls_step, *app_step;
-	enum app_kind app;
-	int leaf_only;   /* each side sends and checks the end-entity certificate alone */
-	int jabber;      /* the client is the simulated MRA Jabber client */
-	const char *const *steps; /* all its steps, when the app names them itself */
-};
+#include "engine-int.h"
 
 /* tls: one connection. */
 static const struct phase tls_phases[] = {
 	{ "tcp-connect", "tls-handshake", "tls-handshake", APP_READY, 0, 0, NULL },
 };
 
-/* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
- * connection in which each side presents its leaf alone: seeds 000/003,
- * "zone up, SSH tunnels down after certificate renewal"), and the MRA
- * Jabber client's TLS connection to Expressway-E. */
 /* sip-trunk: one connection, one SIP transaction. */
 static const struct phase trunk_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-request", APP_SIP_OPTIONS, 0, 0, NULL },
 };
 
+/* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
+ * connection in which each side presents its leaf alone: seeds 000/003,
+ * "zone up, SSH tunnels down after certificate renewal"), and the MRA
+ * Jabber client's TLS connection to Expressway-E. */
 static const struct phase traversal_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0, NULL },
 	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0, NULL },
@@ -83,81 +38,9 @@ static const struct phase xmpp_phases[] = {
  * learns of a rejection from the alert that arrives on its first read. */
 static const char ready_msg[] = "uctls-ready\n";
 #define READY_LEN (sizeof(ready_msg) - 1)
-/* How long a client facing a real TLS 1.3 server waits for a late alert. */
-#define QUIET_MS 1000
 
-enum side_state {
-	S_CONNECT, /* client: connecting; server: accepting */
-	S_PRE,     /* plaintext application exchange before TLS (XMPP) */
-	S_HANDSHAKE,
-	S_APP,
-	S_DONE,
-	S_FAILED
-};
-
-struct side {
-	const struct uctls_peerdef *def; /* as this side plays in this phase */
-	const struct uctls_profile *profile;
-	struct side *other;
-	int is_server;
-	int local;  /* 0: a real peer we do not see from the inside */
-	int fd;
-	enum side_state state;
-	int want;   /* POLLIN / POLLOUT */
-	struct uctls_tls *tls;
-	const char *step;
-	double t0;
-	/* application exchange */
-	size_t ready_done;
-	char *out;  /* bytes to send, owned */
-	size_t outlen, outdone;
-	struct uctls_sip_parser *sip;
-	char *note; /* detail for a passing app step, owned */
-	int tls_pending; /* client: handshake done, the server's verdict not yet seen */
-	int quiet_ok;    /* facing a real server: silence after the handshake is a pass */
-	/* XMPP */
-	struct uctls_xmpp_parser *xp;
-	int xstage;    /* 0 before TLS, 1 after TLS, 2 after SASL success */
-	int xauth;     /* 1 SASL EXTERNAL, 2 dialback */
-	int xclosing;  /* I: sent its ping and closed its stream */
-	int xechoed;   /* R: closed its side after I closed */
-	int xheader;   /* a stream header arrived in the current stage */
-	int xexternal; /* R: SASL EXTERNAL offered */
-	int xpinged;   /* R: answered the ping */
-	int xdialback_ok; /* I: R offered dialback and this side may use it */
-	char *xpeer;   /* R: the domain I claimed (stream from=), owned */
-	/* SIP */
-	int sip_ack;   /* client: sending the ACK of a 2xx to INVITE; server: awaiting it */
-	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
-	char req_buf[6][300];
-};
-
-struct run {
-	const struct uctls_scenario *sc;
-	const struct uctls_run_opts *opts;
-	const struct phase *phase;
-	struct uctls_pki *pki;
-	struct uctls_log *log;
-	FILE *keylog;
-	int timeout;
-	int lfd; /* listening socket: the server's, or ours in --listen mode */
-	struct sockaddr_storage addr; /* where the client connects */
-	socklen_t addrlen;
-	const struct uctls_peerdef *client, *server; /* the scenario's peers */
-	const struct uctls_profile *cprof, *sprof;
-	int client_remote, server_remote;
-	struct uctls_peerdef leaf[2]; /* client/server sending their leaf alone */
-	struct uctls_peerdef jabber;  /* the MRA Jabber client */
-	char *jabber_names[2];
-	struct uctls_peerdef xdef[2]; /* xmpp-s2s: I and R expecting each other's domain */
-	char *xnames[2];
-	struct side side[2]; /* [0] client, [1] server of the current phase */
-	unsigned seq;
-	size_t nphase; /* phases run so far */
-};
-
-static double
-now_ms(void)
+double
+eng_now_ms(void)
 {
 	struct timespec ts;
 
@@ -183,8 +66,8 @@ nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static int
-record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_diag *d,
+int
+eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_diag *d,
        const char *detail)
 {
 	struct uctls_step *rec;
@@ -192,7 +75,7 @@ record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_d
 
 	rec = uctls_log_add(r->log, s->step, s->def->id, st, d != NULL ? d->reason : NULL,
 	                    d != NULL ? d->detail : detail, d != NULL ? d->hint : NULL,
-	                    now_ms() - s->t0);
+	                    eng_now_ms() - s->t0);
 	if (rec == NULL)
 		return -1;
 	for (i = 0; d != NULL && i < d->nalso; i++)
@@ -203,19 +86,19 @@ record(struct run *r, struct side *s, enum uctls_status st, const struct uctls_d
 
 /* Moves SIDE to STEP, recording the previous step as passed when the name
  * changes. */
-static int
-enter_step(struct run *r, struct side *s, const char *step)
+int
+eng_enter_step(struct run *r, struct side *s, const char *step)
 {
 	if (s->step != NULL && strcmp(s->step, step) != 0) {
 		/* The passing step keeps what the side noted on the way. */
-		if (record(r, s, UCTLS_PASS, NULL, s->note) < 0)
+		if (eng_record(r, s, UCTLS_PASS, NULL, s->note) < 0)
 			return -1;
 		free(s->note);
 		s->note = NULL;
 	}
 	if (s->step == NULL || strcmp(s->step, step) != 0) {
 		s->step = step;
-		s->t0 = now_ms();
+		s->t0 = eng_now_ms();
 	}
 	return 0;
 }
@@ -245,8 +128,8 @@ flush_best_effort(struct side *s)
 	}
 }
 
-static int
-side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
+int
+eng_side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 {
 	if (s->tls_pending) {
 		/* An alert before any answer is the server refusing the
@@ -254,7 +137,7 @@ side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 		 * anything else happened in the application step. */
 		s->tls_pending = 0;
 		if ((d == NULL || d->reason == NULL || strncmp(d->reason, "alert:", 6) != 0) &&
-		    enter_step(r, s, r->phase->app_step) < 0)
+		    eng_enter_step(r, s, r->phase->app_step) < 0)
 			return -1;
 	}
 	if (s->fd >= 0)
@@ -263,15 +146,15 @@ side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 	/* Let the other side see the end of the stream rather than wait. */
 	if (s->fd >= 0)
 		shutdown(s->fd, SHUT_WR);
-	return record(r, s, UCTLS_FAIL, d, NULL);
+	return eng_record(r, s, UCTLS_FAIL, d, NULL);
 }
 
-static int
-side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hint,
+int
+eng_side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hint,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int
-side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hint,
+int
+eng_side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hint,
               const char *fmt, ...)
 {
 	struct uctls_diag d;
@@ -285,17 +168,17 @@ side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hin
 	uctls_diag_init(&d);
 	rv = uctls_diag_problem(&d, reason, 0, hint, "%s", detail);
 	if (rv == 0)
-		rv = side_fail(r, s, &d);
+		rv = eng_side_fail(r, s, &d);
 	uctls_diag_clear(&d);
 	return rv;
 }
 
-static int
-side_done(struct run *r, struct side *s)
+int
+eng_side_done(struct run *r, struct side *s)
 {
 	if (s->tls_pending) {
 		s->tls_pending = 0;
-		if (enter_step(r, s, r->phase->app_step) < 0)
+		if (eng_enter_step(r, s, r->phase->app_step) < 0)
 			return -1;
 	}
 	s->state = S_DONE;
@@ -304,13 +187,12 @@ side_done(struct run *r, struct side *s)
 		r->log->cipher = uctls_tls_cipher(s->tls) != NULL ? strdup(uctls_tls_cipher(s->tls))
 		                                                  : NULL;
 	}
-	return record(r, s, UCTLS_PASS, NULL, s->note);
+	return eng_record(r, s, UCTLS_PASS, NULL, s->note);
 }
 
-static int x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt);
 
-static int
-start_tls(struct run *r, struct side *s, struct uctls_err *err)
+int
+eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
 	struct uctls_tls_cfg cfg;
 
@@ -330,7 +212,7 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	 * SASL EXTERNAL (XEP-0178). */
 	cfg.verify_soft = r->phase->app == APP_XMPP &&
 	                  (s->is_server || (s->profile->dialback &&
-	                                    x_attr_yes(s->def, "dialback", 1)));
+	                                    eng_x_attr_yes(s->def, "dialback", 1)));
 	if (s->is_server && uctls_peer_xattr(s->def, "client-cert") != NULL) {
 		const char *cc = uctls_peer_xattr(s->def, "client-cert");
 
@@ -343,7 +225,7 @@ start_tls(struct run *r, struct side *s, struct uctls_err *err)
 		return -1;
 	s->state = S_HANDSHAKE;
 	s->want = POLLOUT | POLLIN;
-	return enter_step(r, s, r->phase->tls_step);
+	return eng_enter_step(r, s, r->phase->tls_step);
 }
 
 /* What the other side presented, for the reports (first time only). */
@@ -364,8 +246,8 @@ note_peer(struct run *r, struct side *s)
 	}
 }
 
-static int
-tls_result(struct run *r, struct side *s, int ret)
+int
+eng_tls_result(struct run *r, struct side *s, int ret)
 {
 	if (ret == UCTLS_TLS_WANT_READ) {
 		s->want = POLLIN;
@@ -376,271 +258,7 @@ tls_result(struct run *r, struct side *s, int ret)
 		return 0;
 	}
 	note_peer(r, s);
-	return side_fail(r, s, uctls_tls_failure(s->tls));
-}
-
-/* --- SIP requests (RFC 3261) ------------------------------------------ */
-
-/* The request the client sends: request= (sip-trunk), else OPTIONS. */
-static const char *
-sip_method(const struct run *r)
-{
-	const char *m = r->client != NULL ? uctls_peer_xattr(r->client, "request") : NULL;
-
-	return m != NULL ? m : "OPTIONS";
-}
-
-static int
-sip_start(struct run *r, struct side *s)
-{
-	struct uctls_sip_req_params *rp = &s->req;
-	char *ruri = s->req_buf[0], *from = s->req_buf[1], *to = s->req_buf[2];
-	char *callid = s->req_buf[3], *branch = s->req_buf[4], *tag = s->req_buf[5];
-	const char *peer = s->def->nnames > 0 ? s->def->names[0] : s->other->def->id;
-	const char *method = sip_method(r);
-
-	s->sip = uctls_sip_parser_new();
-	if (s->sip == NULL)
-		return -1;
-	if (s->is_server)
-		return 0;
-	r->seq++;
-	if (strcmp(method, "REGISTER") == 0) {
-		/* RFC 3261 10.2: the Request-URI names the registrar's domain;
-		 * From and To the address of record. */
-		snprintf(ruri, 300, "sip:%s;transport=tls", peer);
-		snprintf(from, 300, "sip:%s@%s", s->def->id, peer);
-		snprintf(to, 300, "sip:%s@%s", s->def->id, peer);
-	} else {
-		snprintf(ruri, 300, "sip:%s;transport=tls", peer);
-		snprintf(from, 300, "sip:%s", s->def->id);
-		snprintf(to, 300, "sip:%s", peer);
-	}
-	snprintf(callid, 300, "uctls-%lx-%u@%s", (unsigned long)getpid(), r->seq, s->def->id);
-	snprintf(branch, 300, "z9hG4bK-uctls-%lx-%u", (unsigned long)getpid(), r->seq);
-	snprintf(tag, 300, "uctls%u", r->seq);
-	memset(rp, 0, sizeof(*rp));
-	rp->method = method;
-	rp->request_uri = ruri;
-	rp->from_uri = from;
-	rp->to_uri = to;
-	rp->via_host = "127.0.0.1";
-	rp->call_id = callid;
-	rp->branch = branch;
-	rp->from_tag = tag;
-	rp->cseq = 1;
-	s->out = uctls_sip_build_request(rp);
-	if (s->out == NULL)
-		return -1;
-	s->outlen = strlen(s->out);
-	return 0;
-}
-
-/* What the server answers, from E's sip-response= (default 200). */
-static int
-sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
-{
-	const char *cfg = r->server != NULL ? uctls_peer_xattr(r->server, "sip-response") : NULL;
-	int status = 200;
-	char note[128];
-
-	if (cfg != NULL && strcmp(cfg, "none") == 0) {
-		free(s->note);
-		s->note = strdup("received OPTIONS and, as configured (sip-response=none), "
-		                 "did not answer");
-		return 1; /* done, nothing to send */
-	}
-	if (cfg != NULL && strcmp(cfg, "garbage") == 0) {
-		s->out = strdup("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
-		free(s->note);
-		s->note = strdup("answered with a non-SIP line, as configured (sip-response=garbage)");
-	} else {
-		if (cfg != NULL)
-			status = atoi(cfg);
-		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
-		                                  "uctls-e");
-		snprintf(note, sizeof(note), "answered %s with %d %s", req->method, status,
-		         uctls_sip_reason_phrase(status));
-		/* RFC 3261 13.3.1.4 / 17.1.1.3: a 2xx to INVITE is acknowledged
-		 * by an ACK in a transaction of its own. */
-		s->sip_ack = strcmp(req->method, "INVITE") == 0 && status < 300;
-		free(s->note);
-		s->note = strdup(note);
-	}
-	if (s->out == NULL)
-		return -1;
-	s->outlen = strlen(s->out);
-	return 0;
-}
-
-/* Reads what has arrived into the SIP parser; returns the next message, or
- * NULL with *ret set (0: need more, -1: local error, 1: side failed). */
-static struct uctls_sip_msg *
-sip_read(struct run *r, struct side *s, int *ret)
-{
-	struct uctls_sip_msg *m;
-	struct uctls_err e;
-	char buf[4096];
-	size_t n;
-	int tr;
-
-	*ret = 0;
-	for (;;) {
-		m = uctls_sip_parser_next(s->sip);
-		if (m != NULL)
-			return m;
-		tr = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
-		if (tr != UCTLS_TLS_OK) {
-			*ret = tls_result(r, s, tr) < 0 ? -1 : (s->state == S_FAILED);
-			return NULL;
-		}
-		if (n == 0) {
-			*ret = side_fail_msg(r, s, "connection-closed", NULL,
-			                     "%s closed the connection before a complete SIP "
-			                     "message arrived",
-			                     s->other->def->id) < 0
-			               ? -1
-			               : 1;
-			return NULL;
-		}
-		if (s->tls_pending) {
-			s->tls_pending = 0;
-			if (enter_step(r, s, r->phase->app_step) < 0) {
-				*ret = -1;
-				return NULL;
-			}
-		}
-		uctls_err_clear(&e);
-		if (uctls_sip_parser_feed(s->sip, buf, n, &e) < 0) {
-			*ret = side_fail_msg(r, s, "sip-malformed",
-			                     "check what answers on the peer's SIP TLS port",
-			                     "%s sent bytes that are not a SIP message: %s",
-			                     s->other->def->id, e.msg) < 0
-			               ? -1
-			               : 1;
-			return NULL;
-		}
-	}
-}
-
-static int
-flush_out(struct run *r, struct side *s, int *pending)
-{
-	size_t n;
-	int tr;
-
-	*pending = 0;
-	while (s->outdone < s->outlen) {
-		tr = uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n);
-		if (tr != UCTLS_TLS_OK) {
-			*pending = tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE;
-			return tls_result(r, s, tr);
-		}
-		s->outdone += n;
-	}
-	return 0;
-}
-
-static int
-app_sip(struct run *r, struct side *s)
-{
-	struct uctls_sip_msg *m;
-	int ret, pending;
-
-	if (s->out != NULL) {
-		if (flush_out(r, s, &pending) < 0)
-			return -1;
-		if (pending || s->state == S_FAILED)
-			return 0;
-		free(s->out);
-		s->out = NULL;
-		s->outlen = s->outdone = 0;
-		if ((s->is_server && !s->sip_ack) || (!s->is_server && s->sip_ack))
-			return side_done(r, s);
-	}
-	m = sip_read(r, s, &ret);
-	if (m == NULL)
-		return ret < 0 ? -1 : 0;
-	if (s->is_server && s->sip_ack) {
-		int ack = m->is_request && strcmp(m->method, "ACK") == 0;
-
-		uctls_sip_msg_free(m);
-		if (!ack)
-			return side_fail_msg(r, s, "sip-malformed", NULL,
-			                     "%s sent something other than the ACK of the 2xx to "
-			                     "its INVITE", s->other->def->id);
-		if (s->note != NULL) {
-			char *n = NULL;
-
-			if (asprintf(&n, "%s; ACK received", s->note) >= 0) {
-				free(s->note);
-				s->note = n;
-			}
-		}
-		return side_done(r, s);
-	}
-	if (s->is_server) {
-		if (!m->is_request) {
-			uctls_sip_msg_free(m);
-			return side_fail_msg(r, s, "sip-malformed", NULL,
-			                     "%s sent a SIP response where a request was expected",
-			                     s->other->def->id);
-		}
-		ret = sip_answer(r, s, m);
-		uctls_sip_msg_free(m);
-		if (ret < 0)
-			return -1;
-		if (ret == 1)
-			return side_done(r, s);
-		return app_sip(r, s);
-	}
-	if (m->is_request || m->status < 200) {
-		/* Provisional responses (1xx) precede the final one. */
-		int prov = !m->is_request;
-
-		uctls_sip_msg_free(m);
-		if (prov)
-			return app_sip(r, s);
-		return side_fail_msg(r, s, "sip-malformed", NULL,
-		                     "%s sent a SIP request where the %s response was "
-		                     "expected", s->other->def->id, s->req.method);
-	}
-	if (m->status >= 300) {
-		char reason[32];
-
-		snprintf(reason, sizeof(reason), "sip-status:%d", m->status);
-		ret = side_fail_msg(r, s, reason,
-		                    "check the other side's configuration for this zone or trunk "
-		                    "(its SIP domain, security profile, authentication) and its log",
-		                    "%s answered %s with %d %s%s", s->other->def->id, s->req.method,
-		                    m->status, m->reason ? m->reason : "",
-		                    strcmp(s->req.method, "OPTIONS") == 0 ? ": the zone or trunk is "
-		                                                            "not active"
-		                                                          : "");
-		uctls_sip_msg_free(m);
-		return ret;
-	}
-	free(s->note);
-	s->note = NULL;
-	if (asprintf(&s->note, "%s answered %s with %d %s", s->other->def->id, s->req.method,
-	             m->status, m->reason ? m->reason : "") < 0)
-		s->note = NULL;
-	uctls_sip_msg_free(m);
-	if (strcmp(s->req.method, "INVITE") == 0) {
-		/* ACK the 2xx (RFC 3261 13.2.2.4): same Call-ID, CSeq number and
-		 * tags, a new branch. */
-		s->req.method = "ACK";
-		snprintf(s->req_buf[4], 300, "z9hG4bK-uctls-%lx-%u-ack", (unsigned long)getpid(),
-		         r->seq);
-		s->out = uctls_sip_build_request(&s->req);
-		if (s->out == NULL)
-			return -1;
-		s->outlen = strlen(s->out);
-		s->outdone = 0;
-		s->sip_ack = 1;
-		return app_sip(r, s);
-	}
-	return side_done(r, s);
+	return eng_side_fail(r, s, uctls_tls_failure(s->tls));
 }
 
 static int
@@ -658,12 +276,12 @@ app_ready(struct run *r, struct side *s)
 		const char *v = uctls_tls_version(s->tls);
 
 		if (v != NULL && strcmp(v, "TLS1.2") == 0)
-			return side_done(r, s);
+			return eng_side_done(r, s);
 		s->quiet_ok = 1;
 		ret = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
 		if (ret == UCTLS_TLS_OK) /* data, or an orderly close: no alert */
-			return side_done(r, s);
-		return tls_result(r, s, ret);
+			return eng_side_done(r, s);
+		return eng_tls_result(r, s, ret);
 	}
 
 	for (;;) {
@@ -675,721 +293,17 @@ app_ready(struct run *r, struct side *s)
 			ret = uctls_tls_recv(s->tls, buf, want < sizeof(buf) ? want : sizeof(buf),
 			                     &n);
 			if (ret == UCTLS_TLS_OK && n == 0)
-				return side_fail_msg(r, s, "connection-closed", NULL,
+				return eng_side_fail_msg(r, s, "connection-closed", NULL,
 				                     "%s closed the connection right after the "
 				                     "handshake, without an alert",
 				                     s->other->def->id);
 		}
 		if (ret != UCTLS_TLS_OK)
-			return tls_result(r, s, ret);
+			return eng_tls_result(r, s, ret);
 		s->ready_done += n;
 		if (s->ready_done >= READY_LEN)
-			return side_done(r, s);
+			return eng_side_done(r, s);
 	}
-}
-
-/* --- XMPP server-to-server (RFC 6120, RFC 7590, XEP-0178, XEP-0220) ------ */
-
-/* The initiating server I is the TLS client, the receiving server R the TLS
- * server.  Before TLS the stream is plaintext on the socket; after
- * <proceed/> the same socket carries TLS, and after TLS and after SASL
- * success both sides restart the stream (RFC 6120 5.4.3.3, 6.4.6). */
-
-static const char *
-x_domain(const struct uctls_peerdef *pd)
-{
-	const char *d = uctls_peer_xattr(pd, "domain");
-
-	return d != NULL ? d : pd->id;
-}
-
-/* Appends TEXT (owned by the caller) to what SIDE sends next. */
-static int
-x_queue(struct side *s, const char *text)
-{
-	size_t n;
-	char *p;
-
-	if (text == NULL)
-		return -1;
-	n = strlen(text);
-	p = realloc(s->out, s->outlen + n + 1);
-	if (p == NULL)
-		return -1;
-	memcpy(p + s->outlen, text, n + 1);
-	s->out = p;
-	s->outlen += n;
-	return 0;
-}
-
-static int
-x_send(struct side *s, char *owned)
-{
-	int rv = x_queue(s, owned);
-
-	free(owned);
-	return rv;
-}
-
-/* Writes what is queued: plaintext before TLS, records after.  Returns 0
- * when all is written, 1 when it would block (s->want set), -1 on local
- * error; a failed write fails the side (s->state). */
-static int
-x_flush(struct run *r, struct side *s)
-{
-	ssize_t w;
-	size_t n;
-	int tr;
-
-	while (s->outdone < s->outlen) {
-		if (s->tls != NULL && s->state != S_PRE) {
-			tr = uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n);
-			if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
-				s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
-				return 1;
-			}
-			if (tr != UCTLS_TLS_OK)
-				return tls_result(r, s, tr) < 0 ? -1 : 1;
-			s->outdone += n;
-			continue;
-		}
-		w = write(s->fd, s->out + s->outdone, s->outlen - s->outdone);
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			s->want = POLLOUT;
-			return 1;
-		}
-		if (w < 0)
-			return side_fail_msg(r, s, "connection-closed", NULL, "writing to %s: %s",
-			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
-		s->outdone += (size_t)w;
-	}
-	free(s->out);
-	s->out = NULL;
-	s->outlen = s->outdone = 0;
-	return 0;
-}
-
-/* Reads what has arrived into the XMPP parser.  Returns 0 when bytes were
- * fed, 1 when none are available (s->want set) or the side failed, -1 on
- * local error. */
-static int
-x_read(struct run *r, struct side *s)
-{
-	struct uctls_err e;
-	char buf[8192];
-	ssize_t got;
-	size_t n;
-	int tr;
-
-	if (s->tls != NULL && s->state != S_PRE) {
-		tr = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
-		if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
-			s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
-			return 1;
-		}
-		if (tr != UCTLS_TLS_OK)
-			return tls_result(r, s, tr) < 0 ? -1 : 1;
-	} else {
-		/* Plaintext: read only up to what the parser needs is not
-		 * possible with a stream, but nothing follows <proceed/> or
-		 * <starttls/> until the TLS handshake starts. */
-		got = read(s->fd, buf, sizeof(buf));
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			s->want = POLLIN;
-			return 1;
-		}
-		if (got < 0)
-			return side_fail_msg(r, s, "connection-closed", NULL, "reading from %s: %s",
-			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
-		n = (size_t)got;
-	}
-	if (n == 0)
-		return side_fail_msg(r, s, "connection-closed", NULL,
-		                     "%s closed the connection without closing the XMPP stream",
-		                     s->other->def->id) < 0 ? -1 : 1;
-	uctls_err_clear(&e);
-	if (uctls_xmpp_parser_feed(s->xp, buf, n, &e) < 0)
-		return side_fail_msg(r, s, "xmpp-malformed",
-		                     "check what answers on the peer's XMPP server port",
-		                     "%s sent something that is not an XMPP stream: %s",
-		                     s->other->def->id, e.msg) < 0 ? -1 : 1;
-	return 0;
-}
-
-static int
-x_set_note(struct side *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-x_set_note(struct side *s, const char *fmt, ...)
-{
-	va_list ap;
-	char *n = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&n, fmt, ap) < 0)
-		n = NULL;
-	va_end(ap);
-	free(s->note);
-	s->note = n;
-	return n != NULL ? 0 : -1;
-}
-
-/* Does R host DOMAIN (its domain or one of its subdomains=)? */
-static int
-x_hosts(const struct uctls_peerdef *pd, const char *domain)
-{
-	const char *subs = uctls_peer_xattr(pd, "subdomains");
-	size_t n = strlen(domain);
-	const char *p;
-
-	if (domain[0] == '\0')
-		return 0;
-	if (strcasecmp(x_domain(pd), domain) == 0)
-		return 1;
-	for (p = subs; p != NULL && *p != '\0';) {
-		p += strspn(p, " ,");
-		if (strncasecmp(p, domain, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
-			return 1;
-		p += strcspn(p, " ,");
-	}
-	return 0;
-}
-
-static int
-x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt)
-{
-	const char *v = uctls_peer_xattr(pd, name);
-
-	return v == NULL ? dflt : strcmp(v, "yes") == 0;
-}
-
-/* Step failure with a stream error sent to the other side first (RFC 6120
- * 4.9: the entity that detects the error sends it and closes). */
-static int
-x_fail_stream(struct run *r, struct side *s, const char *condition, const char *reason,
-              const char *hint, const char *detail)
-{
-	int rv;
-
-	if (x_send(s, uctls_xmpp_stream_error(condition, NULL)) < 0)
-		return -1;
-	rv = x_flush(r, s);
-	if (rv < 0)
-		return -1;
-	if (s->state == S_FAILED)
-		return 0;
-	return side_fail_msg(r, s, reason, hint, "%s", detail);
-}
-
-static int
-x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
-{
-	if (uctls_xmpp_parser_reset(s->xp) < 0)
-		return uctls_err_set(err, "out of memory");
-	if (start_tls(r, s, err) < 0)
-		return -1;
-	return 0;
-}
-
-/* The subdomain step: is R's certificate, already verified for R's domain,
- * also valid for each hosted service name?  IM and Presence (seed 001):
- * group chat between federated partners needs `*.example.com' on the
- * cup-xmpp-s2s certificate, because conference.example.com is a subdomain. */
-static int
-x_subdomains(struct run *r, struct side *s)
-{
-	const char *subs = uctls_peer_xattr(r->server, "subdomains");
-	char name[256];
-	const char *p;
-	size_t n;
-	int rv;
-
-	if (subs == NULL)
-		return side_done(r, s);
-	if (enter_step(r, s, "subdomain") < 0)
-		return -1;
-	for (p = subs; *p != '\0';) {
-		struct uctls_diag d;
-
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
-		p += n;
-		uctls_diag_init(&d);
-		rv = uctls_tls_check_name(s->tls, name, &d);
-		if (rv < 0) {
-			uctls_diag_clear(&d);
-			return -1;
-		}
-		if (rv == 1) {
-			/* A name under R's domain that only the parent covers: the
-			 * certificate needs the wildcard. */
-			const char *dot = strchr(name, '.');
-
-			if (strcmp(d.reason, "name-mismatch") == 0 && dot != NULL &&
-			    strcasecmp(dot + 1, x_domain(r->server)) == 0) {
-				char *detail = NULL;
-
-				if (asprintf(&detail,
-				             "%s serves `%s' over the same federation, but %s's "
-				             "certificate does not cover it: it needs `*.%s' (IM and "
-				             "Presence: group chat between federated partners needs a "
-				             "wildcard cup-xmpp-s2s certificate); %s",
-				             r->server->id, name, r->server->id, dot + 1, d.detail) < 0)
-					detail = NULL;
-				free(d.reason);
-				free(d.detail);
-				free(d.hint);
-				d.reason = strdup("wildcard-missing");
-				d.detail = detail;
-				d.hint = NULL;
-				if (asprintf(&d.hint, "re-issue %s's certificate with DNS:*.%s", r->server->id,
-				             dot + 1) < 0)
-					d.hint = NULL;
-			}
-			rv = side_fail(r, s, &d);
-			uctls_diag_clear(&d);
-			return rv;
-		}
-		uctls_diag_clear(&d);
-	}
-	if (x_set_note(s, "%s's certificate also covers %s", r->server->id, subs) < 0)
-		return -1;
-	return side_done(r, s);
-}
-
-/* I's stanza over the authenticated stream.  Server-to-server streams are
- * unidirectional (RFC 6120 4.1): R answers over a stream of its own to I's
- * domain, which uctls does not accept here; so I sends the ping, closes its
- * stream, and counts the stanza as routed when R closes its side in order
- * (RFC 6120 4.4) or, facing a real server, stays silent (no stream error). */
-static int
-x_ping(struct run *r, struct side *s, const char *me, const char *to)
-{
-	if (x_set_note(s, "sent a ping (XEP-0199) from %s to %s over the authenticated stream "
-	               "and closed it; %s accepted it (its answer travels over its own stream, "
-	               "RFC 6120 4.1)",
-	               me, to, s->other->def->id) < 0 ||
-	    x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1")) < 0 ||
-	    x_send(s, uctls_xmpp_stream_close()) < 0)
-		return -1;
-	(void)r;
-	s->xclosing = 1;
-	s->quiet_ok = 1;
-	return 0;
-}
-
-/* The initiating server, one parsed event at a time. */
-static int
-x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
-{
-	const struct uctls_xmpp_elem *e = ev->elem, *c;
-	const char *me = x_domain(s->def), *to = uctls_peer_xattr(s->def, "to");
-	const char *cond;
-
-	if (to == NULL)
-		to = x_domain(r->server);
-	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
-		if (s->xclosing)
-			return x_subdomains(r, s); /* R closed its side in order */
-		return side_fail_msg(r, s, "connection-closed", NULL,
-		                     "%s closed the stream (</stream:stream>) during %s",
-		                     s->other->def->id, s->step);
-	}
-	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
-		s->xheader = 1;
-		return 0;
-	}
-	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
-		char reason[96];
-		const struct uctls_xmpp_elem *t =
-			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
-
-		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
-		/* R answered the restart and then refused: no features to
-		 * offer is an authentication failure. */
-		if (s->xstage == 1 && s->xheader && strcmp(s->step, "stream-restart") == 0 &&
-		    enter_step(r, s, "s2s-auth") < 0)
-			return -1;
-		return side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
-		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
-		                     t ? ")" : "");
-	}
-	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0) {
-		if (s->xstage == 0) {
-			if (enter_step(r, s, "starttls") < 0)
-				return -1;
-			if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
-				/* RFC 7590 3.1: TLS is mandatory between servers. */
-				return x_fail_stream(r, s, "policy-violation", "starttls-not-offered",
-				                     "enable TLS for server-to-server on the receiving "
-				                     "server",
-				                     "the receiving server offered no STARTTLS in its "
-				                     "stream features, and server-to-server TLS is "
-				                     "required (RFC 7590 3.1)");
-			}
-			return x_send(s, uctls_xmpp_starttls());
-		}
-		if (s->xstage == 1) {
-			const struct uctls_xmpp_elem *mechs =
-				uctls_xmpp_child(e, UCTLS_NS_SASL, "mechanisms");
-			int external = 0, dialback;
-			size_t i;
-
-			for (i = 0; mechs != NULL && i < mechs->nchildren; i++)
-				external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
-				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
-			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
-			           s->profile->dialback && x_attr_yes(s->def, "dialback", 1);
-			if (enter_step(r, s, "s2s-auth") < 0)
-				return -1;
-			s->xdialback_ok = dialback;
-			if (s->tls != NULL) {
-				const struct uctls_diag *d;
-
-				if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
-					/* s2s_secure_auth off: R's certificate did not
-					 * verify, so only dialback can authenticate R. */
-					if (!dialback)
-						return side_fail(r, s, d);
-					s->xauth = 2;
-					if (x_set_note(s, "authenticated with dialback (XEP-0220): %s's "
-					               "certificate did not verify (%s: %s), and this "
-					               "profile falls back to dialback",
-					               s->other->def->id, d->reason,
-					               d->detail ? d->detail : "") < 0)
-						return -1;
-					return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-				}
-			}
-			if (external && s->def->nsends > 0) {
-				s->xauth = 1;
-				return x_send(s, uctls_xmpp_sasl_external(NULL));
-			}
-			if (dialback) {
-				s->xauth = 2;
-				if (x_set_note(s, "authenticated with dialback (XEP-0220): %s",
-				               external ? "no certificate to offer for SASL EXTERNAL"
-				                        : "the receiving server did not offer SASL "
-				                          "EXTERNAL (XEP-0178), so it does not accept "
-				                          "this server's certificate") < 0)
-					return -1;
-				return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-			}
-			return side_fail_msg(r, s, "no-auth-mechanism",
-			                     "see the receiving server's side: it did not accept the "
-			                     "certificate for SASL EXTERNAL and dialback is off",
-			                     "%s offered %s; no way to authenticate remains",
-			                     s->other->def->id,
-			                     external ? "SASL EXTERNAL but this server has no certificate"
-			                     : uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback")
-			                             ? "only dialback, which this server's profile "
-			                               "does not use"
-			                             : "neither SASL EXTERNAL nor dialback");
-		}
-		/* After SASL success: the stream is authenticated. */
-		if (enter_step(r, s, "established") < 0)
-			return -1;
-		return x_ping(r, s, me, to);
-	}
-	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "proceed") == 0)
-		return x_start_tls(r, s, err);
-	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "failure") == 0)
-		return side_fail_msg(r, s, "starttls-failed", NULL,
-		                     "%s answered <starttls/> with <failure/>", s->other->def->id);
-	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0) {
-		if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
-		                  "server accepted this server's certificate for %s", me) < 0)
-			return -1;
-		s->xstage = 2;
-		if (uctls_xmpp_parser_reset(s->xp) < 0)
-			return uctls_err_set(err, "out of memory");
-		return x_send(s, uctls_xmpp_stream_header(me, to, NULL));
-	}
-	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL) {
-		char reason[96];
-
-		if (s->xdialback_ok) {
-			if (x_set_note(s, "authenticated with dialback (XEP-0220) after %s refused "
-			               "SASL EXTERNAL with <%s/>",
-			               s->other->def->id, cond) < 0)
-				return -1;
-			s->xauth = 2;
-			return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-		}
-		snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
-		return side_fail_msg(r, s, reason, "see the receiving server's side for why",
-		                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
-	}
-	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
-		const char *type = uctls_xmpp_attr(e, "type");
-
-		if (type != NULL && strcmp(type, "valid") == 0) {
-			if (enter_step(r, s, "established") < 0)
-				return -1;
-			return x_ping(r, s, me, to);
-		}
-		return side_fail_msg(r, s, "dialback-invalid", NULL,
-		                     "%s answered the dialback key with type=`%s'",
-		                     s->other->def->id, type ? type : "");
-	}
-	(void)c;
-	return 0;
-}
-
-/* The receiving server. */
-static int
-x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
-{
-	const struct uctls_xmpp_elem *e = ev->elem;
-	const char *me = x_domain(s->def), *cond;
-	char id[64];
-
-	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
-		const struct uctls_diag *d;
-
-		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged) {
-			/* Close our side too (RFC 6120 4.4). */
-			s->xechoed = 1;
-			return x_send(s, uctls_xmpp_stream_close());
-		}
-		/* I gave up on authentication: what R found wrong with I's
-		 * certificate is the cause, not the close. */
-		if (s->tls != NULL && strcmp(s->step, "s2s-auth") == 0 &&
-		    uctls_tls_peer_verdict(s->tls, &d) > 0)
-			return side_fail(r, s, d);
-		return side_fail_msg(r, s, "connection-closed", NULL,
-		                     "%s closed the stream (</stream:stream>) during %s",
-		                     s->other->def->id, s->step);
-	}
-	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
-		const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
-
-		snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
-		if (x_send(s, uctls_xmpp_stream_header(me, from, id)) < 0)
-			return -1;
-		if (s->xstage == 0) {
-			/* RFC 6120 4.9.3.6: a stream to a domain not served here. */
-			if (to == NULL || !x_hosts(s->def, to)) {
-				char detail[512];
-
-				snprintf(detail, sizeof(detail),
-				         "%s opened a stream to `%s', which %s does not serve (it "
-				         "serves %s%s%s); sent <host-unknown/>",
-				         s->other->def->id, to ? to : "(no to=)", s->def->id, me,
-				         uctls_peer_xattr(s->def, "subdomains") ? ", " : "",
-				         uctls_peer_xattr(s->def, "subdomains")
-				                 ? uctls_peer_xattr(s->def, "subdomains")
-				                 : "");
-				return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
-				                     "dial a domain the receiving server hosts", detail);
-			}
-			free(s->xpeer);
-			s->xpeer = strdup(from != NULL ? from : "");
-			if (s->xpeer == NULL)
-				return -1;
-			/* R checks I's certificate for the domain I claims. */
-			if (r->xdef[1].names == &r->xnames[1] && s->xpeer[0] != '\0') {
-				free(r->xnames[1]);
-				r->xnames[1] = strdup(s->xpeer);
-				if (r->xnames[1] == NULL)
-					return -1;
-			}
-			{
-				const char *st = uctls_peer_xattr(s->def, "starttls");
-				int mode = st == NULL || strcmp(st, "required") == 0 ? 2
-				           : strcmp(st, "offered") == 0            ? 1
-				                                                   : 0;
-
-				if (enter_step(r, s, "starttls") < 0)
-					return -1;
-				return x_send(s, uctls_xmpp_features(mode, 0, 0));
-			}
-		}
-		if (s->xstage == 1) {
-			const struct uctls_diag *d;
-			int verdict = uctls_tls_peer_verdict(s->tls, &d);
-			int dialback = s->profile->dialback && x_attr_yes(s->def, "dialback", 1);
-
-			s->xexternal = verdict == 0;
-			if (enter_step(r, s, "s2s-auth") < 0)
-				return -1;
-			if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
-			                                         (verdict > 0 && s->profile->sasl_offer_always),
-			                                  dialback)) < 0)
-				return -1;
-			if (verdict > 0 && s->profile->sasl_offer_always)
-				return 0; /* refused at <auth/> */
-			if (!s->xexternal && !dialback) {
-				/* XEP-0178 3: EXTERNAL only for a certificate valid for
-				 * the initiating domain; without dialback nothing is left. */
-				if (verdict < 0)
-					return side_fail_msg(r, s, "no-client-cert",
-					                     "configure a certificate on the initiating "
-					                     "server, or allow dialback",
-					                     "%s presented no certificate, so SASL EXTERNAL "
-					                     "cannot be offered, and dialback is off",
-					                     s->other->def->id);
-				return side_fail(r, s, d);
-			}
-			if (!s->xexternal && verdict > 0 &&
-			    x_set_note(s, "SASL EXTERNAL not offered: %s: %s", d->reason,
-			               d->detail ? d->detail : "") < 0)
-				return -1;
-			return 0;
-		}
-		/* After SASL success. */
-		if (enter_step(r, s, "established") < 0)
-			return -1;
-		return x_send(s, uctls_xmpp_features(0, 0, 0));
-	}
-	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
-		char reason[96];
-
-		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
-		return side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>",
-		                     s->other->def->id, cond);
-	}
-	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "starttls") == 0) {
-		int rv;
-
-		if (x_send(s, uctls_xmpp_proceed()) < 0)
-			return -1;
-		rv = x_flush(r, s);
-		if (rv != 0)
-			return rv < 0 ? -1 : 0; /* proceed is tiny: blocking here is a failure */
-		return x_start_tls(r, s, err);
-	}
-	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "auth") == 0) {
-		const struct uctls_diag *d;
-
-		if (!s->xexternal) {
-			(void)uctls_tls_peer_verdict(s->tls, &d);
-			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
-				return -1;
-			if (s->profile->dialback && x_attr_yes(s->def, "dialback", 1)) {
-				/* The initiating server may still use dialback. */
-				return x_set_note(s, "SASL EXTERNAL refused: %s: %s",
-				                  d->reason ? d->reason : "?",
-				                  d->detail ? d->detail : "") < 0 ? -1 : 0;
-			}
-			return d->reason != NULL ? side_fail(r, s, d)
-			                         : side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
-			                                         "%s tried SASL EXTERNAL, which was "
-			                                         "not offered", s->other->def->id);
-		}
-		if (x_set_note(s, "SASL EXTERNAL (XEP-0178): %s's certificate is valid for %s",
-		               s->other->def->id, s->xpeer) < 0 ||
-		    x_send(s, uctls_xmpp_sasl_success()) < 0)
-			return -1;
-		s->xstage = 2;
-		if (x_flush(r, s) < 0)
-			return -1;
-		if (uctls_xmpp_parser_reset(s->xp) < 0)
-			return uctls_err_set(err, "out of memory");
-		return 0;
-	}
-	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
-		/* uctls does not call the authoritative server back (XEP-0220
-		 * 2.3): the key is accepted as the simulated peer's. */
-		const char *why = s->note;
-		char *n = NULL;
-
-		if (asprintf(&n, "dialback (XEP-0220) accepted for %s%s%s", s->xpeer,
-		             why ? "; " : "", why ? why : "") < 0)
-			n = NULL;
-		free(s->note);
-		s->note = n;
-		if (x_send(s, uctls_xmpp_db_answer(me, s->xpeer, 1)) < 0 ||
-		    enter_step(r, s, "established") < 0)
-			return -1;
-		return 0;
-	}
-	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_child(e, UCTLS_NS_PING, "ping") != NULL) {
-		const char *idv = uctls_xmpp_attr(e, "id");
-
-		/* The stanza was routed here: established.  Its answer would go
-		 * over this server's own stream to I's domain (RFC 6120 4.1),
-		 * which uctls does not open; a real initiating server keeps its
-		 * stream open while it waits, so a short silence ends the step. */
-		(void)idv;
-		(void)me;
-		s->xpinged = 1;
-		s->quiet_ok = 1;
-		return x_set_note(s, "received %s's ping (XEP-0199) over the authenticated stream: "
-		                  "the stanza was routed here", s->other->def->id) < 0 ? -1 : 0;
-	}
-	return 0;
-}
-
-/* Runs the XMPP exchange of one side as far as it can go without
- * blocking. */
-static int
-app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
-{
-	struct uctls_xmpp_event *ev;
-	int rv;
-
-	for (;;) {
-		if (s->out != NULL) {
-			rv = x_flush(r, s);
-			if (rv != 0)
-				return rv < 0 ? -1 : 0;
-		}
-		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
-			return 0;
-		if (s->is_server && s->xechoed)
-			return side_done(r, s);
-		if (s->xclosing && !s->is_server)
-			return x_subdomains(r, s);
-		ev = uctls_xmpp_parser_next(s->xp);
-		if (ev == NULL) {
-			rv = x_read(r, s);
-			if (rv != 0)
-				return rv < 0 ? -1 : 0;
-			continue;
-		}
-		rv = s->is_server ? x_receiver(r, s, ev, err) : x_initiator(r, s, ev, err);
-		uctls_xmpp_event_free(ev);
-		if (rv < 0)
-			return -1;
-	}
-}
-
-/* After TCP: I opens the stream; R waits for it. */
-static int
-x_begin(struct run *r, struct side *s, struct uctls_err *err)
-{
-	const char *to = uctls_peer_xattr(s->def, "to");
-
-	s->xp = uctls_xmpp_parser_new();
-	if (s->xp == NULL)
-		return uctls_err_set(err, "out of memory");
-	s->state = S_PRE;
-	s->want = POLLIN;
-	if (enter_step(r, s, "stream-open") < 0)
-		return -1;
-	if (s->is_server)
-		return 0;
-	return x_send(s, uctls_xmpp_stream_header(x_domain(s->def),
-	                                          to != NULL ? to : x_domain(r->server), NULL));
-}
-
-/* After the TLS handshake: I restarts the stream. */
-static int
-x_after_tls(struct run *r, struct side *s)
-{
-	const char *to = uctls_peer_xattr(s->def, "to");
-
-	s->xstage = 1;
-	if (enter_step(r, s, "stream-restart") < 0)
-		return -1;
-	if (s->is_server)
-		return 0;
-	return x_send(s, uctls_xmpp_stream_header(x_domain(s->def),
-	                                          to != NULL ? to : x_domain(r->server), NULL));
 }
 
 /* Advances one local side as far as it can without blocking.  Returns -1
@@ -1412,7 +326,7 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 						s->want = POLLIN;
 						return 0;
 					}
-					return side_fail_msg(r, s, "connection-refused", NULL,
+					return eng_side_fail_msg(r, s, "connection-refused", NULL,
 					                     "accept: %s", strerror(errno));
 				}
 				s->fd = ret;
@@ -1428,26 +342,26 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 					return 0;
 				}
 				if (soerr != 0)
-					return side_fail_msg(r, s, "connection-refused",
+					return eng_side_fail_msg(r, s, "connection-refused",
 					                     "check the address and port, and that the "
 					                     "server listens",
 					                     "connecting to %s: %s", s->other->def->id,
 					                     strerror(soerr));
 			}
 			if (r->phase->app == APP_XMPP) {
-				if (x_begin(r, s, err) < 0)
+				if (eng_x_begin(r, s, err) < 0)
 					return -1;
 				break;
 			}
-			if (start_tls(r, s, err) < 0)
+			if (eng_start_tls(r, s, err) < 0)
 				return -1;
 			break;
 		case S_PRE:
-			return app_xmpp(r, s, err);
+			return eng_app_xmpp(r, s, err);
 		case S_HANDSHAKE:
 			ret = uctls_tls_handshake(s->tls);
 			if (ret != UCTLS_TLS_OK)
-				return tls_result(r, s, ret);
+				return eng_tls_result(r, s, ret);
 			note_peer(r, s);
 			if (uctls_tls_identity_note(s->tls) != NULL) {
 				free(s->note);
@@ -1461,7 +375,7 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			}
 			s->state = S_APP;
 			if (r->phase->app == APP_XMPP) {
-				if (x_after_tls(r, s) < 0)
+				if (eng_x_after_tls(r, s) < 0)
 					return -1;
 				break;
 			}
@@ -1471,20 +385,20 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 				 * client's handshake step ends with the first bytes
 				 * of the answer (or an alert instead). */
 				if (s->is_server) {
-					if (enter_step(r, s, r->phase->app_step) < 0)
+					if (eng_enter_step(r, s, r->phase->app_step) < 0)
 						return -1;
 				} else {
 					s->tls_pending = 1;
 				}
-				if (sip_start(r, s) < 0)
+				if (eng_sip_start(r, s) < 0)
 					return uctls_err_set(err, "out of memory");
 			}
 			s->want = POLLIN;
 			break;
 		case S_APP:
 			if (r->phase->app == APP_XMPP)
-				return app_xmpp(r, s, err);
-			return r->phase->app == APP_SIP_OPTIONS ? app_sip(r, s) : app_ready(r, s);
+				return eng_app_xmpp(r, s, err);
+			return r->phase->app == APP_SIP_OPTIONS ? eng_app_sip(r, s) : app_ready(r, s);
 		case S_DONE:
 		case S_FAILED:
 			return 0;
@@ -1558,8 +472,8 @@ loop(struct run *r, struct uctls_err *err)
 							ps[i]->note = NULL;
 					}
 					if ((r->phase->app == APP_XMPP && !ps[i]->is_server
-					             ? x_subdomains(r, ps[i])
-					             : side_done(r, ps[i])) < 0)
+					             ? eng_x_subdomains(r, ps[i])
+					             : eng_side_done(r, ps[i])) < 0)
 						return -1;
 					continue;
 				}
@@ -1572,7 +486,7 @@ loop(struct run *r, struct uctls_err *err)
 					ps[i]->step = NULL;
 					continue;
 				}
-				if (side_fail_msg(r, ps[i], "timeout",
+				if (eng_side_fail_msg(r, ps[i], "timeout",
 				                  "check that the other side answers; raise --timeout "
 				                  "for a slow peer",
 				                  "%s waited %d ms for %s from %s", ps[i]->def->id,
@@ -1789,7 +703,7 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 		s->state = S_CONNECT;
 		s->want = i ? POLLIN : POLLOUT;
 		s->step = ph->tcp_step;
-		s->t0 = now_ms();
+		s->t0 = eng_now_ms();
 	}
 	if (r->server_remote && r->opts->step_addrs != NULL) {
 		const char *spec = r->opts->remote_addr;
@@ -1841,200 +755,6 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 	}
 	close_phase(r);
 	r->nphase++;
-	return 0;
-}
-
-/* --- the install step (install.h) ----------------------------------------- */
-
-/* The bytes of what is uploaded: the certificates of IN as one file in the
- * format it asks for, with its trailing newlines. */
-static int
-install_bytes(struct run *r, const struct uctls_installdef *in, char **out, size_t *len,
-              struct uctls_err *err)
-{
-	gnutls_datum_t d = { NULL, 0 };
-	size_t i, cap = 0, n = 0;
-	char *buf = NULL, *nb;
-	int der = strcmp(in->format, "der") == 0;
-
-	if (in->file != NULL) {
-		if (gnutls_load_file(in->file, &d) < 0)
-			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
-			                    in->file);
-		buf = malloc(d.size + 1);
-		if (buf == NULL) {
-			gnutls_free(d.data);
-			return uctls_err_set(err, "out of memory");
-		}
-		memcpy(buf, d.data, d.size);
-		buf[d.size] = '\0';
-		*out = buf;
-		*len = d.size;
-		gnutls_free(d.data);
-		return 0;
-	}
-	for (i = 0; i < in->ncerts; i++) {
-		gnutls_x509_crt_t crt = uctls_pki_crt(r->pki, in->certs[i]);
-
-		if (crt == NULL ||
-		    gnutls_x509_crt_export2(crt, der ? GNUTLS_X509_FMT_DER : GNUTLS_X509_FMT_PEM, &d) < 0)
-			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot export `%s'",
-			                    in->certs[i]);
-		/* PEM: drop the export's trailing newlines; added back below. */
-		while (!der && d.size > 0 && d.data[d.size - 1] == '\n')
-			d.size--;
-		if (n + d.size + 16 > cap) {
-			cap = (n + d.size + 16) * 2;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				gnutls_free(d.data);
-				free(buf);
-				return uctls_err_set(err, "out of memory");
-			}
-			buf = nb;
-		}
-		memcpy(buf + n, d.data, d.size);
-		n += d.size;
-		if (!der && i + 1 < in->ncerts)
-			buf[n++] = '\n';
-		gnutls_free(d.data);
-		d.data = NULL;
-	}
-	if (!der) {
-		int k;
-
-		for (k = 0; k < in->newlines; k++)
-			buf[n++] = '\n';
-		if (strcmp(in->format, "damaged") == 0) {
-			/* A copy that lost a character: one base64 character of
-			 * the first body line turned into something else. */
-			char *p = strstr(buf, "-----\n");
-
-			if (p != NULL && p + 10 < buf + n)
-				p[10] = '#';
-		}
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static int
-install_key(struct run *r, const struct uctls_installdef *in, char **out, size_t *len,
-            struct uctls_err *err)
-{
-	gnutls_datum_t d = { NULL, 0 };
-	gnutls_x509_privkey_t key;
-	const char *id = in->key != NULL ? in->key : in->ncerts > 0 ? in->certs[0] : NULL;
-
-	*out = NULL;
-	*len = 0;
-	if (in->key_file != NULL) {
-		if (gnutls_load_file(in->key_file, &d) < 0)
-			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
-			                    in->key_file);
-	} else {
-		if (id == NULL || strcmp(id, "none") == 0)
-			return 0;
-		key = uctls_pki_key(r->pki, id);
-		if (key == NULL)
-			return 0; /* loaded without a key: nothing to upload */
-		if (gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d) < 0)
-			return uctls_err_set(err, "out of memory");
-	}
-	*out = malloc(d.size + 1);
-	if (*out == NULL) {
-		gnutls_free(d.data);
-		return uctls_err_set(err, "out of memory");
-	}
-	memcpy(*out, d.data, d.size);
-	(*out)[d.size] = '\0';
-	*len = d.size;
-	gnutls_free(d.data);
-	return 0;
-}
-
-/* Every <install> of the scenario, before the first connection; a refused
- * upload ends the scenario there. */
-static int
-run_installs(struct run *r, int *failed, struct uctls_err *err)
-{
-	size_t i, k;
-
-	for (i = 0; i < r->sc->ninstalls && !*failed; i++) {
-		const struct uctls_installdef *in = &r->sc->installs[i];
-		const struct uctls_peerdef *pd = uctls_scenario_peer(r->sc, in->peer);
-		const struct uctls_profile *p = uctls_profile_find(pd->profile);
-		struct uctls_install_rules rules;
-		struct uctls_install_input inp;
-		gnutls_x509_crt_t trust[32];
-		struct uctls_diag d;
-		struct uctls_step *rec;
-		char *cert = NULL, *key = NULL;
-		const char **csr;
-		size_t clen = 0, klen = 0, ntrust;
-		double t0 = now_ms();
-		int rv;
-
-		memset(&rules, 0, sizeof(rules));
-		rules.pem_only = p->inst_pem_only;
-		rules.ca_first = p->inst_ca_first;
-		rules.bundle_order = p->inst_bundle_order;
-		rules.bundle_newline = p->inst_bundle_newline;
-		rules.cn_in_san = p->inst_cn_in_san;
-		rules.key_bits = p->inst_key_bits;
-		rules.critical_ok = p->inst_critical_ok;
-		memset(&inp, 0, sizeof(inp));
-		if (install_bytes(r, in, &cert, &clen, err) < 0)
-			return -1;
-		if (install_key(r, in, &key, &klen, err) < 0) {
-			free(cert);
-			return -1;
-		}
-		for (ntrust = 0; ntrust < pd->ntrusts && ntrust < 32; ntrust++)
-			trust[ntrust] = uctls_pki_crt(r->pki, pd->trusts[ntrust]);
-		inp.name = in->file != NULL ? in->file : in->certs[0];
-		inp.cert = (const unsigned char *)cert;
-		inp.cert_len = clen;
-		inp.key = (const unsigned char *)key;
-		inp.key_len = klen;
-		/* install.h wants the CSR's SANs NULL-terminated. */
-		csr = NULL;
-		if (in->csr_sans != NULL) {
-			csr = calloc(in->ncsr + 1, sizeof(*csr));
-			if (csr == NULL) {
-				free(cert);
-				free(key);
-				return uctls_err_set(err, "out of memory");
-			}
-			for (k = 0; k < in->ncsr; k++)
-				csr[k] = in->csr_sans[k];
-		}
-		inp.csr_sans = csr;
-		inp.trust = trust;
-		inp.ntrust = ntrust;
-		inp.now = r->sc->now;
-		uctls_diag_init(&d);
-		rv = uctls_install_check(&rules, &inp, &d, err);
-		free(cert);
-		free(key);
-		free(csr);
-		if (rv < 0) {
-			uctls_diag_clear(&d);
-			return -1;
-		}
-		rec = uctls_log_add(r->log, "install", pd->id, rv ? UCTLS_FAIL : UCTLS_PASS,
-		                    d.reason, d.detail, d.hint, now_ms() - t0);
-		for (k = 0; rec != NULL && k < d.nalso; k++)
-			if (uctls_log_add_also(rec, d.also[k]) < 0)
-				rec = NULL;
-		uctls_diag_clear(&d);
-		if (rec == NULL)
-			return uctls_err_set(err, "out of memory");
-		if (rv)
-			*failed = 1;
-	}
 	return 0;
 }
 
@@ -2209,7 +929,7 @@ setup_defs(struct run *r, struct uctls_err *err)
 
 		r->xdef[i] = *pd;
 		if (pd->nnames == 0) {
-			r->xnames[i] = strdup(i ? x_domain(other) : to != NULL ? to : x_domain(other));
+			r->xnames[i] = strdup(i ? eng_x_domain(other) : to != NULL ? to : eng_x_domain(other));
 			if (r->xnames[i] == NULL)
 				return uctls_err_set(err, "out of memory");
 			r->xdef[i].names = &r->xnames[i];
@@ -2277,7 +997,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	size_t nph, i;
 	int rv = -1, failed = 0, k, n;
 	struct run r;
-	double t0 = now_ms();
+	double t0 = eng_now_ms();
 
 	memset(&r, 0, sizeof(r));
 	r.sc = sc;
@@ -2338,7 +1058,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 		goto out;
 	}
 
-	if (run_installs(&r, &failed, err) < 0)
+	if (eng_run_installs(&r, &failed, err) < 0)
 		goto out;
 	phases = family_phases(sc->family, &nph);
 	for (i = 0; i < nph; i++) {
@@ -2360,7 +1080,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 		if (run_phase(&r, &phases[i], &failed, err) < 0)
 			goto out;
 	}
-	r.log->total_ms = now_ms() - t0;
+	r.log->total_ms = eng_now_ms() - t0;
 	*out = r.log;
 	r.log = NULL;
 	rv = 0;

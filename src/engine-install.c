@@ -1,0 +1,198 @@
+#include "config.h"
+
+#include "engine-int.h"
+
+/* --- the install step (install.h) ----------------------------------------- */
+
+/* The bytes of what is uploaded: the certificates of IN as one file in the
+ * format it asks for, with its trailing newlines. */
+static int
+install_bytes(struct run *r, const struct uctls_installdef *in, char **out, size_t *len,
+              struct uctls_err *err)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	size_t i, cap = 0, n = 0;
+	char *buf = NULL, *nb;
+	int der = strcmp(in->format, "der") == 0;
+
+	if (in->file != NULL) {
+		if (gnutls_load_file(in->file, &d) < 0)
+			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
+			                    in->file);
+		buf = malloc(d.size + 1);
+		if (buf == NULL) {
+			gnutls_free(d.data);
+			return uctls_err_set(err, "out of memory");
+		}
+		memcpy(buf, d.data, d.size);
+		buf[d.size] = '\0';
+		*out = buf;
+		*len = d.size;
+		gnutls_free(d.data);
+		return 0;
+	}
+	for (i = 0; i < in->ncerts; i++) {
+		gnutls_x509_crt_t crt = uctls_pki_crt(r->pki, in->certs[i]);
+
+		if (crt == NULL ||
+		    gnutls_x509_crt_export2(crt, der ? GNUTLS_X509_FMT_DER : GNUTLS_X509_FMT_PEM, &d) < 0)
+			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot export `%s'",
+			                    in->certs[i]);
+		/* PEM: drop the export's trailing newlines; added back below. */
+		while (!der && d.size > 0 && d.data[d.size - 1] == '\n')
+			d.size--;
+		if (n + d.size + 16 > cap) {
+			cap = (n + d.size + 16) * 2;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				gnutls_free(d.data);
+				free(buf);
+				return uctls_err_set(err, "out of memory");
+			}
+			buf = nb;
+		}
+		memcpy(buf + n, d.data, d.size);
+		n += d.size;
+		if (!der && i + 1 < in->ncerts)
+			buf[n++] = '\n';
+		gnutls_free(d.data);
+		d.data = NULL;
+	}
+	if (!der) {
+		int k;
+
+		for (k = 0; k < in->newlines; k++)
+			buf[n++] = '\n';
+		if (strcmp(in->format, "damaged") == 0) {
+			/* A copy that lost a character: one base64 character of
+			 * the first body line turned into something else. */
+			char *p = strstr(buf, "-----\n");
+
+			if (p != NULL && p + 10 < buf + n)
+				p[10] = '#';
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int
+install_key(struct run *r, const struct uctls_installdef *in, char **out, size_t *len,
+            struct uctls_err *err)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	gnutls_x509_privkey_t key;
+	const char *id = in->key != NULL ? in->key : in->ncerts > 0 ? in->certs[0] : NULL;
+
+	*out = NULL;
+	*len = 0;
+	if (in->key_file != NULL) {
+		if (gnutls_load_file(in->key_file, &d) < 0)
+			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
+			                    in->key_file);
+	} else {
+		if (id == NULL || strcmp(id, "none") == 0)
+			return 0;
+		key = uctls_pki_key(r->pki, id);
+		if (key == NULL)
+			return 0; /* loaded without a key: nothing to upload */
+		if (gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d) < 0)
+			return uctls_err_set(err, "out of memory");
+	}
+	*out = malloc(d.size + 1);
+	if (*out == NULL) {
+		gnutls_free(d.data);
+		return uctls_err_set(err, "out of memory");
+	}
+	memcpy(*out, d.data, d.size);
+	(*out)[d.size] = '\0';
+	*len = d.size;
+	gnutls_free(d.data);
+	return 0;
+}
+
+/* Every <install> of the scenario, before the first connection; a refused
+ * upload ends the scenario there. */
+int
+eng_run_installs(struct run *r, int *failed, struct uctls_err *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->sc->ninstalls && !*failed; i++) {
+		const struct uctls_installdef *in = &r->sc->installs[i];
+		const struct uctls_peerdef *pd = uctls_scenario_peer(r->sc, in->peer);
+		const struct uctls_profile *p = uctls_profile_find(pd->profile);
+		struct uctls_install_rules rules;
+		struct uctls_install_input inp;
+		gnutls_x509_crt_t trust[32];
+		struct uctls_diag d;
+		struct uctls_step *rec;
+		char *cert = NULL, *key = NULL;
+		const char **csr;
+		size_t clen = 0, klen = 0, ntrust;
+		double t0 = eng_now_ms();
+		int rv;
+
+		memset(&rules, 0, sizeof(rules));
+		rules.pem_only = p->inst_pem_only;
+		rules.ca_first = p->inst_ca_first;
+		rules.bundle_order = p->inst_bundle_order;
+		rules.bundle_newline = p->inst_bundle_newline;
+		rules.cn_in_san = p->inst_cn_in_san;
+		rules.key_bits = p->inst_key_bits;
+		rules.critical_ok = p->inst_critical_ok;
+		memset(&inp, 0, sizeof(inp));
+		if (install_bytes(r, in, &cert, &clen, err) < 0)
+			return -1;
+		if (install_key(r, in, &key, &klen, err) < 0) {
+			free(cert);
+			return -1;
+		}
+		for (ntrust = 0; ntrust < pd->ntrusts && ntrust < 32; ntrust++)
+			trust[ntrust] = uctls_pki_crt(r->pki, pd->trusts[ntrust]);
+		inp.name = in->file != NULL ? in->file : in->certs[0];
+		inp.cert = (const unsigned char *)cert;
+		inp.cert_len = clen;
+		inp.key = (const unsigned char *)key;
+		inp.key_len = klen;
+		/* install.h wants the CSR's SANs NULL-terminated. */
+		csr = NULL;
+		if (in->csr_sans != NULL) {
+			csr = calloc(in->ncsr + 1, sizeof(*csr));
+			if (csr == NULL) {
+				free(cert);
+				free(key);
+				return uctls_err_set(err, "out of memory");
+			}
+			for (k = 0; k < in->ncsr; k++)
+				csr[k] = in->csr_sans[k];
+		}
+		inp.csr_sans = csr;
+		inp.trust = trust;
+		inp.ntrust = ntrust;
+		inp.now = r->sc->now;
+		uctls_diag_init(&d);
+		rv = uctls_install_check(&rules, &inp, &d, err);
+		free(cert);
+		free(key);
+		free(csr);
+		if (rv < 0) {
+			uctls_diag_clear(&d);
+			return -1;
+		}
+		rec = uctls_log_add(r->log, "install", pd->id, rv ? UCTLS_FAIL : UCTLS_PASS,
+		                    d.reason, d.detail, d.hint, eng_now_ms() - t0);
+		for (k = 0; rec != NULL && k < d.nalso; k++)
+			if (uctls_log_add_also(rec, d.also[k]) < 0)
+				rec = NULL;
+		uctls_diag_clear(&d);
+		if (rec == NULL)
+			return uctls_err_set(err, "out of memory");
+		if (rv)
+			*failed = 1;
+	}
+	return 0;
+}
+

@@ -1,0 +1,708 @@
+#include "config.h"
+
+#include "engine-int.h"
+
+/* --- XMPP server-to-server (RFC 6120, RFC 7590, XEP-0178, XEP-0220) ------ */
+
+/* The initiating server I is the TLS client, the receiving server R the TLS
+ * server.  Before TLS the stream is plaintext on the socket; after
+ * <proceed/> the same socket carries TLS, and after TLS and after SASL
+ * success both sides restart the stream (RFC 6120 5.4.3.3, 6.4.6). */
+
+const char *
+eng_x_domain(const struct uctls_peerdef *pd)
+{
+	const char *d = uctls_peer_xattr(pd, "domain");
+
+	return d != NULL ? d : pd->id;
+}
+
+/* Appends TEXT (owned by the caller) to what SIDE sends next. */
+static int
+x_queue(struct side *s, const char *text)
+{
+	size_t n;
+	char *p;
+
+	if (text == NULL)
+		return -1;
+	n = strlen(text);
+	p = realloc(s->out, s->outlen + n + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + s->outlen, text, n + 1);
+	s->out = p;
+	s->outlen += n;
+	return 0;
+}
+
+static int
+x_send(struct side *s, char *owned)
+{
+	int rv = x_queue(s, owned);
+
+	free(owned);
+	return rv;
+}
+
+/* Writes what is queued: plaintext before TLS, records after.  Returns 0
+ * when all is written, 1 when it would block (s->want set), -1 on local
+ * error; a failed write fails the side (s->state). */
+static int
+x_flush(struct run *r, struct side *s)
+{
+	ssize_t w;
+	size_t n;
+	int tr;
+
+	while (s->outdone < s->outlen) {
+		if (s->tls != NULL && s->state != S_PRE) {
+			tr = uctls_tls_send(s->tls, s->out + s->outdone, s->outlen - s->outdone, &n);
+			if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
+				s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
+				return 1;
+			}
+			if (tr != UCTLS_TLS_OK)
+				return eng_tls_result(r, s, tr) < 0 ? -1 : 1;
+			s->outdone += n;
+			continue;
+		}
+		w = write(s->fd, s->out + s->outdone, s->outlen - s->outdone);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			s->want = POLLOUT;
+			return 1;
+		}
+		if (w < 0)
+			return eng_side_fail_msg(r, s, "connection-closed", NULL, "writing to %s: %s",
+			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
+		s->outdone += (size_t)w;
+	}
+	free(s->out);
+	s->out = NULL;
+	s->outlen = s->outdone = 0;
+	return 0;
+}
+
+/* Reads what has arrived into the XMPP parser.  Returns 0 when bytes were
+ * fed, 1 when none are available (s->want set) or the side failed, -1 on
+ * local error. */
+static int
+x_read(struct run *r, struct side *s)
+{
+	struct uctls_err e;
+	char buf[8192];
+	ssize_t got;
+	size_t n;
+	int tr;
+
+	if (s->tls != NULL && s->state != S_PRE) {
+		tr = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
+		if (tr == UCTLS_TLS_WANT_READ || tr == UCTLS_TLS_WANT_WRITE) {
+			s->want = tr == UCTLS_TLS_WANT_READ ? POLLIN : POLLOUT;
+			return 1;
+		}
+		if (tr != UCTLS_TLS_OK)
+			return eng_tls_result(r, s, tr) < 0 ? -1 : 1;
+	} else {
+		/* Plaintext: read only up to what the parser needs is not
+		 * possible with a stream, but nothing follows <proceed/> or
+		 * <starttls/> until the TLS handshake starts. */
+		got = read(s->fd, buf, sizeof(buf));
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			s->want = POLLIN;
+			return 1;
+		}
+		if (got < 0)
+			return eng_side_fail_msg(r, s, "connection-closed", NULL, "reading from %s: %s",
+			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
+		n = (size_t)got;
+	}
+	if (n == 0)
+		return eng_side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the connection without closing the XMPP stream",
+		                     s->other->def->id) < 0 ? -1 : 1;
+	uctls_err_clear(&e);
+	if (uctls_xmpp_parser_feed(s->xp, buf, n, &e) < 0)
+		return eng_side_fail_msg(r, s, "xmpp-malformed",
+		                     "check what answers on the peer's XMPP server port",
+		                     "%s sent something that is not an XMPP stream: %s",
+		                     s->other->def->id, e.msg) < 0 ? -1 : 1;
+	return 0;
+}
+
+static int
+x_set_note(struct side *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+x_set_note(struct side *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *n = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&n, fmt, ap) < 0)
+		n = NULL;
+	va_end(ap);
+	free(s->note);
+	s->note = n;
+	return n != NULL ? 0 : -1;
+}
+
+/* Does R host DOMAIN (its domain or one of its subdomains=)? */
+static int
+x_hosts(const struct uctls_peerdef *pd, const char *domain)
+{
+	const char *subs = uctls_peer_xattr(pd, "subdomains");
+	size_t n = strlen(domain);
+	const char *p;
+
+	if (domain[0] == '\0')
+		return 0;
+	if (strcasecmp(eng_x_domain(pd), domain) == 0)
+		return 1;
+	for (p = subs; p != NULL && *p != '\0';) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, domain, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+			return 1;
+		p += strcspn(p, " ,");
+	}
+	return 0;
+}
+
+int
+eng_x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt)
+{
+	const char *v = uctls_peer_xattr(pd, name);
+
+	return v == NULL ? dflt : strcmp(v, "yes") == 0;
+}
+
+/* Step failure with a stream error sent to the other side first (RFC 6120
+ * 4.9: the entity that detects the error sends it and closes). */
+static int
+x_fail_stream(struct run *r, struct side *s, const char *condition, const char *reason,
+              const char *hint, const char *detail)
+{
+	int rv;
+
+	if (x_send(s, uctls_xmpp_stream_error(condition, NULL)) < 0)
+		return -1;
+	rv = x_flush(r, s);
+	if (rv < 0)
+		return -1;
+	if (s->state == S_FAILED)
+		return 0;
+	return eng_side_fail_msg(r, s, reason, hint, "%s", detail);
+}
+
+static int
+x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
+{
+	if (uctls_xmpp_parser_reset(s->xp) < 0)
+		return uctls_err_set(err, "out of memory");
+	if (eng_start_tls(r, s, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The subdomain step: is R's certificate, already verified for R's domain,
+ * also valid for each hosted service name?  IM and Presence (seed 001):
+ * group chat between federated partners needs `*.example.com' on the
+ * cup-xmpp-s2s certificate, because conference.example.com is a subdomain. */
+int
+eng_x_subdomains(struct run *r, struct side *s)
+{
+	const char *subs = uctls_peer_xattr(r->server, "subdomains");
+	char name[256];
+	const char *p;
+	size_t n;
+	int rv;
+
+	if (subs == NULL)
+		return eng_side_done(r, s);
+	if (eng_enter_step(r, s, "subdomain") < 0)
+		return -1;
+	for (p = subs; *p != '\0';) {
+		struct uctls_diag d;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
+		p += n;
+		uctls_diag_init(&d);
+		rv = uctls_tls_check_name(s->tls, name, &d);
+		if (rv < 0) {
+			uctls_diag_clear(&d);
+			return -1;
+		}
+		if (rv == 1) {
+			/* A name under R's domain that only the parent covers: the
+			 * certificate needs the wildcard. */
+			const char *dot = strchr(name, '.');
+
+			if (strcmp(d.reason, "name-mismatch") == 0 && dot != NULL &&
+			    strcasecmp(dot + 1, eng_x_domain(r->server)) == 0) {
+				char *detail = NULL;
+
+				if (asprintf(&detail,
+				             "%s serves `%s' over the same federation, but %s's "
+				             "certificate does not cover it: it needs `*.%s' (IM and "
+				             "Presence: group chat between federated partners needs a "
+				             "wildcard cup-xmpp-s2s certificate); %s",
+				             r->server->id, name, r->server->id, dot + 1, d.detail) < 0)
+					detail = NULL;
+				free(d.reason);
+				free(d.detail);
+				free(d.hint);
+				d.reason = strdup("wildcard-missing");
+				d.detail = detail;
+				d.hint = NULL;
+				if (asprintf(&d.hint, "re-issue %s's certificate with DNS:*.%s", r->server->id,
+				             dot + 1) < 0)
+					d.hint = NULL;
+			}
+			rv = eng_side_fail(r, s, &d);
+			uctls_diag_clear(&d);
+			return rv;
+		}
+		uctls_diag_clear(&d);
+	}
+	if (x_set_note(s, "%s's certificate also covers %s", r->server->id, subs) < 0)
+		return -1;
+	return eng_side_done(r, s);
+}
+
+/* I's stanza over the authenticated stream.  Server-to-server streams are
+ * unidirectional (RFC 6120 4.1): R answers over a stream of its own to I's
+ * domain, which uctls does not accept here; so I sends the ping, closes its
+ * stream, and counts the stanza as routed when R closes its side in order
+ * (RFC 6120 4.4) or, facing a real server, stays silent (no stream error). */
+static int
+x_ping(struct run *r, struct side *s, const char *me, const char *to)
+{
+	if (x_set_note(s, "sent a ping (XEP-0199) from %s to %s over the authenticated stream "
+	               "and closed it; %s accepted it (its answer travels over its own stream, "
+	               "RFC 6120 4.1)",
+	               me, to, s->other->def->id) < 0 ||
+	    x_send(s, uctls_xmpp_ping(me, to, "uctls-ping-1")) < 0 ||
+	    x_send(s, uctls_xmpp_stream_close()) < 0)
+		return -1;
+	(void)r;
+	s->xclosing = 1;
+	s->quiet_ok = 1;
+	return 0;
+}
+
+/* The initiating server, one parsed event at a time. */
+static int
+x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
+{
+	const struct uctls_xmpp_elem *e = ev->elem, *c;
+	const char *me = eng_x_domain(s->def), *to = uctls_peer_xattr(s->def, "to");
+	const char *cond;
+
+	if (to == NULL)
+		to = eng_x_domain(r->server);
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
+		if (s->xclosing)
+			return eng_x_subdomains(r, s); /* R closed its side in order */
+		return eng_side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the stream (</stream:stream>) during %s",
+		                     s->other->def->id, s->step);
+	}
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
+		s->xheader = 1;
+		return 0;
+	}
+	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
+		char reason[96];
+		const struct uctls_xmpp_elem *t =
+			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
+
+		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+		/* R answered the restart and then refused: no features to
+		 * offer is an authentication failure. */
+		if (s->xstage == 1 && s->xheader && strcmp(s->step, "stream-restart") == 0 &&
+		    eng_enter_step(r, s, "s2s-auth") < 0)
+			return -1;
+		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
+		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
+		                     t ? ")" : "");
+	}
+	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0) {
+		if (s->xstage == 0) {
+			if (eng_enter_step(r, s, "starttls") < 0)
+				return -1;
+			if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
+				/* RFC 7590 3.1: TLS is mandatory between servers. */
+				return x_fail_stream(r, s, "policy-violation", "starttls-not-offered",
+				                     "enable TLS for server-to-server on the receiving "
+				                     "server",
+				                     "the receiving server offered no STARTTLS in its "
+				                     "stream features, and server-to-server TLS is "
+				                     "required (RFC 7590 3.1)");
+			}
+			return x_send(s, uctls_xmpp_starttls());
+		}
+		if (s->xstage == 1) {
+			const struct uctls_xmpp_elem *mechs =
+				uctls_xmpp_child(e, UCTLS_NS_SASL, "mechanisms");
+			int external = 0, dialback;
+			size_t i;
+
+			for (i = 0; mechs != NULL && i < mechs->nchildren; i++)
+				external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
+				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
+			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
+			           s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1);
+			if (eng_enter_step(r, s, "s2s-auth") < 0)
+				return -1;
+			s->xdialback_ok = dialback;
+			if (s->tls != NULL) {
+				const struct uctls_diag *d;
+
+				if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
+					/* s2s_secure_auth off: R's certificate did not
+					 * verify, so only dialback can authenticate R. */
+					if (!dialback)
+						return eng_side_fail(r, s, d);
+					s->xauth = 2;
+					if (x_set_note(s, "authenticated with dialback (XEP-0220): %s's "
+					               "certificate did not verify (%s: %s), and this "
+					               "profile falls back to dialback",
+					               s->other->def->id, d->reason,
+					               d->detail ? d->detail : "") < 0)
+						return -1;
+					return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+				}
+			}
+			if (external && s->def->nsends > 0) {
+				s->xauth = 1;
+				return x_send(s, uctls_xmpp_sasl_external(NULL));
+			}
+			if (dialback) {
+				s->xauth = 2;
+				if (x_set_note(s, "authenticated with dialback (XEP-0220): %s",
+				               external ? "no certificate to offer for SASL EXTERNAL"
+				                        : "the receiving server did not offer SASL "
+				                          "EXTERNAL (XEP-0178), so it does not accept "
+				                          "this server's certificate") < 0)
+					return -1;
+				return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+			}
+			return eng_side_fail_msg(r, s, "no-auth-mechanism",
+			                     "see the receiving server's side: it did not accept the "
+			                     "certificate for SASL EXTERNAL and dialback is off",
+			                     "%s offered %s; no way to authenticate remains",
+			                     s->other->def->id,
+			                     external ? "SASL EXTERNAL but this server has no certificate"
+			                     : uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback")
+			                             ? "only dialback, which this server's profile "
+			                               "does not use"
+			                             : "neither SASL EXTERNAL nor dialback");
+		}
+		/* After SASL success: the stream is authenticated. */
+		if (eng_enter_step(r, s, "established") < 0)
+			return -1;
+		return x_ping(r, s, me, to);
+	}
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "proceed") == 0)
+		return x_start_tls(r, s, err);
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "failure") == 0)
+		return eng_side_fail_msg(r, s, "starttls-failed", NULL,
+		                     "%s answered <starttls/> with <failure/>", s->other->def->id);
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0) {
+		if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
+		                  "server accepted this server's certificate for %s", me) < 0)
+			return -1;
+		s->xstage = 2;
+		if (uctls_xmpp_parser_reset(s->xp) < 0)
+			return uctls_err_set(err, "out of memory");
+		return x_send(s, uctls_xmpp_stream_header(me, to, NULL));
+	}
+	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL) {
+		char reason[96];
+
+		if (s->xdialback_ok) {
+			if (x_set_note(s, "authenticated with dialback (XEP-0220) after %s refused "
+			               "SASL EXTERNAL with <%s/>",
+			               s->other->def->id, cond) < 0)
+				return -1;
+			s->xauth = 2;
+			return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+		}
+		snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
+		return eng_side_fail_msg(r, s, reason, "see the receiving server's side for why",
+		                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
+	}
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
+		const char *type = uctls_xmpp_attr(e, "type");
+
+		if (type != NULL && strcmp(type, "valid") == 0) {
+			if (eng_enter_step(r, s, "established") < 0)
+				return -1;
+			return x_ping(r, s, me, to);
+		}
+		return eng_side_fail_msg(r, s, "dialback-invalid", NULL,
+		                     "%s answered the dialback key with type=`%s'",
+		                     s->other->def->id, type ? type : "");
+	}
+	(void)c;
+	return 0;
+}
+
+/* The receiving server. */
+static int
+x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
+{
+	const struct uctls_xmpp_elem *e = ev->elem;
+	const char *me = eng_x_domain(s->def), *cond;
+	char id[64];
+
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
+		const struct uctls_diag *d;
+
+		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged) {
+			/* Close our side too (RFC 6120 4.4). */
+			s->xechoed = 1;
+			return x_send(s, uctls_xmpp_stream_close());
+		}
+		/* I gave up on authentication: what R found wrong with I's
+		 * certificate is the cause, not the close. */
+		if (s->tls != NULL && strcmp(s->step, "s2s-auth") == 0 &&
+		    uctls_tls_peer_verdict(s->tls, &d) > 0)
+			return eng_side_fail(r, s, d);
+		return eng_side_fail_msg(r, s, "connection-closed", NULL,
+		                     "%s closed the stream (</stream:stream>) during %s",
+		                     s->other->def->id, s->step);
+	}
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
+		const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
+
+		snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
+		if (x_send(s, uctls_xmpp_stream_header(me, from, id)) < 0)
+			return -1;
+		if (s->xstage == 0) {
+			/* RFC 6120 4.9.3.6: a stream to a domain not served here. */
+			if (to == NULL || !x_hosts(s->def, to)) {
+				char detail[512];
+
+				snprintf(detail, sizeof(detail),
+				         "%s opened a stream to `%s', which %s does not serve (it "
+				         "serves %s%s%s); sent <host-unknown/>",
+				         s->other->def->id, to ? to : "(no to=)", s->def->id, me,
+				         uctls_peer_xattr(s->def, "subdomains") ? ", " : "",
+				         uctls_peer_xattr(s->def, "subdomains")
+				                 ? uctls_peer_xattr(s->def, "subdomains")
+				                 : "");
+				return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
+				                     "dial a domain the receiving server hosts", detail);
+			}
+			free(s->xpeer);
+			s->xpeer = strdup(from != NULL ? from : "");
+			if (s->xpeer == NULL)
+				return -1;
+			/* R checks I's certificate for the domain I claims. */
+			if (r->xdef[1].names == &r->xnames[1] && s->xpeer[0] != '\0') {
+				free(r->xnames[1]);
+				r->xnames[1] = strdup(s->xpeer);
+				if (r->xnames[1] == NULL)
+					return -1;
+			}
+			{
+				const char *st = uctls_peer_xattr(s->def, "starttls");
+				int mode = st == NULL || strcmp(st, "required") == 0 ? 2
+				           : strcmp(st, "offered") == 0            ? 1
+				                                                   : 0;
+
+				if (eng_enter_step(r, s, "starttls") < 0)
+					return -1;
+				return x_send(s, uctls_xmpp_features(mode, 0, 0));
+			}
+		}
+		if (s->xstage == 1) {
+			const struct uctls_diag *d;
+			int verdict = uctls_tls_peer_verdict(s->tls, &d);
+			int dialback = s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1);
+
+			s->xexternal = verdict == 0;
+			if (eng_enter_step(r, s, "s2s-auth") < 0)
+				return -1;
+			if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
+			                                         (verdict > 0 && s->profile->sasl_offer_always),
+			                                  dialback)) < 0)
+				return -1;
+			if (verdict > 0 && s->profile->sasl_offer_always)
+				return 0; /* refused at <auth/> */
+			if (!s->xexternal && !dialback) {
+				/* XEP-0178 3: EXTERNAL only for a certificate valid for
+				 * the initiating domain; without dialback nothing is left. */
+				if (verdict < 0)
+					return eng_side_fail_msg(r, s, "no-client-cert",
+					                     "configure a certificate on the initiating "
+					                     "server, or allow dialback",
+					                     "%s presented no certificate, so SASL EXTERNAL "
+					                     "cannot be offered, and dialback is off",
+					                     s->other->def->id);
+				return eng_side_fail(r, s, d);
+			}
+			if (!s->xexternal && verdict > 0 &&
+			    x_set_note(s, "SASL EXTERNAL not offered: %s: %s", d->reason,
+			               d->detail ? d->detail : "") < 0)
+				return -1;
+			return 0;
+		}
+		/* After SASL success. */
+		if (eng_enter_step(r, s, "established") < 0)
+			return -1;
+		return x_send(s, uctls_xmpp_features(0, 0, 0));
+	}
+	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>",
+		                     s->other->def->id, cond);
+	}
+	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "starttls") == 0) {
+		int rv;
+
+		if (x_send(s, uctls_xmpp_proceed()) < 0)
+			return -1;
+		rv = x_flush(r, s);
+		if (rv != 0)
+			return rv < 0 ? -1 : 0; /* proceed is tiny: blocking here is a failure */
+		return x_start_tls(r, s, err);
+	}
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "auth") == 0) {
+		const struct uctls_diag *d;
+
+		if (!s->xexternal) {
+			(void)uctls_tls_peer_verdict(s->tls, &d);
+			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
+				return -1;
+			if (s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1)) {
+				/* The initiating server may still use dialback. */
+				return x_set_note(s, "SASL EXTERNAL refused: %s: %s",
+				                  d->reason ? d->reason : "?",
+				                  d->detail ? d->detail : "") < 0 ? -1 : 0;
+			}
+			return d->reason != NULL ? eng_side_fail(r, s, d)
+			                         : eng_side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
+			                                         "%s tried SASL EXTERNAL, which was "
+			                                         "not offered", s->other->def->id);
+		}
+		if (x_set_note(s, "SASL EXTERNAL (XEP-0178): %s's certificate is valid for %s",
+		               s->other->def->id, s->xpeer) < 0 ||
+		    x_send(s, uctls_xmpp_sasl_success()) < 0)
+			return -1;
+		s->xstage = 2;
+		if (x_flush(r, s) < 0)
+			return -1;
+		if (uctls_xmpp_parser_reset(s->xp) < 0)
+			return uctls_err_set(err, "out of memory");
+		return 0;
+	}
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
+		/* uctls does not call the authoritative server back (XEP-0220
+		 * 2.3): the key is accepted as the simulated peer's. */
+		const char *why = s->note;
+		char *n = NULL;
+
+		if (asprintf(&n, "dialback (XEP-0220) accepted for %s%s%s", s->xpeer,
+		             why ? "; " : "", why ? why : "") < 0)
+			n = NULL;
+		free(s->note);
+		s->note = n;
+		if (x_send(s, uctls_xmpp_db_answer(me, s->xpeer, 1)) < 0 ||
+		    eng_enter_step(r, s, "established") < 0)
+			return -1;
+		return 0;
+	}
+	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_child(e, UCTLS_NS_PING, "ping") != NULL) {
+		const char *idv = uctls_xmpp_attr(e, "id");
+
+		/* The stanza was routed here: established.  Its answer would go
+		 * over this server's own stream to I's domain (RFC 6120 4.1),
+		 * which uctls does not open; a real initiating server keeps its
+		 * stream open while it waits, so a short silence ends the step. */
+		(void)idv;
+		(void)me;
+		s->xpinged = 1;
+		s->quiet_ok = 1;
+		return x_set_note(s, "received %s's ping (XEP-0199) over the authenticated stream: "
+		                  "the stanza was routed here", s->other->def->id) < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/* Runs the XMPP exchange of one side as far as it can go without
+ * blocking. */
+int
+eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
+{
+	struct uctls_xmpp_event *ev;
+	int rv;
+
+	for (;;) {
+		if (s->out != NULL) {
+			rv = x_flush(r, s);
+			if (rv != 0)
+				return rv < 0 ? -1 : 0;
+		}
+		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
+			return 0;
+		if (s->is_server && s->xechoed)
+			return eng_side_done(r, s);
+		if (s->xclosing && !s->is_server)
+			return eng_x_subdomains(r, s);
+		ev = uctls_xmpp_parser_next(s->xp);
+		if (ev == NULL) {
+			rv = x_read(r, s);
+			if (rv != 0)
+				return rv < 0 ? -1 : 0;
+			continue;
+		}
+		rv = s->is_server ? x_receiver(r, s, ev, err) : x_initiator(r, s, ev, err);
+		uctls_xmpp_event_free(ev);
+		if (rv < 0)
+			return -1;
+	}
+}
+
+/* After TCP: I opens the stream; R waits for it. */
+int
+eng_x_begin(struct run *r, struct side *s, struct uctls_err *err)
+{
+	const char *to = uctls_peer_xattr(s->def, "to");
+
+	s->xp = uctls_xmpp_parser_new();
+	if (s->xp == NULL)
+		return uctls_err_set(err, "out of memory");
+	s->state = S_PRE;
+	s->want = POLLIN;
+	if (eng_enter_step(r, s, "stream-open") < 0)
+		return -1;
+	if (s->is_server)
+		return 0;
+	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def),
+	                                          to != NULL ? to : eng_x_domain(r->server), NULL));
+}
+
+/* After the TLS handshake: I restarts the stream. */
+int
+eng_x_after_tls(struct run *r, struct side *s)
+{
+	const char *to = uctls_peer_xattr(s->def, "to");
+
+	s->xstage = 1;
+	if (eng_enter_step(r, s, "stream-restart") < 0)
+		return -1;
+	if (s->is_server)
+		return 0;
+	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def),
+	                                          to != NULL ? to : eng_x_domain(r->server), NULL));
+}
+
