@@ -120,14 +120,7 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 
 	/* 1. What the device checks on upload. */
 	t0 = now_ms();
-	memset(&rules, 0, sizeof(rules));
-	rules.pem_only = p->inst_pem_only;
-	rules.ca_first = p->inst_ca_first;
-	rules.bundle_order = p->inst_bundle_order;
-	rules.bundle_newline = p->inst_bundle_newline;
-	rules.cn_in_san = p->inst_cn_in_san;
-	rules.key_bits = p->inst_key_bits;
-	rules.critical_ok = p->inst_critical_ok;
+	uctls_install_rules_of(p, &rules);
 	memset(&in, 0, sizeof(in));
 	in.name = o->cert_file;
 	in.cert = cert.data;

@@ -135,14 +135,7 @@ eng_run_installs(struct run *r, int *failed, struct uctls_err *err)
 		double t0 = eng_now_ms();
 		int rv;
 
-		memset(&rules, 0, sizeof(rules));
-		rules.pem_only = p->inst_pem_only;
-		rules.ca_first = p->inst_ca_first;
-		rules.bundle_order = p->inst_bundle_order;
-		rules.bundle_newline = p->inst_bundle_newline;
-		rules.cn_in_san = p->inst_cn_in_san;
-		rules.key_bits = p->inst_key_bits;
-		rules.critical_ok = p->inst_critical_ok;
+		uctls_install_rules_of(p, &rules);
 		memset(&inp, 0, sizeof(inp));
 		if (install_bytes(r, in, &cert, &clen, err) < 0)
 			return -1;

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "install.h"
+#include "profile.h"
 
 #define MAX_CERTS 32 /* certificates in one upload */
 #define MAX_DEPTH 16 /* CAs above the entity certificate */
@@ -82,21 +83,6 @@ list_str(const struct list *l)
 	return l->s != NULL ? l->s : "none";
 }
 
-static char *
-get_dn(gnutls_x509_crt_t crt, int issuer)
-{
-	gnutls_datum_t d = { NULL, 0 };
-	char *s;
-	int ret;
-
-	ret = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0)
-	             : gnutls_x509_crt_get_dn3(crt, &d, 0);
-	if (ret < 0)
-		return strdup(ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE ? "" : "?");
-	s = strndup((const char *)d.data, d.size);
-	gnutls_free(d.data);
-	return s;
-}
 
 static int
 is_self_issued(gnutls_x509_crt_t crt)
@@ -500,7 +486,7 @@ add_cert(struct upload *u, const gnutls_datum_t *der, int *gerr)
 		goto out;
 	}
 	*gerr = 0;
-	if ((u->dn[u->n] = get_dn(crt, 0)) == NULL)
+	if ((u->dn[u->n] = uctls_verify_dn(crt, 0)) == NULL)
 		goto out;
 	u->crts[u->n] = crt;
 	u->n++;
@@ -838,7 +824,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 			               "position %zu of `%s' is `%s', but the issuer of position "
 			               "%zu (`%s') is `%s' at position %zu",
 			               k + 1, u->name, u->dn[k], k, u->dn[k - 1], u->dn[j], j + 1);
-		idn = get_dn(u->crts[k - 1], 1);
+		idn = uctls_verify_dn(u->crts[k - 1], 1);
 		if (idn == NULL)
 			return -1;
 		rv = problem(d, "bundle-order", hint_order,
@@ -992,7 +978,7 @@ same_name(const char *dn, gnutls_x509_crt_t *list, size_t n)
 	int eq;
 
 	for (i = 0; i < n; i++) {
-		if ((s = get_dn(list[i], 0)) == NULL)
+		if ((s = uctls_verify_dn(list[i], 0)) == NULL)
 			return -1;
 		eq = strcmp(s, dn) == 0;
 		free(s);
@@ -1041,8 +1027,8 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 		}
 		free(cdn);
 		free(idn);
-		cdn = get_dn(cur, 0);
-		idn = get_dn(cur, 1);
+		cdn = uctls_verify_dn(cur, 0);
+		idn = uctls_verify_dn(cur, 1);
 		if (cdn == NULL || idn == NULL)
 			goto out;
 		if ((same = same_name(idn, in->trust, in->ntrust)) < 0)
@@ -1431,4 +1417,17 @@ out:
 	sans_free(&cs);
 	upload_free(&u);
 	return rv;
+}
+
+void
+uctls_install_rules_of(const struct uctls_profile *p, struct uctls_install_rules *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->pem_only = p->inst_pem_only;
+	out->ca_first = p->inst_ca_first;
+	out->bundle_order = p->inst_bundle_order;
+	out->bundle_newline = p->inst_bundle_newline;
+	out->cn_in_san = p->inst_cn_in_san;
+	out->key_bits = p->inst_key_bits;
+	out->critical_ok = p->inst_critical_ok;
 }

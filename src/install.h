@@ -39,6 +39,11 @@ struct uctls_install_rules {
 	                                   2.5.29.19 only) */
 };
 
+struct uctls_profile;
+
+/* The install rules of profile P (its inst_* fields). */
+void uctls_install_rules_of(const struct uctls_profile *p, struct uctls_install_rules *out);
+
 /* What is uploaded. */
 struct uctls_install_input {
 	const char *name;          /* for messages: the file name or scenario id */

@@ -182,8 +182,8 @@ info_free(struct certinfo *ci)
 	memset(ci, 0, sizeof(*ci));
 }
 
-static char *
-get_dn(gnutls_x509_crt_t crt, int issuer)
+char *
+uctls_verify_dn(gnutls_x509_crt_t crt, int issuer)
 {
 	gnutls_datum_t d = { NULL, 0 };
 	char *s;
@@ -212,7 +212,7 @@ static const char *
 ci_idn(struct certinfo *ci)
 {
 	if (ci->idn == NULL)
-		ci->idn = get_dn(ci->crt, 1);
+		ci->idn = uctls_verify_dn(ci->crt, 1);
 	return ci->idn != NULL ? ci->idn : "?";
 }
 
@@ -220,7 +220,7 @@ static const char *
 ci_label(struct certinfo *ci)
 {
 	if (ci->label == NULL) {
-		ci->dn = get_dn(ci->crt, 0);
+		ci->dn = uctls_verify_dn(ci->crt, 0);
 		ci->id = ci->pki != NULL ? uctls_pki_find(ci->pki, ci->crt) : NULL;
 		if (ci->dn != NULL)
 			ci->label = ci->id != NULL ? fmt("`%s' (%s)", ci->dn, ci->id)

@@ -61,6 +61,10 @@ void uctls_diag_init(struct uctls_diag *d);
 int uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
                        const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The subject (or with ISSUER, the issuer) DN of CRT as RFC 4514 text,
+ * malloc'd; "" when absent, "?" when unreadable, NULL when out of memory. */
+char *uctls_verify_dn(gnutls_x509_crt_t crt, int issuer);
+
 /* The extensions GnuTLS (and so uctls) understands and accepts marked
  * critical (RFC 5280 4.2), NULL-terminated. */
 extern const char *const uctls_verify_known_critical[];
