@@ -97,6 +97,7 @@ struct side {
 	char *xpeer;   /* R: the domain I claimed (stream from=), owned */
 	/* SIP */
 	int sip_ack;   /* client: sending the ACK of a 2xx to INVITE; server: awaiting it */
+	int ponged;    /* server: answered the client's CRLF keep-alive ping */
 	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
 	char req_buf[6][300];
 };

@@ -21,6 +21,7 @@ eng_sip_start(struct run *r, struct side *s)
 	char *callid = s->req_buf[3], *branch = s->req_buf[4], *tag = s->req_buf[5];
 	const char *peer = s->def->nnames > 0 ? s->def->names[0] : s->other->def->id;
 	const char *method = sip_method(r);
+	char *req;
 
 	s->sip = uctls_sip_parser_new();
 	if (s->sip == NULL)
@@ -52,7 +53,15 @@ eng_sip_start(struct run *r, struct side *s)
 	rp->branch = branch;
 	rp->from_tag = tag;
 	rp->cseq = 1;
-	s->out = uctls_sip_build_request(rp);
+	req = uctls_sip_build_request(rp);
+	if (req == NULL)
+		return -1;
+	/* A CRLF keep-alive ping first (RFC 5626 3.5.1): a peer that
+	 * supports it answers with a CRLF pong, any other ignores the empty
+	 * lines before a start line (RFC 3261 7.5). */
+	if (asprintf(&s->out, "\r\n\r\n%s", req) < 0)
+		s->out = NULL;
+	free(req);
 	if (s->out == NULL)
 		return -1;
 	s->outlen = strlen(s->out);
@@ -82,6 +91,16 @@ sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
 			status = atoi(cfg);
 		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
 		                                  "uctls-e");
+		/* Pong a CRLF ping that preceded the request (RFC 5626 3.5.1). */
+		if (s->out != NULL && uctls_sip_parser_keepalives(s->sip) >= 2 && !s->ponged) {
+			char *p = NULL;
+
+			if (asprintf(&p, "\r\n%s", s->out) >= 0) {
+				free(s->out);
+				s->out = p;
+				s->ponged = 1;
+			}
+		}
 		snprintf(note, sizeof(note), "answered %s with %d %s", req->method, status,
 		         uctls_sip_reason_phrase(status));
 		/* RFC 3261 13.3.1.4 / 17.1.1.3: a 2xx to INVITE is acknowledged
@@ -245,8 +264,11 @@ eng_app_sip(struct run *r, struct side *s)
 	}
 	free(s->note);
 	s->note = NULL;
-	if (asprintf(&s->note, "%s answered %s with %d %s", s->other->def->id, s->req.method,
-	             m->status, m->reason ? m->reason : "") < 0)
+	if (asprintf(&s->note, "%s answered %s with %d %s%s", s->other->def->id, s->req.method,
+	             m->status, m->reason ? m->reason : "",
+	             uctls_sip_parser_keepalives(s->sip) > 0
+	                     ? "; it answered the CRLF keep-alive ping with a pong (RFC 5626 3.5.1)"
+	                     : "") < 0)
 		s->note = NULL;
 	uctls_sip_msg_free(m);
 	if (strcmp(s->req.method, "INVITE") == 0) {

@@ -205,6 +205,14 @@ START_TEST(test_traversal_row)
 		snprintf(got, sizeof(got), "%s/%s/%s", f->step, f->side, f->reason);
 	ck_assert_msg(strcmp(got, r->want) == 0, "%s: got %s (%s), expected %s", r->what, got,
 	              f != NULL && f->detail ? f->detail : "", r->want);
+	if (strcmp(r->want, "pass") == 0) {
+		/* C pinged with CRLFCRLF before OPTIONS and E ponged (RFC 5626) */
+		const struct uctls_step *so = rec(log, "sip-options", "C");
+
+		ck_assert_ptr_nonnull(so);
+		ck_assert_ptr_nonnull(so->detail);
+		ck_assert_msg(strstr(so->detail, "pong") != NULL, "%s: %s", r->what, so->detail);
+	}
 	uctls_log_free(log);
 	uctls_scenario_free(sc);
 }
