@@ -219,6 +219,14 @@ find_dns(const char *ref, const struct uctls_ident_names *names, int use_cns,
 	return 0;
 }
 
+/* The result of a find_dns() hit (1: a match, 2: a refused wildcard). */
+static enum uctls_ident_result
+dns_hit(int r, const char *hit, const char **matched)
+{
+	set_matched(matched, hit);
+	return r == 1 ? UCTLS_IDENT_MATCH : UCTLS_IDENT_WILDCARD_REFUSED;
+}
+
 /*
  * DNS reference identifiers (RFC 6125 6.4, RFC 9525 6.3):
  * 1. the DNS-IDs (dNSName SANs) are searched; URI SANs such as
@@ -309,25 +317,13 @@ match_dns(const char *ref, const struct uctls_ident_names *names,
 	}
 
 	r = find_dns(ref, names, 0, rules->wildcard, &hit);
-	if (r == 1) {
-		set_matched(matched, hit);
-		return UCTLS_IDENT_MATCH;
-	}
-	if (r == 2) {
-		set_matched(matched, hit);
-		return UCTLS_IDENT_WILDCARD_REFUSED;
-	}
+	if (r != 0)
+		return dns_hit(r, hit, matched);
 
 	if ((rules->cn_fallback && !has_san_id) || rules->cn_fallback == 2) {
 		r = find_dns(ref, names, 1, rules->wildcard, &hit);
-		if (r == 1) {
-			set_matched(matched, hit);
-			return UCTLS_IDENT_MATCH;
-		}
-		if (r == 2) {
-			set_matched(matched, hit);
-			return UCTLS_IDENT_WILDCARD_REFUSED;
-		}
+		if (r != 0)
+			return dns_hit(r, hit, matched);
 		return UCTLS_IDENT_MISMATCH;
 	}
 

@@ -725,13 +725,8 @@ names_get(gnutls_x509_crt_t crt, struct names *nm)
 		if (sz >= sizeof(buf))
 			sz = sizeof(buf) - 1;
 		buf[sz] = '\0';
-		switch (ret) {
-		case GNUTLS_SAN_DNSNAME:
-			t = UCTLS_SAN_DNS;
-			val = strdup(buf);
-			names_append(nm, "DNS:", buf);
-			break;
-		case GNUTLS_SAN_IPADDRESS:
+		if (ret == GNUTLS_SAN_IPADDRESS) {
+			/* iPAddress: 4 or 16 octets (RFC 5280 4.2.1.6) */
 			t = UCTLS_SAN_IP;
 			if (sz == 4)
 				inet_ntop(AF_INET, buf, ipbuf, sizeof(ipbuf));
@@ -741,31 +736,29 @@ names_get(gnutls_x509_crt_t crt, struct names *nm)
 				strcpy(ipbuf, "?");
 			val = strdup(ipbuf);
 			names_append(nm, "IP:", ipbuf);
-			break;
-		case GNUTLS_SAN_URI:
-			t = UCTLS_SAN_URI;
+		} else {
+			/* Text-valued names, XmppAddr (RFC 6120 13.7.1.4) and
+			 * SRVName (RFC 4985) already decoded by GnuTLS. */
+			static const struct {
+				int gnutls;
+				enum uctls_san_type type;
+				const char *prefix;
+			} kinds[] = {
+				{ GNUTLS_SAN_DNSNAME, UCTLS_SAN_DNS, "DNS:" },
+				{ GNUTLS_SAN_URI, UCTLS_SAN_URI, "URI:" },
+				{ GNUTLS_SAN_RFC822NAME, UCTLS_SAN_EMAIL, "email:" },
+				{ GNUTLS_SAN_OTHERNAME_XMPP, UCTLS_SAN_XMPP, "XmppAddr:" },
+				{ GNUTLS_SAN_OTHERNAME_SRV, UCTLS_SAN_SRV, "SRV:" },
+			};
+			size_t i;
+
+			for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && kinds[i].gnutls != ret; i++)
+				;
+			if (i == sizeof(kinds) / sizeof(kinds[0]))
+				continue;
+			t = kinds[i].type;
 			val = strdup(buf);
-			names_append(nm, "URI:", buf);
-			break;
-		case GNUTLS_SAN_RFC822NAME:
-			t = UCTLS_SAN_EMAIL;
-			val = strdup(buf);
-			names_append(nm, "email:", buf);
-			break;
-		case GNUTLS_SAN_OTHERNAME_XMPP:
-			/* id-on-xmppAddr (RFC 6120 13.7.1.4), decoded by GnuTLS */
-			t = UCTLS_SAN_XMPP;
-			val = strdup(buf);
-			names_append(nm, "XmppAddr:", buf);
-			break;
-		case GNUTLS_SAN_OTHERNAME_SRV:
-			/* SRVName (RFC 4985), "_service.domain", decoded by GnuTLS */
-			t = UCTLS_SAN_SRV;
-			val = strdup(buf);
-			names_append(nm, "SRV:", buf);
-			break;
-		default:
-			continue;
+			names_append(nm, kinds[i].prefix, buf);
 		}
 		if (val == NULL)
 			return -1;
