@@ -30,7 +30,7 @@ usage(FILE *f)
 	        "       uctls validate SCENARIO...\n"
 	        "       uctls check --profile P [--role server|client] [--name NAME]...\n"
 	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
-	        "                   [--csr-san LIST] [--json] CERT-OR-BUNDLE.pem\n"
+	        "                   [--csr-san LIST]... [--max-depth N] [--json] CERT-OR-BUNDLE.pem\n"
 	        "       uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
@@ -91,6 +91,9 @@ cmd_profiles(void)
 		       "", p->cn_fallback == 2 ? "always" : p->cn_fallback ? "yes" : "no",
 		       p->wildcard ? "yes" : "no", p->eku_required ? "yes" : "no", rsa,
 		       p->allow_sha1 ? "yes" : "no", p->require_client_cert ? "required" : "optional");
+		printf("%14s path: rfc5280-profile=%s webpki=%s max-depth=%u\n", "",
+		       p->rfc5280_strict ? "strict" : "no", p->webpki ? "yes" : "no",
+		       p->max_depth ? p->max_depth : 100);
 		if (p->inst_pem_only || p->inst_ca_first || p->inst_bundle_order ||
 		    p->inst_bundle_newline || p->inst_cn_in_san || p->inst_key_bits ||
 		    p->inst_critical_ok)
@@ -205,93 +208,154 @@ parse_time(const char *s)
 	return timegm(&tm);
 }
 
-/* uctls check --profile P [--role server|client] [--name N]... [--trust F]...
- *             [--key F] [--at TIME] [--csr-san LIST] [--json] FILE */
+/* A growing NULL-terminated list of borrowed strings (argv's). */
+struct strv {
+	const char **v;
+	size_t n, cap;
+};
+
 static int
-cmd_check(int argc, char **argv)
+strv_push(struct strv *l, const char *s)
 {
-	static const struct option longopts[] = {
-		{ "profile", required_argument, NULL, 'p' }, { "role", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },    { "trust", required_argument, NULL, 't' },
-		{ "key", required_argument, NULL, 'k' },     { "at", required_argument, NULL, 'a' },
-		{ "csr-san", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
-	};
-	const char *names[32], *trust[32], *csr[33];
+	if (l->n + 2 > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		const char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			fprintf(stderr, "uctls: out of memory\n");
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+/* --max-depth N: a whole number 1..UCTLS_MAX_DEPTH_LIMIT, else 0. */
+static unsigned
+parse_depth(const char *s)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > UCTLS_MAX_DEPTH_LIMIT)
+			return 0;
+	}
+	return (unsigned)v;
+}
+
+/* --csr-san LIST: its comma-separated SANs added to CSR (LIST is modified).
+ * -1 after saying why when an item is empty. */
+static int
+add_csr_sans(struct strv *csr, char *list)
+{
+	char *p = list, *comma;
+
+	if (strspn(list, ",") == strlen(list)) {
+		fprintf(stderr, "uctls check: --csr-san `%s' holds no SAN; give the CSR's SANs "
+		                "separated by commas (e.g. DNS:a.example.com,DNS:b.example.com), "
+		                "or leave --csr-san out\n", list);
+		return -1;
+	}
+	if (list[0] == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,") != NULL) {
+		fprintf(stderr, "uctls check: --csr-san `%s': an empty item; give the CSR's SANs "
+		                "separated by single commas\n", list);
+		return -1;
+	}
+	for (; p != NULL; p = comma != NULL ? comma + 1 : NULL) {
+		comma = strchr(p, ',');
+		if (comma != NULL)
+			*comma = '\0';
+		if (strv_push(csr, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What `uctls check' was given. */
+struct check_args {
 	struct uctls_check_opts o;
+	struct strv names, trust, csr;
+	int json;
+};
+
+/* One option C of `uctls check' (its argument ARG).  -1 after saying why. */
+static int
+check_opt(struct check_args *a, int c, char *arg)
+{
+	switch (c) {
+	case 'p':
+		if (a->o.profile != NULL) {
+			fprintf(stderr, "uctls check: --profile given twice (`%s', `%s')\n",
+			        a->o.profile, arg);
+			return -1;
+		}
+		a->o.profile = arg;
+		return 0;
+	case 'r':
+		if (strcmp(arg, "server") != 0 && strcmp(arg, "client") != 0) {
+			fprintf(stderr, "uctls check: --role server or client, not `%s'\n", arg);
+			return -1;
+		}
+		a->o.role_server = strcmp(arg, "server") == 0;
+		return 0;
+	case 'n':
+		return strv_push(&a->names, arg);
+	case 't':
+		return strv_push(&a->trust, arg);
+	case 'k':
+		if (a->o.key_file != NULL) {
+			fprintf(stderr, "uctls check: --key given twice (`%s', `%s')\n",
+			        a->o.key_file, arg);
+			return -1;
+		}
+		a->o.key_file = arg;
+		return 0;
+	case 'a':
+		a->o.at = parse_time(arg);
+		if (a->o.at != (time_t)-1)
+			return 0;
+		fprintf(stderr, "uctls check: --at takes YYYY-MM-DDTHH:MM:SSZ, not `%s'\n", arg);
+		return -1;
+	case 'c':
+		return add_csr_sans(&a->csr, arg);
+	case 'm':
+		a->o.max_depth = parse_depth(arg);
+		if (a->o.max_depth != 0)
+			return 0;
+		fprintf(stderr, "uctls check: --max-depth takes a whole number from 1 to %d (the "
+		                "intermediate CA certificates allowed between the certificate and "
+		                "its trust anchor), not `%s'\n", UCTLS_MAX_DEPTH_LIMIT, arg);
+		return -1;
+	case 'j':
+		a->json = 1;
+		return 0;
+	default:
+		usage(stderr);
+		return -1;
+	}
+}
+
+/* Checks the files of O; the exit status. */
+static int
+check_run(const struct uctls_check_opts *o, int json)
+{
 	struct uctls_log *log = NULL;
 	struct uctls_outcome oc;
 	struct uctls_err err;
-	size_t ncsr = 0;
-	int c, json = 0;
-	char *tok, *save = NULL;
 
-	memset(&o, 0, sizeof(o));
-	o.role_server = 1;
-	o.at = time(NULL);
-	o.names = names;
-	o.trust_files = trust;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			o.profile = optarg;
-			break;
-		case 'r':
-			if (strcmp(optarg, "server") != 0 && strcmp(optarg, "client") != 0) {
-				fprintf(stderr, "uctls check: --role server or client, not `%s'\n",
-				        optarg);
-				return 2;
-			}
-			o.role_server = strcmp(optarg, "server") == 0;
-			break;
-		case 'n':
-			if (o.nnames < 32)
-				names[o.nnames++] = optarg;
-			break;
-		case 't':
-			if (o.ntrust < 32)
-				trust[o.ntrust++] = optarg;
-			break;
-		case 'k':
-			o.key_file = optarg;
-			break;
-		case 'a':
-			o.at = parse_time(optarg);
-			if (o.at == (time_t)-1) {
-				fprintf(stderr, "uctls check: --at takes YYYY-MM-DDTHH:MM:SSZ, not `%s'\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			for (tok = strtok_r(optarg, ",", &save); tok != NULL && ncsr < 32;
-			     tok = strtok_r(NULL, ",", &save))
-				csr[ncsr++] = tok;
-			csr[ncsr] = NULL;
-			o.csr_sans = csr;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (o.profile == NULL || optind + 1 != argc) {
-		fprintf(stderr, "uctls check: needs --profile P and one certificate file\n");
-		return 2;
-	}
-	o.cert_file = argv[optind];
 	uctls_err_clear(&err);
-	if (uctls_check_files(&o, &log, &err) < 0) {
+	if (uctls_check_files(o, &log, &err) < 0) {
 		fprintf(stderr, "uctls check: %s\n", err.msg);
 		if (json)
-			uctls_report_error_json(stdout, o.cert_file, err.msg);
+			uctls_report_error_json(stdout, o->cert_file, err.msg);
 		return 2;
 	}
 	uctls_outcome_eval(NULL, log, &oc);
@@ -301,6 +365,54 @@ cmd_check(int argc, char **argv)
 		uctls_report_text(stdout, log, NULL, &oc);
 	uctls_log_free(log);
 	return oc.matched ? 0 : 1;
+}
+
+/* uctls check --profile P [--role server|client] [--name N]... [--trust F]...
+ *             [--key F] [--at TIME] [--csr-san LIST]... [--max-depth N] [--json]
+ *             FILE */
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' }, { "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },    { "trust", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },     { "at", required_argument, NULL, 'a' },
+		{ "csr-san", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+		{ "max-depth", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
+	};
+	struct check_args a;
+	int c, rv = 2;
+
+	memset(&a, 0, sizeof(a));
+	a.o.role_server = 1;
+	a.o.at = time(NULL);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			rv = 0;
+			goto out;
+		}
+		if (check_opt(&a, c, optarg) < 0)
+			goto out;
+	}
+	if (a.o.profile == NULL || optind + 1 != argc) {
+		fprintf(stderr, "uctls check: needs --profile P and one certificate file\n");
+		goto out;
+	}
+	a.o.cert_file = argv[optind];
+	a.o.names = a.names.v;
+	a.o.nnames = a.names.n;
+	a.o.trust_files = a.trust.v;
+	a.o.ntrust = a.trust.n;
+	a.o.csr_sans = a.csr.v; /* NULL: no --csr-san */
+	rv = check_run(&a.o, a.json);
+out:
+	free(a.names.v);
+	free(a.trust.v);
+	free(a.csr.v);
+	return rv;
 }
 
 /* uctls pki export SCENARIO OUTDIR */

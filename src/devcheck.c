@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,8 +13,6 @@
 #include "profile.h"
 #include "verify.h"
 
-#define MAX_CERTS 64
-
 static double
 now_ms(void)
 {
@@ -23,39 +22,167 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Certificates of DATA (PEM, several allowed, or one DER) appended to
- * LIST. */
-static int
-import_all(const gnutls_datum_t *data, gnutls_x509_crt_t *list, size_t *n)
+/* --- reading certificate files ------------------------------------------- */
+
+/* A growing list of certificates (owned). */
+struct crtlist {
+	gnutls_x509_crt_t *v;
+	size_t n, cap;
+};
+
+static void
+crtlist_free(struct crtlist *l)
 {
-	gnutls_x509_crt_t *got = NULL;
-	unsigned ng = 0, i;
+	size_t i;
 
-	if (gnutls_x509_crt_list_import2(&got, &ng, data, GNUTLS_X509_FMT_PEM, 0) < 0 || ng == 0) {
-		gnutls_x509_crt_t one;
+	for (i = 0; i < l->n; i++)
+		gnutls_x509_crt_deinit(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
 
-		if (gnutls_x509_crt_init(&one) < 0)
-			return -1;
-		if (gnutls_x509_crt_import(one, data, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_x509_crt_deinit(one);
+/* Appends CRT to L, which then owns it.  -1 when out of memory (CRT freed). */
+static int
+crtlist_add(struct crtlist *l, gnutls_x509_crt_t crt)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		gnutls_x509_crt_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			gnutls_x509_crt_deinit(crt);
 			return -1;
 		}
-		if (*n >= MAX_CERTS) {
-			gnutls_x509_crt_deinit(one);
-			return -1;
-		}
-		list[(*n)++] = one;
-		return 0;
+		l->v = v;
+		l->cap = cap;
 	}
-	for (i = 0; i < ng; i++) {
-		if (*n < MAX_CERTS)
-			list[(*n)++] = got[i];
-		else
-			gnutls_x509_crt_deinit(got[i]);
-	}
-	gnutls_free(got);
+	l->v[l->n++] = crt;
 	return 0;
 }
+
+/* Imports DER into L.  Returns 0, the GnuTLS error when DER is not a
+ * certificate, or 1 when out of memory. */
+static int
+import_der(const gnutls_datum_t *der, struct crtlist *l)
+{
+	gnutls_x509_crt_t crt;
+	int ret;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 1;
+	ret = gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER);
+	if (ret < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return ret;
+	}
+	return crtlist_add(l, crt) < 0 ? 1 : 0;
+}
+
+/* The next PEM certificate block at or after P (RFC 7468; GnuTLS also reads
+ * the old "X509 CERTIFICATE" label), its label in *LABEL; NULL when none. */
+static const unsigned char *
+next_block(const unsigned char *p, const unsigned char *end, const char **label)
+{
+	static const char *const labels[] = { "CERTIFICATE", "X509 CERTIFICATE" };
+	const unsigned char *best = NULL, *at;
+	char begin[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		snprintf(begin, sizeof(begin), "-----BEGIN %s-----", labels[i]);
+		at = memmem(p, (size_t)(end - p), begin, strlen(begin));
+		if (at != NULL && (best == NULL || at < best)) {
+			best = at;
+			*label = labels[i];
+		}
+	}
+	return best;
+}
+
+/* Why a file could not be read: the reason and the words. */
+struct unreadable {
+	const char *reason; /* "bad-format" or "malformed-certificate" */
+	char *msg;          /* owned */
+};
+
+/* The certificates of DATA (PEM blocks, or one DER certificate), read from
+ * FILE, appended to L.  Returns 0; 1 with *WHY set when they cannot be read;
+ * -1 with ERR set when out of memory or the file holds more than
+ * UCTLS_CHECK_MAX_FILE_CERTS certificates. */
+static int
+read_certs(const char *file, const gnutls_datum_t *data, struct crtlist *l,
+           struct unreadable *why, struct uctls_err *err)
+{
+	const unsigned char *end = data->data + data->size, *p;
+	const char *label = NULL;
+	gnutls_datum_t blk, der;
+	size_t k = 0;
+	int ret;
+
+	why->msg = NULL;
+	for (p = next_block(data->data, end, &label); p != NULL;
+	     p = next_block(p + 1, end, &label)) {
+		if (++k > UCTLS_CHECK_MAX_FILE_CERTS)
+			return uctls_err_set(err, "%s: holds more than %d certificates, the most "
+			                     "uctls check reads from one file", file,
+			                     UCTLS_CHECK_MAX_FILE_CERTS);
+		blk.data = (unsigned char *)p;
+		blk.size = (unsigned)(end - p);
+		ret = gnutls_pem_base64_decode2(label, &blk, &der);
+		if (ret < 0) {
+			why->reason = "bad-format";
+			why->msg = uctls_install_damaged_msg(file, k, ret);
+			return why->msg != NULL ? 1 : uctls_err_set(err, "out of memory");
+		}
+		ret = import_der(&der, l);
+		gnutls_free(der.data);
+		if (ret < 0) {
+			why->reason = "malformed-certificate";
+			why->msg = uctls_install_malformed_msg(file, k, ret);
+			return why->msg != NULL ? 1 : uctls_err_set(err, "out of memory");
+		}
+		if (ret > 0)
+			return uctls_err_set(err, "out of memory");
+	}
+	if (k > 0)
+		return 0;
+	ret = import_der(data, l);
+	if (ret > 0)
+		return uctls_err_set(err, "out of memory");
+	if (ret == 0)
+		return 0;
+	why->reason = "bad-format";
+	why->msg = uctls_install_nocert_msg(file);
+	return why->msg != NULL ? 1 : uctls_err_set(err, "out of memory");
+}
+
+/* Every certificate of the trust files of O, into L.  0, or -1 with ERR. */
+static int
+load_trust(const struct uctls_check_opts *o, struct crtlist *l, struct uctls_err *err)
+{
+	gnutls_datum_t t = { NULL, 0 };
+	struct unreadable why;
+	size_t i;
+	int r;
+
+	for (i = 0; i < o->ntrust; i++) {
+		if (gnutls_load_file(o->trust_files[i], &t) < 0)
+			return uctls_err_set(err, "%s: cannot read", o->trust_files[i]);
+		r = read_certs(o->trust_files[i], &t, l, &why, err);
+		gnutls_free(t.data);
+		t.data = NULL;
+		if (r == 1) {
+			uctls_err_set(err, "%s: %s", o->trust_files[i], why.msg);
+			free(why.msg);
+			return -1;
+		}
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- the steps ------------------------------------------------------------- */
 
 static int
 add_step(struct uctls_log *log, const char *step, const struct uctls_diag *d, int failed,
@@ -72,103 +199,131 @@ add_step(struct uctls_log *log, const char *step, const struct uctls_diag *d, in
 	return rec != NULL ? 0 : -1;
 }
 
+/* The files as loaded. */
+struct files {
+	const struct uctls_profile *p;
+	struct crtlist trust;
+	gnutls_datum_t cert, key;
+};
+
+/* 1. What the device checks on upload. */
+static int
+install_step(const struct uctls_check_opts *o, const struct files *f, struct uctls_log *log,
+             struct uctls_err *err)
+{
+	struct uctls_install_rules rules;
+	struct uctls_install_input in;
+	struct uctls_diag d;
+	double t0 = now_ms();
+	int r;
+
+	uctls_diag_init(&d);
+	uctls_install_rules_of(f->p, &rules);
+	memset(&in, 0, sizeof(in));
+	in.name = o->cert_file;
+	in.cert = f->cert.data;
+	in.cert_len = f->cert.size;
+	in.key = f->key.data;
+	in.key_len = f->key.size;
+	in.csr_sans = o->csr_sans;
+	in.trust = f->trust.v;
+	in.ntrust = f->trust.n;
+	in.now = o->at;
+	r = uctls_install_check(&rules, &in, &d, err);
+	if (r >= 0 && add_step(log, "install", &d, r, t0) < 0)
+		r = uctls_err_set(err, "out of memory");
+	uctls_diag_clear(&d);
+	return r < 0 ? -1 : 0;
+}
+
+/* 2. What a handshake would verify, from what the file holds. */
+static int
+handshake_step(const struct uctls_check_opts *o, const struct files *f, struct uctls_log *log,
+               struct uctls_err *err)
+{
+	struct crtlist chain = { NULL, 0, 0 };
+	struct uctls_verify_ctx ctx;
+	struct unreadable why = { NULL, NULL };
+	struct uctls_diag d;
+	double t0 = now_ms();
+	int r, rv = -1;
+
+	uctls_diag_init(&d);
+	r = read_certs(o->cert_file, &f->cert, &chain, &why, err);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		if (uctls_diag_problem(&d, why.reason, 0,
+		                       strcmp(why.reason, "bad-format") == 0
+		                               ? "upload the certificate as PEM, as exported by its CA"
+		                               : uctls_install_hint_malformed,
+		                       "%s", why.msg) < 0)
+			goto nomem;
+	} else {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.profile = f->p;
+		ctx.peer_is_server = o->role_server;
+		ctx.names = o->names;
+		ctx.nnames = o->nnames;
+		ctx.trust = f->trust.v;
+		ctx.ntrust = f->trust.n;
+		ctx.now = o->at;
+		ctx.verifier_id = "the device";
+		ctx.peer_id = "the certificate's holder";
+		ctx.max_depth = o->max_depth;
+		r = uctls_verify_chain(&ctx, chain.v, chain.n, &d);
+		if (r < 0)
+			goto nomem;
+	}
+	if (add_step(log, "tls-handshake", &d, r, t0) < 0)
+		goto nomem;
+	rv = 0;
+	goto out;
+nomem:
+	uctls_err_set(err, "out of memory or GnuTLS failure");
+out:
+	free(why.msg);
+	uctls_diag_clear(&d);
+	crtlist_free(&chain);
+	return rv;
+}
+
 int
 uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, struct uctls_err *err)
 {
-	const struct uctls_profile *p = uctls_profile_find(o->profile);
-	gnutls_x509_crt_t trust[MAX_CERTS], chain[MAX_CERTS];
-	size_t ntrust = 0, nchain = 0, i;
-	gnutls_datum_t cert = { NULL, 0 }, key = { NULL, 0 }, t = { NULL, 0 };
-	struct uctls_install_rules rules;
-	struct uctls_install_input in;
-	struct uctls_verify_ctx ctx;
-	struct uctls_diag d;
+	struct files f;
 	struct uctls_log *log = NULL;
-	double t0;
-	int rv = -1, r;
+	int rv = -1;
 
-	uctls_diag_init(&d);
-	if (p == NULL)
+	memset(&f, 0, sizeof(f));
+	f.p = uctls_profile_find(o->profile);
+	if (f.p == NULL)
 		return uctls_err_set(err, "unknown profile `%s' (see uctls profiles)", o->profile);
-	for (i = 0; i < o->ntrust; i++) {
-		if (gnutls_load_file(o->trust_files[i], &t) < 0) {
-			uctls_err_set(err, "%s: cannot read", o->trust_files[i]);
-			goto out;
-		}
-		r = import_all(&t, trust, &ntrust);
-		gnutls_free(t.data);
-		t.data = NULL;
-		if (r < 0) {
-			uctls_err_set(err, "%s: no PEM or DER certificate", o->trust_files[i]);
-			goto out;
-		}
-	}
-	if (gnutls_load_file(o->cert_file, &cert) < 0) {
+	if (load_trust(o, &f.trust, err) < 0)
+		goto out;
+	if (gnutls_load_file(o->cert_file, &f.cert) < 0) {
 		uctls_err_set(err, "%s: cannot read", o->cert_file);
 		goto out;
 	}
-	if (o->key_file != NULL && gnutls_load_file(o->key_file, &key) < 0) {
+	if (o->key_file != NULL && gnutls_load_file(o->key_file, &f.key) < 0) {
 		uctls_err_set(err, "%s: cannot read", o->key_file);
 		goto out;
 	}
 	log = uctls_log_new("check", o->cert_file, "check");
 	if (log == NULL || uctls_log_side(log, "device", o->role_server ? "client" : "server",
-	                                  p->name) == NULL) {
+	                                  f.p->name) == NULL) {
 		uctls_err_set(err, "out of memory");
 		goto out;
 	}
-
-	/* 1. What the device checks on upload. */
-	t0 = now_ms();
-	uctls_install_rules_of(p, &rules);
-	memset(&in, 0, sizeof(in));
-	in.name = o->cert_file;
-	in.cert = cert.data;
-	in.cert_len = cert.size;
-	in.key = key.data;
-	in.key_len = key.size;
-	in.csr_sans = o->csr_sans;
-	in.trust = trust;
-	in.ntrust = ntrust;
-	in.now = o->at;
-	r = uctls_install_check(&rules, &in, &d, err);
-	if (r < 0 || add_step(log, "install", &d, r, t0) < 0)
+	if (install_step(o, &f, log, err) < 0 || handshake_step(o, &f, log, err) < 0)
 		goto out;
-	uctls_diag_clear(&d);
-
-	/* 2. What a handshake would verify, from what the file holds. */
-	t0 = now_ms();
-	if (import_all(&cert, chain, &nchain) < 0) {
-		uctls_diag_problem(&d, "bad-format", 0, "upload the certificate as PEM",
-		                   "%s holds no certificate GnuTLS can read", o->cert_file);
-		if (add_step(log, "tls-handshake", &d, 1, t0) < 0)
-			goto out;
-	} else {
-		memset(&ctx, 0, sizeof(ctx));
-		ctx.profile = p;
-		ctx.peer_is_server = o->role_server;
-		ctx.names = o->names;
-		ctx.nnames = o->nnames;
-		ctx.trust = trust;
-		ctx.ntrust = ntrust;
-		ctx.now = o->at;
-		ctx.verifier_id = "the device";
-		ctx.peer_id = "the certificate's holder";
-		r = uctls_verify_chain(&ctx, chain, nchain, &d);
-		if (r < 0 || add_step(log, "tls-handshake", &d, r, t0) < 0)
-			goto out;
-	}
 	*out = log;
 	log = NULL;
 	rv = 0;
 out:
-	uctls_diag_clear(&d);
-	for (i = 0; i < ntrust; i++)
-		gnutls_x509_crt_deinit(trust[i]);
-	for (i = 0; i < nchain; i++)
-		gnutls_x509_crt_deinit(chain[i]);
-	gnutls_free(cert.data);
-	gnutls_free(key.data);
+	crtlist_free(&f.trust);
+	gnutls_free(f.cert.data);
+	gnutls_free(f.key.data);
 	uctls_log_free(log);
 	return rv;
 }

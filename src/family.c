@@ -113,8 +113,9 @@ const char *const uctls_reasons[] = {
 	"eku-client-auth-missing", "key-usage", "unknown-critical-extension",
 	"key-size", "no-client-cert", "no-server-cert", "timeout",
 	"connection-refused", "connection-closed", "starttls-not-offered",
-	"protocol-version", "no-shared-cipher", "bad-format", "key-mismatch",
-	"bundle-order", "csr-san-mismatch", "tls-error", "verify-failed", "sip-malformed",
+	"protocol-version", "no-shared-cipher", "bad-format", "malformed-certificate",
+	"key-mismatch", "bundle-order", "csr-san-mismatch", "tls-error", "verify-failed",
+	"sip-malformed",
 	"xmpp-malformed", "starttls-failed", "no-auth-mechanism", "dialback-invalid",
 	NULL
 };

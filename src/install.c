@@ -224,6 +224,52 @@ problem(struct uctls_diag *d, const char *reason, const char *hint, const char *
 static const char hint_format[] =
 	"export the certificate as Base-64 encoded X.509 (PEM) and upload that file unchanged";
 
+const char uctls_install_hint_malformed[] =
+	"the file's Base-64 does not hold a certificate: export the certificate again from "
+	"its CA (or the device that made it) and upload that file unchanged";
+
+/* GnuTLS's words for GERR without its "ASN1 parser: " prefix and final
+ * full stop, into BUF. */
+static const char *
+asn1_says(int gerr, char *buf, size_t size)
+{
+	const char *s = gnutls_strerror(gerr);
+	size_t n;
+
+	if (strncmp(s, "ASN1 parser: ", 13) == 0)
+		s += 13;
+	snprintf(buf, size, "%s", s);
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+char *
+uctls_install_malformed_msg(const char *file, size_t n, int gerr)
+{
+	char says[256];
+
+	return fmt("malformed certificate: certificate %zu of `%s' is valid Base-64 but not a "
+	           "valid DER certificate (the ASN.1 parser says: %s)",
+	           n, file, asn1_says(gerr, says, sizeof(says)));
+}
+
+char *
+uctls_install_damaged_msg(const char *file, size_t n, int gerr)
+{
+	return fmt("`%s' is PEM damaged: the Base-64 text of certificate %zu does not decode "
+	           "(%s); a character was lost, added or changed in a copy",
+	           file, n, gnutls_strerror(gerr));
+}
+
+char *
+uctls_install_nocert_msg(const char *file)
+{
+	return fmt("`%s' holds no certificate: neither a `%s' block nor one DER certificate",
+	           file, begin_crt);
+}
+
 /* Text, as opposed to DER or another binary file: no control characters
  * besides tab, CR, LF, and no NUL. */
 static int
@@ -399,6 +445,21 @@ der_outer_len(const unsigned char *p, size_t n)
 	return hdr + len <= n ? hdr + len : 0;
 }
 
+/* 1 when the LEN bytes at P are one certificate GnuTLS reads, else 0. */
+static int
+is_cert(const unsigned char *p, size_t len)
+{
+	gnutls_datum_t der = { (unsigned char *)p, (unsigned)len };
+	gnutls_x509_crt_t crt;
+	int ok;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	ok = gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) >= 0;
+	gnutls_x509_crt_deinit(crt);
+	return ok;
+}
+
 /* B's text is one certificate followed by more Base-64 (the END and
  * BEGIN lines between two certificates lost in a copy): returns the line
  * where the second one starts, or 0.  -1 when out of memory. */
@@ -413,7 +474,8 @@ block_run_together(const struct block *b)
 	ret = block_decode(b, &der);
 	if (ret < 0)
 		return -1;
-	if (ret == 0 && (first = der_outer_len(der.data, der.size)) != 0 && first < der.size) {
+	if (ret == 0 && (first = der_outer_len(der.data, der.size)) != 0 && first < der.size &&
+	    is_cert(der.data, first)) {
 		/* the Base-64 character where the second one begins: the
 		 * first ended without padding, else block_pad_run_together() */
 		first = first / 3 * 4;
@@ -439,7 +501,8 @@ block_pad_run_together(const struct block *b)
 
 	ret = block_decode(b, &der);
 	if (ret == 0)
-		ret = der.size > 0 && der_outer_len(der.data, der.size) == der.size;
+		ret = der.size > 0 && der_outer_len(der.data, der.size) == der.size &&
+		      is_cert(der.data, der.size);
 	free(der.data);
 	return ret;
 }
@@ -502,202 +565,238 @@ static const char run_together[] =
 	"`%s' is PEM damaged at line %u: certificates %zu and %zu run together; the `%s' and "
 	"`%s' lines between them were lost in a copy";
 
+/* Reading the PEM text of an upload, line by line. */
+struct pem_reader {
+	struct upload *u;
+	struct uctls_diag *d;
+	struct block b;
+	enum { OUTSIDE, IN_CERT, IN_OTHER } st;
+	char other[64]; /* the label of the first other block ("RSA PRIVATE KEY") */
+	unsigned lno;
+	int bad;        /* a problem was recorded: reading stops */
+};
+
+/* Outside the blocks: RFC 7468 2, text outside the encapsulation
+ * boundaries is explanatory and ignored. */
+static int
+pem_outside(struct pem_reader *r, const char *s, size_t n)
+{
+	if (line_is(s, n, begin_crt)) {
+		block_reset(&r->b, r->lno);
+		r->st = IN_CERT;
+	} else if (line_starts(s, n, "-----BEGIN ")) {
+		if (r->other[0] == '\0')
+			snprintf(r->other, sizeof(r->other), "%.*s",
+			         (int)(n - 11 - (n >= 16 && memcmp(s + n - 5, "-----", 5) == 0 ? 5 : 0)),
+			         s + 11);
+		r->st = IN_OTHER;
+	} else if (line_starts(s, n, "-----END CERTIFICATE")) {
+		r->bad = 1;
+		return problem(r->d, "bad-format", hint_format,
+		               "`%s' is PEM damaged at line %u: an END line without its `%s' line "
+		               "(lost in a copy?)",
+		               r->u->name, r->lno, begin_crt);
+	}
+	return 0;
+}
+
+/* The block's Base-64 decoded, but GnuTLS did not take the DER (GERR): two
+ * certificates whose END and BEGIN lines were lost, or Base-64 that is
+ * not a certificate at all. */
+static int
+pem_not_cert(struct pem_reader *r, int gerr)
+{
+	struct upload *u = r->u;
+	long line = block_run_together(&r->b);
+	char *msg;
+	int rv;
+
+	if (line < 0)
+		return -1;
+	r->bad = 1;
+	if (line > 0)
+		return problem(r->d, "bad-format", hint_format, run_together, u->name,
+		               (unsigned)line, u->n + 1, u->n + 2, end_crt, begin_crt);
+	msg = uctls_install_malformed_msg(u->name, u->n + 1, gerr);
+	if (msg == NULL)
+		return -1;
+	rv = problem(r->d, "malformed-certificate", uctls_install_hint_malformed,
+	             "%s; its PEM block is lines %u-%u", msg, r->b.begin, r->lno);
+	free(msg);
+	return rv;
+}
+
+/* The END line of a certificate block at [S, S+N). */
+static int
+pem_end(struct pem_reader *r, const char *s, size_t n)
+{
+	struct upload *u = r->u;
+	gnutls_datum_t der = { NULL, 0 };
+	int ret, gerr;
+
+	ret = block_decode(&r->b, &der);
+	if (ret < 0)
+		return -1;
+	if (ret == 1) {
+		r->bad = 1;
+		return problem(r->d, "bad-format", hint_format,
+		               "`%s' is PEM damaged at line %u: the Base-64 text of certificate %zu "
+		               "(lines %u-%u) is %s; a character was lost or added in a copy",
+		               u->name, block_suspect_line(&r->b), u->n + 1, r->b.begin, r->lno,
+		               r->b.blen == 0 ? "empty" : "cut short");
+	}
+	if (u->n == MAX_CERTS) {
+		free(der.data);
+		r->bad = 1;
+		return problem(r->d, "bad-format", "upload the certificate and its CA chain only",
+		               "`%s' holds more than %d certificates", u->name, MAX_CERTS);
+	}
+	ret = add_cert(u, &der, &gerr);
+	free(der.data);
+	if (ret < 0)
+		return -1;
+	if (gerr < 0)
+		return pem_not_cert(r, gerr);
+	u->tail = (size_t)((const unsigned char *)s - u->p) + n;
+	r->st = OUTSIDE;
+	return 0;
+}
+
+/* A Base-64 line [S, S+N) of a certificate block; LINE: where the line
+ * starts in the upload (for the column). */
+static int
+pem_data(struct pem_reader *r, const char *s, size_t n, const char *line)
+{
+	struct block *b = &r->b;
+	const char *what = NULL;
+	unsigned at = r->lno;
+	size_t col = 0, k;
+	int c = 0, ret;
+
+	for (k = 0; k < n && what == NULL; k++) {
+		c = (unsigned char)s[k];
+		col = (size_t)(s - line) + k + 1; /* 1-based in the line as uploaded */
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == '=' && b->pad++ == 0) {
+			b->pad_line = r->lno;
+			b->pad_col = col;
+		}
+		if (c == '=' && b->pad > 2) {
+			what = "a third `=' of padding";
+		} else if (c != '=' && b64_val(c) < 0) {
+			what = "a character that is not Base-64";
+		} else if (c != '=' && b->pad) {
+			/* the `=' is the damage, not what follows */
+			what = "an `=' in the middle of the Base-64 text";
+			at = b->pad_line;
+			col = b->pad_col;
+			c = '=';
+		}
+	}
+	if (what == NULL)
+		return n > 0 ? block_line(b, s, n, r->lno) : 0;
+	if (at != r->lno && b->pad <= 2 && (ret = block_pad_run_together(b)) != 0) {
+		if (ret < 0)
+			return -1;
+		r->bad = 1;
+		return problem(r->d, "bad-format", hint_format, run_together, r->u->name, r->lno,
+		               r->u->n + 1, r->u->n + 2, end_crt, begin_crt);
+	}
+	r->bad = 1;
+	return problem(r->d, "bad-format", hint_format,
+	               "`%s' is PEM damaged at line %u: %s (`%c', column %zu) in certificate %zu "
+	               "(BEGIN at line %u)",
+	               r->u->name, at, what, c >= 0x20 && c < 0x7f ? c : '?', col, r->u->n + 1,
+	               b->begin);
+}
+
+/* One line [S, S+N) (trimmed), starting at LINE in the upload. */
+static int
+pem_line(struct pem_reader *r, const char *s, size_t n, const char *line)
+{
+	switch (r->st) {
+	case OUTSIDE:
+		return pem_outside(r, s, n);
+	case IN_OTHER:
+		if (line_starts(s, n, "-----END "))
+			r->st = OUTSIDE;
+		return 0;
+	case IN_CERT:
+		break;
+	}
+	if (line_is(s, n, end_crt))
+		return pem_end(r, s, n);
+	if (line_starts(s, n, "-----BEGIN ") || line_starts(s, n, "-----END ")) {
+		r->bad = 1;
+		return problem(r->d, "bad-format", hint_format,
+		               "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at line %u) "
+		               "has no `%s' line",
+		               r->u->name, r->lno, r->u->n + 1, r->b.begin, end_crt);
+	}
+	return pem_data(r, s, n, line);
+}
+
+/* At the end of the text: a block left open, or no certificate at all. */
+static int
+pem_finish(struct pem_reader *r)
+{
+	const char *name = r->u->name;
+
+	if (r->st == IN_CERT) {
+		r->bad = 1;
+		return problem(r->d, "bad-format", hint_format,
+		               "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at line %u) "
+		               "has no `%s' line; the file was cut short",
+		               name, r->lno, r->u->n + 1, r->b.begin, end_crt);
+	}
+	if (r->u->n > 0)
+		return 0;
+	r->bad = 1;
+	if (r->other[0] == '\0')
+		return problem(r->d, "bad-format", hint_format,
+		               "`%s' holds no certificate: no `%s' line", name, begin_crt);
+	return problem(r->d, "bad-format", hint_format,
+	               "`%s' holds no certificate: no `%s' line, only a `%s' block%s", name,
+	               begin_crt, r->other,
+	               strstr(r->other, "KEY") != NULL ? " (key and certificate files swapped?)"
+	                                               : "");
+}
+
 /* Reads the PEM text of U.  Sets *BAD and records bad-format when the text
  * is damaged (invalid Base-64, a block without END line, ...) or holds no
- * certificate.  Returns 0, or -1 when out of memory. */
+ * certificate, malformed-certificate when a block's Base-64 is sound but
+ * its DER is not a certificate.  Returns 0, or -1 when out of memory. */
 static int
 read_pem(struct upload *u, struct uctls_diag *d, int *bad)
 {
-	enum { OUTSIDE, IN_CERT, IN_OTHER } st = OUTSIDE;
-	struct block b;
-	char other[64] = "";
-	size_t pos = 0, eol, n, k;
-	unsigned lno = 0;
-	const char *s;
-	gnutls_datum_t der = { NULL, 0 };
-	int rv = -1, ret, gerr;
-	long line;
+	struct pem_reader r;
+	size_t pos = 0, eol, n;
+	const char *s, *line;
+	int rv = -1;
 
-	memset(&b, 0, sizeof(b));
-	while (pos < u->len && !*bad) {
-		s = (const char *)u->p + pos;
+	memset(&r, 0, sizeof(r));
+	r.u = u;
+	r.d = d;
+	r.st = OUTSIDE;
+	while (pos < u->len && !r.bad) {
+		line = s = (const char *)u->p + pos;
 		eol = pos;
 		while (eol < u->len && u->p[eol] != '\n')
 			eol++;
 		n = eol - pos;
-		lno++;
+		r.lno++;
 		trim(&s, &n);
-		switch (st) {
-		case OUTSIDE:
-			/* RFC 7468 2: text outside the encapsulation boundaries
-			 * is explanatory and ignored. */
-			if (line_is(s, n, begin_crt)) {
-				block_reset(&b, lno);
-				st = IN_CERT;
-			} else if (line_starts(s, n, "-----BEGIN ")) {
-				if (other[0] == '\0')
-					snprintf(other, sizeof(other), "%.*s",
-					         (int)(n - 11 - (n >= 16 && memcmp(s + n - 5, "-----", 5) == 0
-					                             ? 5 : 0)),
-					         s + 11);
-				st = IN_OTHER;
-			} else if (line_starts(s, n, "-----END CERTIFICATE")) {
-				*bad = 1;
-				if (problem(d, "bad-format", hint_format,
-				            "`%s' is PEM damaged at line %u: an END line without its "
-				            "`%s' line (lost in a copy?)",
-				            u->name, lno, begin_crt) < 0)
-					goto out;
-			}
-			break;
-		case IN_OTHER:
-			if (line_starts(s, n, "-----END "))
-				st = OUTSIDE;
-			break;
-		case IN_CERT:
-			if (line_is(s, n, end_crt)) {
-				ret = block_decode(&b, &der);
-				if (ret < 0)
-					goto out;
-				if (ret == 1) {
-					*bad = 1;
-					if (problem(d, "bad-format", hint_format,
-					            "`%s' is PEM damaged at line %u: the Base-64 text of "
-					            "certificate %zu (lines %u-%u) is %s; a character "
-					            "was lost or added in a copy",
-					            u->name, block_suspect_line(&b), u->n + 1, b.begin,
-					            lno, b.blen == 0 ? "empty" : "cut short") < 0)
-						goto out;
-					break;
-				}
-				if (u->n == MAX_CERTS) {
-					*bad = 1;
-					if (problem(d, "bad-format",
-					            "upload the certificate and its CA chain only",
-					            "`%s' holds more than %d certificates", u->name,
-					            MAX_CERTS) < 0)
-						goto out;
-					break;
-				}
-				ret = add_cert(u, &der, &gerr);
-				free(der.data);
-				der.data = NULL;
-				if (ret < 0)
-					goto out;
-				if (gerr < 0 && (line = block_run_together(&b)) != 0) {
-					if (line < 0)
-						goto out;
-					*bad = 1;
-					if (problem(d, "bad-format", hint_format, run_together, u->name,
-					            (unsigned)line, u->n + 1, u->n + 2, end_crt,
-					            begin_crt) < 0)
-						goto out;
-					break;
-				}
-				if (gerr < 0) {
-					*bad = 1;
-					if (problem(d, "bad-format", hint_format,
-					            "`%s' is PEM damaged at line %u: certificate %zu "
-					            "(lines %u-%u) is Base-64 but not a certificate "
-					            "(%s); a character was changed in a copy",
-					            u->name, block_suspect_line(&b), u->n + 1, b.begin,
-					            lno, gnutls_strerror(gerr)) < 0)
-						goto out;
-					break;
-				}
-				u->tail = (size_t)((const unsigned char *)s - u->p) + n;
-				st = OUTSIDE;
-			} else if (line_starts(s, n, "-----BEGIN ") ||
-			           line_starts(s, n, "-----END ")) {
-				*bad = 1;
-				if (problem(d, "bad-format", hint_format,
-				            "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at "
-				            "line %u) has no `%s' line",
-				            u->name, lno, u->n + 1, b.begin, end_crt) < 0)
-					goto out;
-			} else {
-				const char *what = NULL;
-				int c = 0;
-
-				unsigned at = lno;
-				size_t col = 0;
-
-				/* column: 1-based in the line as uploaded */
-				for (k = 0; k < n && what == NULL; k++) {
-					c = (unsigned char)s[k];
-					col = (size_t)(s - (const char *)u->p) - pos + k + 1;
-					if (c == ' ' || c == '\t')
-						continue;
-					if (c == '=' && b.pad++ == 0) {
-						b.pad_line = lno;
-						b.pad_col = col;
-					}
-					if (c == '=' && b.pad > 2) {
-						what = "a third `=' of padding";
-					} else if (c != '=' && b64_val(c) < 0) {
-						what = "a character that is not Base-64";
-					} else if (c != '=' && b.pad) {
-						/* the `=' is the damage, not what follows */
-						what = "an `=' in the middle of the Base-64 text";
-						at = b.pad_line;
-						col = b.pad_col;
-						c = '=';
-					}
-				}
-				if (what != NULL && at != lno && b.pad <= 2 &&
-				    (ret = block_pad_run_together(&b)) != 0) {
-					if (ret < 0)
-						goto out;
-					*bad = 1;
-					if (problem(d, "bad-format", hint_format, run_together, u->name,
-					            lno, u->n + 1, u->n + 2, end_crt, begin_crt) < 0)
-						goto out;
-					break;
-				}
-				if (what != NULL) {
-					*bad = 1;
-					if (problem(d, "bad-format", hint_format,
-					            "`%s' is PEM damaged at line %u: %s (`%c', column "
-					            "%zu) in certificate %zu (BEGIN at line %u)",
-					            u->name, at, what, c >= 0x20 && c < 0x7f ? c : '?',
-					            col, u->n + 1, b.begin) < 0)
-						goto out;
-					break;
-				}
-				if (n > 0 && block_line(&b, s, n, lno) < 0)
-					goto out;
-			}
-			break;
-		}
+		if (pem_line(&r, s, n, line) < 0)
+			goto out;
 		pos = eol + 1;
 	}
-	if (!*bad && st == IN_CERT) {
-		*bad = 1;
-		if (problem(d, "bad-format", hint_format,
-		            "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at line %u) "
-		            "has no `%s' line; the file was cut short",
-		            u->name, lno, u->n + 1, b.begin, end_crt) < 0)
-			goto out;
-	}
-	if (!*bad && u->n == 0) {
-		*bad = 1;
-		if (other[0] != '\0') {
-			if (problem(d, "bad-format", hint_format,
-			            "`%s' holds no certificate: no `%s' line, only a `%s' block%s",
-			            u->name, begin_crt, other,
-			            strstr(other, "KEY") != NULL ? " (key and certificate files "
-			                                           "swapped?)" : "") < 0)
-				goto out;
-		} else if (problem(d, "bad-format", hint_format,
-		                   "`%s' holds no certificate: no `%s' line", u->name,
-		                   begin_crt) < 0) {
-			goto out;
-		}
-	}
+	if (!r.bad && pem_finish(&r) < 0)
+		goto out;
+	*bad = r.bad;
 	rv = 0;
 out:
-	free(der.data);
-	block_free(&b);
+	block_free(&r.b);
 	return rv;
 }
 

@@ -59,10 +59,22 @@ struct uctls_install_input {
 	time_t now;
 };
 
+/* The words for a certificate file that cannot be read, shared by the
+ * install step and `uctls check' (malloc'd; NULL when out of memory):
+ *   malformed: block N's Base-64 decodes, but not to a DER certificate
+ *              (GERR: GnuTLS's error; reason malformed-certificate);
+ *   damaged:   block N's Base-64 does not decode (reason bad-format);
+ *   nocert:    neither a PEM certificate block nor one DER certificate. */
+char *uctls_install_malformed_msg(const char *file, size_t n, int gerr);
+char *uctls_install_damaged_msg(const char *file, size_t n, int gerr);
+char *uctls_install_nocert_msg(const char *file);
+/* The hint for malformed-certificate. */
+extern const char uctls_install_hint_malformed[];
+
 /* Runs every rule of RULES over IN.  Returns 0 when the upload would be
- * accepted, 1 when refused (OUT->reason: bad-format, key-mismatch,
- * bundle-order, csr-san-mismatch, cn-only-no-san (CN not among the SANs),
- * key-size, unknown-critical-extension, issuer-not-found / untrusted-root
+ * accepted, 1 when refused (OUT->reason: bad-format, malformed-certificate,
+ * key-mismatch, bundle-order, csr-san-mismatch, cn-only-no-san (CN not
+ * among the SANs), key-size, unknown-critical-extension, issuer-not-found / untrusted-root
  * (a CA of the chain not yet trusted), with detail, hint and also), -1 on
  * a local error (ERR set). */
 int uctls_install_check(const struct uctls_install_rules *rules,

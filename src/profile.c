@@ -26,6 +26,7 @@ static const struct uctls_profile profiles[] = {
 		.allow_sha1 = 0,       /* RFC 9155; SHA-1 signatures deprecated */
 		.require_client_cert = 1,
 		.verify_peer = 1,
+		.rfc5280_strict = 1, /* RFC 5280 section 4 (certlint.c) */
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		.tolerated_critical = NULL,
 	},
@@ -53,6 +54,72 @@ static const struct uctls_profile profiles[] = {
 		.cn_fallback = 0,
 		.wildcard = 0,         /* RFC 5922 7.2 style: no wildcard */
 		.eku_required = 1,     /* Expressway-style: EKU must name the purpose */
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.rfc5280_strict = 1, /* RFC 5280 section 4 (certlint.c) */
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	/* What a publicly-trusted CA may issue for a TLS server (CA/Browser
+	 * Forum Baseline Requirements 2.0), on top of RFC 5280 section 4, as
+	 * webpki clients (rustls-webpki, browsers) check it. */
+	{
+		.name = "webpki",
+		.family = "*",
+		.describe = "CA/Browser Forum Baseline Requirements: what a public CA must issue "
+		            "for a TLS server (RFC 5280 section 4, EKU, key and signature "
+		            "algorithms, 398-day leaves)",
+		.cn_fallback = 0,      /* BR 7.1.4.3: the names are the SANs */
+		.wildcard = 1,         /* RFC 6125 6.4.3 */
+		.eku_required = 1,     /* BR 7.1.2.7.10 */
+		.check_key_usage = 1,
+		.min_rsa_bits = 2048,  /* BR 6.1.5 */
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,       /* BR 7.1.3.2 */
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.rfc5280_strict = 1,
+		.webpki = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	/* Stock OpenSSL 3.0 (`openssl verify -purpose sslserver
+	 * -verify_hostname', and a TLS stack built on it): crypto/x509/
+	 * x509_vfy.c, v3_purp.c (check_purpose_ssl_server), v3_utl.c
+	 * (do_x509_check: CN only without a DNS SAN). */
+	{
+		.name = "openssl",
+		.family = "*",
+		.describe = "stock OpenSSL 3.0 verification (no -x509_strict): CN fallback "
+		            "without a DNS SAN, EKU checked when present",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.eku_required = 0,
+		.check_key_usage = 0,  /* v3_purp.c: digitalSignature, keyEncipherment or
+		                          keyAgreement suffices for sslserver */
+		.min_rsa_bits = 2048,  /* security level 2, Debian's default for TLS */
+		.max_rsa_bits = 0,
+		.allow_sha1 = 0,       /* SHA-1 signatures below security level 1 (3.0) */
+		.require_client_cert = 1,
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+		.tolerated_critical = NULL,
+	},
+	/* Stock GnuTLS 3.7 (gnutls_certificate_verify_peers3, certtool
+	 * --verify): lib/x509/verify.c, lib/x509/hostname-verify.c (CN only
+	 * without a DNS SAN). */
+	{
+		.name = "gnutls",
+		.family = "*",
+		.describe = "stock GnuTLS 3.7 verification: CN fallback without a DNS SAN, EKU "
+		            "checked when present, SHA-1 rejected",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.eku_required = 0,
 		.check_key_usage = 1,
 		.min_rsa_bits = 2048,
 		.max_rsa_bits = 0,

@@ -31,6 +31,14 @@ struct uctls_profile {
 	int allow_sha1;         /* SHA-1 signatures in the peer's chain accepted */
 	int require_client_cert; /* as server: a client certificate is required */
 	int verify_peer;        /* 0: accepts any certificate (does not verify) */
+	int rfc5280_strict;     /* RFC 5280 section 4 certificate-profile rules on every
+	                           certificate of the path (certlint.h): key identifiers,
+	                           criticality, empty names, serial numbers, SAN syntax, no CA
+	                           certificate as end entity */
+	int webpki;             /* and the CA/Browser Forum Baseline Requirements for TLS
+	                           server certificates (certlint.h) */
+	unsigned max_depth;     /* intermediate CAs accepted between the end-entity certificate
+	                           and the trust anchor; 0: 100 (OpenSSL's default depth) */
 	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */
 	/* Install step (install.h): what the device checks on upload. */
 	int inst_pem_only, inst_ca_first, inst_bundle_order, inst_bundle_newline, inst_cn_in_san;

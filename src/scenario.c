@@ -115,7 +115,7 @@ static const char *const cert_attrs[] = {
 #define CERT_PEM_ATTRS 4
 static const char *const ext_attrs[] = { "oid", "critical", "value", NULL };
 static const char *const peer_attrs[] = {
-	"id", "role", "profile", "sends", "trusts", "verify-name", "tls", NULL
+	"id", "role", "profile", "sends", "trusts", "verify-name", "tls", "max-depth", NULL
 };
 static const char *const expect_attrs[] = {
 	"result", "fail-at", "side", "reason", "other", NULL
@@ -1464,12 +1464,68 @@ load_names(struct loader *ld, const struct uctls_xml_node *n,
 	return 0;
 }
 
+/* tls= and max-depth= */
+static int
+load_tls_opts(struct loader *ld, const struct uctls_xml_node *n,
+              struct uctls_peerdef *pd)
+{
+	const char *tls = uctls_xml_attr(n, "tls");
+	const char *depth = uctls_xml_attr(n, "max-depth");
+	unsigned long v;
+
+	if (tls != NULL) {
+		if (strcmp(tls, "1.2") != 0 && strcmp(tls, "1.3") != 0 &&
+		    strcmp(tls, "1.2,1.3") != 0)
+			return fail(ld, n, "tls `%s'; expected 1.2, 1.3 or "
+			                   "1.2,1.3", tls);
+		if ((pd->tls = strdup(tls)) == NULL)
+			return nomem(ld);
+	}
+	if (depth != NULL) {
+		if (parse_count(depth, UCTLS_MAX_DEPTH_LIMIT, &v) < 0 || v == 0)
+			return fail(ld, n, "max-depth=\"%s\": expected a whole "
+			                   "number from 1 to %d (the intermediate CA "
+			                   "certificates allowed between the other "
+			                   "side's certificate and its trust anchor)",
+			            depth, UCTLS_MAX_DEPTH_LIMIT);
+		pd->max_depth = (unsigned)v;
+	}
+	return 0;
+}
+
+/* Family-specific attributes: kept as written; the family's step program
+ * checks their values (with this line). */
+static int
+load_xattrs(struct loader *ld, const struct uctls_xml_node *n,
+            struct uctls_peerdef *pd)
+{
+	const char *const *names = ld->fam->peer_attrs;
+	const char *v;
+	size_t k, nn, nv;
+
+	for (k = 0; names[k] != NULL; k++) {
+		v = uctls_xml_attr(n, names[k]);
+		if (v == NULL)
+			continue;
+		nn = pd->nx;
+		nv = pd->nx;
+		if (push_str(&pd->xnames, &nn, names[k], strlen(names[k])) < 0)
+			return nomem(ld);
+		if (push_str(&pd->xvalues, &nv, v, strlen(v)) < 0) {
+			free(pd->xnames[nn - 1]);
+			return nomem(ld);
+		}
+		pd->nx = nv;
+	}
+	return 0;
+}
+
 static int
 load_peer(struct loader *ld, const struct uctls_xml_node *n,
           struct uctls_peerdef *pd)
 {
 	struct uctls_scenario *sc = ld->sc;
-	const char *id, *role, *tls;
+	const char *id, *role;
 	size_t i;
 	int *have;
 
@@ -1514,36 +1570,9 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	if (load_profile(ld, n, pd) < 0 ||
 	    load_idrefs(ld, n, "sends", &pd->sends, &pd->nsends) < 0 ||
 	    load_idrefs(ld, n, "trusts", &pd->trusts, &pd->ntrusts) < 0 ||
-	    load_names(ld, n, pd) < 0)
+	    load_names(ld, n, pd) < 0 || load_tls_opts(ld, n, pd) < 0)
 		return -1;
-	tls = uctls_xml_attr(n, "tls");
-	if (tls != NULL) {
-		if (strcmp(tls, "1.2") != 0 && strcmp(tls, "1.3") != 0 &&
-		    strcmp(tls, "1.2,1.3") != 0)
-			return fail(ld, n, "tls `%s'; expected 1.2, 1.3 or "
-			                   "1.2,1.3", tls);
-		if ((pd->tls = strdup(tls)) == NULL)
-			return nomem(ld);
-	}
-	/* Family-specific attributes: kept as written; the family's step
-	 * program checks their values (with this line). */
-	for (k = 0; ld->fam->peer_attrs[k] != NULL; k++) {
-		const char *v = uctls_xml_attr(n, ld->fam->peer_attrs[k]);
-
-		if (v == NULL)
-			continue;
-		size_t nn = pd->nx, nv = pd->nx;
-
-		if (push_str(&pd->xnames, &nn, ld->fam->peer_attrs[k],
-		             strlen(ld->fam->peer_attrs[k])) < 0)
-			return nomem(ld);
-		if (push_str(&pd->xvalues, &nv, v, strlen(v)) < 0) {
-			free(pd->xnames[nn - 1]);
-			return nomem(ld);
-		}
-		pd->nx = nv;
-	}
-	return 0;
+	return load_xattrs(ld, n, pd);
 }
 
 const char *

@@ -120,6 +120,9 @@ struct uctls_certdef {
 };
 
 /* One <peer>. */
+/* The largest max-depth= (and uctls check --max-depth). */
+#define UCTLS_MAX_DEPTH_LIMIT 1000
+
 struct uctls_peerdef {
 	char *id;      /* owned, e.g. "client", "server", "C", "E" */
 	int line;
@@ -133,6 +136,9 @@ struct uctls_peerdef {
 	                  (verify-name, or a family alias such as peer-address) */
 	size_t nnames;
 	char *tls;     /* owned or NULL: "1.2", "1.3" or "1.2,1.3" */
+	unsigned max_depth; /* max-depth=: intermediate CA certificates allowed
+	                       between the other side's end-entity certificate
+	                       and the trust anchor (verify.h); 0: the profile's */
 	char **xnames; /* owned: family-specific attributes (family.h peer_attrs) */
 	char **xvalues;
 	size_t nx;

@@ -124,8 +124,8 @@ load_peer(struct uctls_tls *t)
 	return 0;
 }
 
-/* How this side verifies the other: its profile, trust list, clock and
- * NAMES. */
+/* How this side verifies the other: its profile, trust list, clock, path
+ * length limit (max-depth=) and NAMES. */
 static void
 verify_ctx(const struct uctls_tls *t, struct uctls_verify_ctx *ctx, const char *const *names,
            size_t nnames)
@@ -141,6 +141,7 @@ verify_ctx(const struct uctls_tls *t, struct uctls_verify_ctx *ctx, const char *
 	ctx->now = t->cfg.now;
 	ctx->verifier_id = t->cfg.def->id;
 	ctx->peer_id = t->cfg.peer_id;
+	ctx->max_depth = t->cfg.def->max_depth;
 }
 
 static int

@@ -8,14 +8,20 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "certlint.h"
 #include "ident.h"
+#include "nc.h"
 #include "verify.h"
 
 #define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
 #define OID_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
 #define OID_ANY_EKU "2.5.29.37.0"
 #define OID_XMPPADDR "1.3.6.1.5.5.7.8.5"
-#define MAX_PATH 16
+#define MAX_PATH 32   /* certificates in one path (documented in docs/steps.md) */
+#define MAX_PATHS 8   /* complete candidate paths evaluated */
+#define MAX_BUILD 512 /* issuer candidates examined: a hostile bundle cannot make path
+                         building exponential (rustls-webpki's Budget) */
+#define DEFAULT_DEPTH 100 /* OpenSSL's default verify depth */
 #define DAY (24 * 3600)
 
 /* Extensions a verifier understands and may therefore see marked critical
@@ -235,8 +241,10 @@ same_crt(gnutls_x509_crt_t a, gnutls_x509_crt_t b)
 	return gnutls_x509_crt_equals(a, b) != 0;
 }
 
+/* Self-signed as GnuTLS sees it (same names, and key identifiers that do
+ * not say otherwise): the top of a path. */
 static int
-is_self_issued(gnutls_x509_crt_t crt)
+is_self_signed(gnutls_x509_crt_t crt)
 {
 	return gnutls_x509_crt_check_issuer(crt, crt) != 0;
 }
@@ -258,65 +266,112 @@ struct vstate {
 	const struct uctls_verify_ctx *ctx;
 	gnutls_x509_crt_t *chain;
 	size_t n;
-	struct certinfo path[MAX_PATH];
+	struct certinfo path[MAX_PATH]; /* the path being evaluated or diagnosed */
 	size_t plen;
 	int anchored; /* path[plen-1] is a trust anchor */
 	unsigned gstatus; /* GnuTLS's verdict on the path (0: accepted) */
-	struct uctls_diag *d;
+	struct uctls_diag *d; /* the diagnosis of the path being evaluated */
 	const char *verifier;
 	const char *peer;
+	/* Path building (RFC 5280 6.1; RFC 4158): a depth-first search over
+	 * every candidate issuer, trust anchors first. */
+	gnutls_x509_crt_t cur[MAX_PATH];
+	size_t clen;
+	gnutls_x509_crt_t dead[MAX_PATH]; /* the longest path that reached no anchor */
+	size_t dlen;
+	int too_long;             /* a path was cut at MAX_PATH */
+	unsigned budget;          /* candidates examined */
+	size_t tried;             /* complete paths evaluated */
+	int done;                 /* a path was accepted, or evaluation failed */
+	int oom;
+	struct uctls_diag best;   /* the diagnosis of the path that got furthest */
+	int best_stage;           /* -1: none yet */
+	char **alts;              /* "the path through X: reason", per path tried */
+	size_t nalts;
 };
 
-/* Builds the path from the end-entity certificate up to a trust anchor,
- * using what the peer sent and what the verifier trusts (RFC 5280 6.1;
- * TLS 1.3 4.4.2 lets the peer send the other certificates in any order). */
+static int evaluate(struct vstate *v);
+
 static int
-build_path(struct vstate *v)
+used_in_path(const struct vstate *v, gnutls_x509_crt_t crt)
+{
+	size_t k;
+
+	for (k = 0; k < v->clen; k++)
+		if (same_crt(v->cur[k], crt))
+			return 1;
+	return 0;
+}
+
+/* Extends v->cur by every candidate issuer in turn (what the verifier trusts,
+ * then what the peer sent: TLS 1.3 4.4.2 allows any order), evaluating each
+ * path that reaches a trust anchor, until one is accepted. */
+static void
+search(struct vstate *v)
+{
+	const struct uctls_verify_ctx *c = v->ctx;
+	gnutls_x509_crt_t top = v->cur[v->clen - 1], cand;
+	size_t i, before = v->tried;
+
+	if (in_list(top, c->trust, c->ntrust)) {
+		if (v->tried < MAX_PATHS && evaluate(v) < 0)
+			v->oom = v->done = 1;
+		return;
+	}
+	if (v->clen == MAX_PATH)
+		v->too_long = 1;
+	else if (!is_self_signed(top)) {
+		for (i = 0; i < c->ntrust + v->n - 1 && !v->done && v->tried < MAX_PATHS; i++) {
+			cand = i < c->ntrust ? c->trust[i] : v->chain[i - c->ntrust + 1];
+			if (++v->budget > MAX_BUILD)
+				break;
+			if (used_in_path(v, cand) || !gnutls_x509_crt_check_issuer(top, cand))
+				continue;
+			v->cur[v->clen++] = cand;
+			search(v);
+			v->clen--;
+		}
+	}
+	if (v->tried == before && v->clen > v->dlen) {
+		memcpy(v->dead, v->cur, v->clen * sizeof(v->cur[0]));
+		v->dlen = v->clen;
+	}
+}
+
+static void
+path_set(struct vstate *v, gnutls_x509_crt_t *crts, size_t n, int anchored)
+{
+	size_t i;
+
+	for (i = 0; i < v->plen; i++)
+		info_free(&v->path[i]);
+	for (i = 0; i < n; i++)
+		info_init(&v->path[i], crts[i], v->ctx->pki);
+	v->plen = n;
+	v->anchored = anchored;
+	v->gstatus = 0;
+}
+
+/* No path reached a trust anchor: name the missing link of the longest. */
+static int
+diagnose_unanchored(struct vstate *v)
 {
 	const struct uctls_verify_ctx *c = v->ctx;
 	struct certinfo *top;
-	gnutls_x509_crt_t next;
 	size_t i;
 	char *hint;
 	int rv;
 
-	info_init(&v->path[0], v->chain[0], c->pki);
-	v->plen = 1;
-	for (;;) {
-		top = &v->path[v->plen - 1];
-		if (in_list(top->crt, c->trust, c->ntrust)) {
-			v->anchored = 1;
-			return 0;
-		}
-		next = NULL;
-		for (i = 0; i < c->ntrust && next == NULL; i++)
-			if (!is_self_issued(top->crt) &&
-			    gnutls_x509_crt_check_issuer(top->crt, c->trust[i]))
-				next = c->trust[i];
-		for (i = 1; i < v->n && next == NULL; i++) {
-			size_t k;
-			int used = 0;
-
-			for (k = 0; k < v->plen; k++)
-				used |= same_crt(v->path[k].crt, v->chain[i]);
-			if (!used && !is_self_issued(top->crt) &&
-			    gnutls_x509_crt_check_issuer(top->crt, v->chain[i]))
-				next = v->chain[i];
-		}
-		if (next == NULL)
-			break;
-		if (v->plen == MAX_PATH)
-			return uctls_diag_problem(v->d, "path-length",
-			                          GNUTLS_A_BAD_CERTIFICATE, NULL,
-			                          "the chain %s sent is longer than %d certificates",
-			                          v->peer, MAX_PATH);
-		info_init(&v->path[v->plen], next, c->pki);
-		v->plen++;
-	}
-
-	/* No trust anchor reached: say which link is missing. */
+	path_set(v, v->dead, v->dlen, 0);
+	if (v->too_long)
+		return uctls_diag_problem(v->d, "path-length", GNUTLS_A_BAD_CERTIFICATE,
+		                          "send a shorter chain",
+		                          "the chain %s sent does not reach a trust anchor within "
+		                          "%d certificates, the longest path uctls builds",
+		                          v->peer, MAX_PATH);
+	/* Say which link is missing. */
 	top = &v->path[v->plen - 1];
-	if (is_self_issued(top->crt)) {
+	if (is_self_signed(top->crt)) {
 		if (v->plen == 1) {
 			hint = fmt("have %s send a CA-issued certificate, or add %s itself "
 			           "to %s's trust list",
@@ -346,7 +401,7 @@ build_path(struct vstate *v)
 
 			if (!gnutls_x509_crt_check_issuer(top->crt, cand))
 				continue;
-			if (is_self_issued(cand)) {
+			if (is_self_signed(cand)) {
 				hint = fmt("add the root CA `%s' (%s) to %s's trust list",
 				           ci_idn(top), uctls_pki_id_at(c->pki, i), v->verifier);
 				rv = uctls_diag_problem(
@@ -386,6 +441,8 @@ build_path(struct vstate *v)
 	free(hint);
 	return rv;
 }
+
+static int check_depth(struct vstate *v);
 
 static int
 check_links(struct vstate *v)
@@ -449,8 +506,91 @@ check_links(struct vstate *v)
 			                       ca_below == 1 ? " is" : "s are") < 0)
 				return -1;
 		}
-		if (!is_self_issued(iss->crt))
+		/* RFC 5280 6.1.4 (l): a self-issued certificate (same
+		 * subject and issuer names) is not counted, whatever its
+		 * key identifiers. */
+		if (!uctls_lint_self_issued(iss->crt))
 			ca_below++;
+	}
+	return check_depth(v);
+}
+
+/* The longest path the device accepts: intermediates between the end
+ * entity and the trust anchor, as OpenSSL's verify depth counts them. */
+static int
+check_depth(struct vstate *v)
+{
+	unsigned max = v->ctx->max_depth ? v->ctx->max_depth
+	               : v->ctx->profile->max_depth ? v->ctx->profile->max_depth
+	                                            : DEFAULT_DEPTH;
+	size_t inter = v->plen >= 2 ? v->plen - 2 : 0;
+
+	if (!v->anchored || inter <= max)
+		return 0;
+	return uctls_diag_problem(v->d, "path-length", GNUTLS_A_BAD_CERTIFICATE,
+	                          "send a shorter chain, or raise the device's verify depth",
+	                          "the path from %s to the trust anchor %s has %zu "
+	                          "intermediate CA certificates; %s accepts at most %u",
+	                          ci_label(&v->path[0]), ci_label(&v->path[v->plen - 1]),
+	                          inter, v->verifier, max);
+}
+
+/* RFC 5280 4.2.1.10, 6.1.3 (b)(c), 6.1.4 (g): every certificate below a
+ * constraining CA, intermediates included (nc.c). */
+static int
+check_name_constraints(struct vstate *v)
+{
+	gnutls_x509_crt_t crts[MAX_PATH];
+	struct uctls_nc_result r;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < v->plen; i++)
+		crts[i] = v->path[i].crt;
+	memset(&r, 0, sizeof(r));
+	if (uctls_nc_check(crts, v->plen, &r) < 0)
+		return -1;
+	rv = 0;
+	if (r.reason != NULL)
+		rv = uctls_diag_problem(v->d, r.reason, GNUTLS_A_BAD_CERTIFICATE,
+		                        "issue the certificate from a CA whose name constraints "
+		                        "permit its names, or have the CA's constraints widened",
+		                        "%s", r.detail != NULL ? r.detail : "?");
+	uctls_nc_result_clear(&r);
+	return rv;
+}
+
+struct lint_arg {
+	struct vstate *v;
+	struct certinfo *ci;
+};
+
+static int
+lint_report(void *arg, const char *reason, const char *hint, const char *text)
+{
+	struct lint_arg *a = arg;
+
+	return uctls_diag_problem(a->v->d, reason, uctls_verify_alert_for(reason), hint, "%s %s",
+	                          ci_label(a->ci), text);
+}
+
+/* RFC 5280 section 4 (and, for webpki, the Baseline Requirements) on every
+ * certificate of the path (certlint.c). */
+static int
+check_lint(struct vstate *v)
+{
+	struct lint_arg a;
+	enum uctls_lint_pos pos;
+	size_t i;
+
+	a.v = v;
+	for (i = 0; i < v->plen; i++) {
+		a.ci = &v->path[i];
+		pos = i == 0                             ? UCTLS_LINT_LEAF
+		      : v->anchored && i + 1 == v->plen ? UCTLS_LINT_ANCHOR
+		                                         : UCTLS_LINT_CA;
+		if (uctls_lint_cert(v->path[i].crt, pos, v->ctx->profile, lint_report, &a) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -669,14 +809,16 @@ check_purpose(struct vstate *v)
 	return 0;
 }
 
-/* Every identifier the certificate presents, for the report: "DNS:a, IP:b,
- * CN=c". */
+/* Every identifier the certificate presents, however many (a public
+ * certificate may carry hundreds), and for the report as "DNS:a, IP:b,
+ * CN=c" (that text alone is shortened, saying how many names there are). */
 struct names {
-	struct uctls_san sans[64];
-	size_t nsans;
-	char *cns[8];
-	size_t ncns;
+	struct uctls_san *sans; /* owned */
+	size_t nsans, asans;
+	char **cns;             /* owned */
+	size_t ncns, acns;
 	char text[1024];
+	size_t shown, total;
 };
 
 static void
@@ -688,99 +830,159 @@ names_free(struct names *nm)
 		free(nm->sans[i].value);
 	for (i = 0; i < nm->ncns; i++)
 		free(nm->cns[i]);
+	free(nm->sans);
+	free(nm->cns);
 }
 
 static void
 names_append(struct names *nm, const char *prefix, const char *val)
 {
 	size_t l = strlen(nm->text);
+	int w;
 
-	/* A very long list is cut; the return value is checked only to say
-	 * that truncation is expected here. */
-	if (l < sizeof(nm->text) - 1 &&
-	    snprintf(nm->text + l, sizeof(nm->text) - l, "%s%s%s", l ? ", " : "", prefix, val) < 0)
-		nm->text[l] = '\0';
+	nm->total++;
+	if (nm->shown < nm->total - 1)
+		return;
+	w = snprintf(nm->text + l, sizeof(nm->text) - l, "%s%s%s", l ? ", " : "", prefix, val);
+	if (w < 0 || (size_t)w >= sizeof(nm->text) - l - 48)
+		nm->text[l] = '\0'; /* does not fit: counted, and said in names_done */
+	else
+		nm->shown++;
+}
+
+static void
+names_done(struct names *nm)
+{
+	size_t l = strlen(nm->text);
+
+	if (nm->total == 0)
+		strcpy(nm->text, "no names at all");
+	else if (nm->shown < nm->total)
+		snprintf(nm->text + l, sizeof(nm->text) - l, ", ... (%zu names in all)", nm->total);
+}
+
+static int
+names_add_san(struct names *nm, enum uctls_san_type t, const char *val)
+{
+	if (nm->nsans == nm->asans) {
+		size_t na = nm->asans ? 2 * nm->asans : 16;
+		struct uctls_san *n = realloc(nm->sans, na * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		nm->sans = n;
+		nm->asans = na;
+	}
+	if ((nm->sans[nm->nsans].value = strdup(val)) == NULL)
+		return -1;
+	nm->sans[nm->nsans++].type = t;
+	return 0;
+}
+
+static int
+names_add_cn(struct names *nm, const char *val)
+{
+	if (nm->ncns == nm->acns) {
+		size_t na = nm->acns ? 2 * nm->acns : 4;
+		char **n = realloc(nm->cns, na * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		nm->cns = n;
+		nm->acns = na;
+	}
+	if ((nm->cns[nm->ncns] = strdup(val)) == NULL)
+		return -1;
+	nm->ncns++;
+	names_append(nm, "CN=", val);
+	return 0;
+}
+
+/* One SAN entry of GnuTLS type RET, its value BUF of SZ octets. */
+static int
+names_san(struct names *nm, int ret, const char *buf, size_t sz)
+{
+	/* Text-valued names, XmppAddr (RFC 6120 13.7.1.4) and SRVName
+	 * (RFC 4985) already decoded by GnuTLS. */
+	static const struct {
+		int gnutls;
+		enum uctls_san_type type;
+		const char *prefix;
+	} kinds[] = {
+		{ GNUTLS_SAN_DNSNAME, UCTLS_SAN_DNS, "DNS:" },
+		{ GNUTLS_SAN_URI, UCTLS_SAN_URI, "URI:" },
+		{ GNUTLS_SAN_RFC822NAME, UCTLS_SAN_EMAIL, "email:" },
+		{ GNUTLS_SAN_OTHERNAME_XMPP, UCTLS_SAN_XMPP, "XmppAddr:" },
+		{ GNUTLS_SAN_OTHERNAME_SRV, UCTLS_SAN_SRV, "SRV:" },
+	};
+	char ipbuf[64];
+	size_t i;
+
+	if (ret == GNUTLS_SAN_IPADDRESS) {
+		/* iPAddress: 4 or 16 octets (RFC 5280 4.2.1.6) */
+		if (sz == 4)
+			inet_ntop(AF_INET, buf, ipbuf, sizeof(ipbuf));
+		else if (sz == 16)
+			inet_ntop(AF_INET6, buf, ipbuf, sizeof(ipbuf));
+		else
+			strcpy(ipbuf, "?");
+		names_append(nm, "IP:", ipbuf);
+		return names_add_san(nm, UCTLS_SAN_IP, ipbuf);
+	}
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && kinds[i].gnutls != ret; i++)
+		;
+	if (i == sizeof(kinds) / sizeof(kinds[0]))
+		return 0;
+	names_append(nm, kinds[i].prefix, buf);
+	return names_add_san(nm, kinds[i].type, buf);
 }
 
 static int
 names_get(gnutls_x509_crt_t crt, struct names *nm)
 {
-	unsigned k;
-	char buf[1024], ipbuf[64];
-	size_t sz;
-	unsigned type;
-	int ret;
+	char *buf;
+	size_t sz, cap = 1024;
+	unsigned k, type;
+	int ret, rv = -1;
 
 	memset(nm, 0, sizeof(*nm));
-	for (k = 0; nm->nsans < 64; k++) {
-		enum uctls_san_type t;
-		char *val = NULL;
-
-		sz = sizeof(buf) - 1;
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (k = 0;; k++) {
+		sz = cap - 1;
 		ret = gnutls_x509_crt_get_subject_alt_name2(crt, k, buf, &sz, &type, NULL);
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			char *nb = realloc(buf, sz + 1);
+
+			if (nb == NULL)
+				goto out;
+			buf = nb;
+			cap = sz + 1;
+			k--;
+			continue;
+		}
 		if (ret < 0)
 			continue;
-		if (sz >= sizeof(buf))
-			sz = sizeof(buf) - 1;
 		buf[sz] = '\0';
-		if (ret == GNUTLS_SAN_IPADDRESS) {
-			/* iPAddress: 4 or 16 octets (RFC 5280 4.2.1.6) */
-			t = UCTLS_SAN_IP;
-			if (sz == 4)
-				inet_ntop(AF_INET, buf, ipbuf, sizeof(ipbuf));
-			else if (sz == 16)
-				inet_ntop(AF_INET6, buf, ipbuf, sizeof(ipbuf));
-			else
-				strcpy(ipbuf, "?");
-			val = strdup(ipbuf);
-			names_append(nm, "IP:", ipbuf);
-		} else {
-			/* Text-valued names, XmppAddr (RFC 6120 13.7.1.4) and
-			 * SRVName (RFC 4985) already decoded by GnuTLS. */
-			static const struct {
-				int gnutls;
-				enum uctls_san_type type;
-				const char *prefix;
-			} kinds[] = {
-				{ GNUTLS_SAN_DNSNAME, UCTLS_SAN_DNS, "DNS:" },
-				{ GNUTLS_SAN_URI, UCTLS_SAN_URI, "URI:" },
-				{ GNUTLS_SAN_RFC822NAME, UCTLS_SAN_EMAIL, "email:" },
-				{ GNUTLS_SAN_OTHERNAME_XMPP, UCTLS_SAN_XMPP, "XmppAddr:" },
-				{ GNUTLS_SAN_OTHERNAME_SRV, UCTLS_SAN_SRV, "SRV:" },
-			};
-			size_t i;
-
-			for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && kinds[i].gnutls != ret; i++)
-				;
-			if (i == sizeof(kinds) / sizeof(kinds[0]))
-				continue;
-			t = kinds[i].type;
-			val = strdup(buf);
-			names_append(nm, kinds[i].prefix, buf);
-		}
-		if (val == NULL)
-			return -1;
-		nm->sans[nm->nsans].type = t;
-		nm->sans[nm->nsans].value = val;
-		nm->nsans++;
+		if (names_san(nm, ret, buf, sz) < 0)
+			goto out;
 	}
-	for (k = 0; nm->ncns < 8; k++) {
-		sz = sizeof(buf);
+	for (k = 0;; k++) {
+		sz = cap;
 		ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, k, 0, buf,
 		                                    &sz);
 		if (ret < 0)
 			break;
-		nm->cns[nm->ncns] = strdup(buf);
-		if (nm->cns[nm->ncns] == NULL)
-			return -1;
-		nm->ncns++;
-		names_append(nm, "CN=", buf);
+		if (names_add_cn(nm, buf) < 0)
+			goto out;
 	}
-	if (nm->text[0] == '\0')
-		strcpy(nm->text, "no names at all");
-	return 0;
+	names_done(nm);
+	rv = 0;
+out:
+	free(buf);
+	return rv;
 }
 
 static int
@@ -937,6 +1139,120 @@ gnutls_unexplained(struct vstate *v)
 	return rv;
 }
 
+/* The checks of one complete path, in order of precedence. */
+static int (*const stages[])(struct vstate *) = {
+	check_links, check_name_constraints, check_lint, check_algorithms, check_validity,
+	check_critical, check_purpose, check_identity, gnutls_unexplained,
+};
+#define NSTAGES ((int)(sizeof(stages) / sizeof(stages[0])))
+
+static int
+add_alt(struct vstate *v, char *text)
+{
+	char **n;
+
+	if (text == NULL)
+		return -1;
+	n = realloc(v->alts, (v->nalts + 1) * sizeof(*n));
+	if (n == NULL) {
+		free(text);
+		return -1;
+	}
+	v->alts = n;
+	v->alts[v->nalts++] = text;
+	return 0;
+}
+
+static char *
+path_text(struct vstate *v)
+{
+	char *s = NULL, *t;
+	size_t i;
+
+	for (i = 1; i < v->plen; i++) {
+		t = fmt("%s%s%s", s != NULL ? s : "", s != NULL ? " <- " : "", ci_label(&v->path[i]));
+		free(s);
+		if ((s = t) == NULL)
+			return NULL;
+	}
+	return s != NULL ? s : strdup("the certificate itself");
+}
+
+/* Evaluates v->cur, a path that reached a trust anchor; keeps its
+ * diagnosis when it is accepted or gets further than the others. */
+static int
+evaluate(struct vstate *v)
+{
+	struct uctls_diag d;
+	char *via, *alt;
+	int stage, rv = -1;
+
+	uctls_diag_init(&d);
+	path_set(v, v->cur, v->clen, 1);
+	v->d = &d;
+	v->tried++;
+	if (run_gnutls(v) < 0)
+		goto out;
+	for (stage = 0; stage < NSTAGES && d.reason == NULL; stage++)
+		if (stages[stage](v) < 0)
+			goto out;
+	if (d.reason == NULL) {
+		stage = NSTAGES + 1;
+		v->done = 1;
+	}
+	if ((via = path_text(v)) == NULL)
+		goto out;
+	alt = fmt("the path through %s: %s", via, d.reason != NULL ? d.reason : "accepted");
+	free(via);
+	if (add_alt(v, alt) < 0)
+		goto out;
+	if (stage > v->best_stage) {
+		uctls_diag_clear(&v->best);
+		v->best = d;
+		v->best_stage = stage;
+		uctls_diag_init(&d);
+	}
+	rv = 0;
+out:
+	uctls_diag_clear(&d);
+	v->d = NULL;
+	return rv;
+}
+
+/* Several paths tried: say which, as notes that are not the cause. */
+static int
+note_alternatives(struct vstate *v, struct uctls_diag *out)
+{
+	size_t i;
+
+	if (v->nalts < 2 && v->budget <= MAX_BUILD && v->tried < MAX_PATHS)
+		return 0;
+	for (i = 0; i < v->nalts; i++)
+		if (note(out, "path building tried %s - not the cause", v->alts[i]) < 0)
+			return -1;
+	if ((v->budget > MAX_BUILD || v->tried == MAX_PATHS) &&
+	    note(out, "path building stopped after %zu paths and %u candidate issuers (limits "
+	              "%d and %d); other paths were not tried",
+	         v->tried, v->budget, MAX_PATHS, MAX_BUILD) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+no_certificate(const struct uctls_verify_ctx *ctx, struct vstate *v, struct uctls_diag *out)
+{
+	char hint[256];
+
+	snprintf(hint, sizeof(hint), "configure a certificate on %s", v->peer);
+	if (uctls_diag_problem(out, ctx->peer_is_server ? "no-server-cert" : "no-client-cert",
+	                       ctx->peer_is_server ? GNUTLS_A_HANDSHAKE_FAILURE
+	                                           : GNUTLS_A_CERTIFICATE_REQUIRED,
+	                       hint, "%s sent no certificate, and %s requires one", v->peer,
+	                       v->verifier) < 0)
+		return -1;
+	return 1;
+}
+
 int
 uctls_verify_chain(const struct uctls_verify_ctx *ctx, gnutls_x509_crt_t *chain, size_t n,
                    struct uctls_diag *out)
@@ -949,32 +1265,36 @@ uctls_verify_chain(const struct uctls_verify_ctx *ctx, gnutls_x509_crt_t *chain,
 	v.ctx = ctx;
 	v.chain = chain;
 	v.n = n;
-	v.d = out;
+	v.best_stage = -1;
 	v.verifier = ctx->verifier_id != NULL ? ctx->verifier_id : "the verifier";
 	v.peer = ctx->peer_id != NULL ? ctx->peer_id : "the peer";
 	if (!ctx->profile->verify_peer)
 		return 0;
-	if (n == 0) {
-		char hint[256];
-
-		snprintf(hint, sizeof(hint), "configure a certificate on %s", v.peer);
-		if (uctls_diag_problem(out, ctx->peer_is_server ? "no-server-cert" : "no-client-cert",
-		                       ctx->peer_is_server ? GNUTLS_A_HANDSHAKE_FAILURE
-		                                           : GNUTLS_A_CERTIFICATE_REQUIRED,
-		                       hint, "%s sent no certificate, and %s requires one",
-		                       v.peer, v.verifier) < 0)
-			return -1;
-		return 1;
-	}
-	if (build_path(&v) < 0 || (v.anchored && run_gnutls(&v) < 0) || check_links(&v) < 0 ||
-	    check_algorithms(&v) < 0 || check_validity(&v) < 0 || check_critical(&v) < 0 ||
-	    check_purpose(&v) < 0 || check_identity(&v) < 0 || gnutls_unexplained(&v) < 0)
+	if (n == 0)
+		return no_certificate(ctx, &v, out);
+	v.cur[0] = chain[0];
+	v.clen = 1;
+	search(&v);
+	if (v.oom)
 		goto out;
-	if (!v.anchored && out->reason == NULL)
-		goto out; /* cannot happen: build_path names the missing link */
+	if (v.tried == 0) {
+		v.d = out;
+		if (diagnose_unanchored(&v) < 0)
+			goto out;
+	} else {
+		uctls_diag_clear(out);
+		*out = v.best;
+		uctls_diag_init(&v.best);
+		if (note_alternatives(&v, out) < 0)
+			goto out;
+	}
 	rv = out->reason != NULL ? 1 : 0;
 out:
 	for (i = 0; i < v.plen; i++)
 		info_free(&v.path[i]);
+	for (i = 0; i < v.nalts; i++)
+		free(v.alts[i]);
+	free(v.alts);
+	uctls_diag_clear(&v.best);
 	return rv;
 }

@@ -42,6 +42,10 @@ struct uctls_verify_ctx {
 	const char *peer_id;      /* borrowed, for wording: the presenting peer's id */
 	int leaf_only;            /* the connection carries the peer's leaf alone (the MRA
 	                             SSH tunnel): only the trust list can complete the path */
+	unsigned max_depth;       /* the longest path accepted: how many intermediate CA
+	                             certificates may stand between the end-entity
+	                             certificate and the trust anchor (as OpenSSL's
+	                             -verify_depth counts); 0: the profile's limit */
 };
 
 struct uctls_diag {

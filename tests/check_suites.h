@@ -14,5 +14,6 @@ Suite *make_engine_suite(void);
 Suite *make_sip_suite(void);
 Suite *make_xmpp_suite(void);
 Suite *make_install_suite(void);
+Suite *make_nc_suite(void);
 
 #endif

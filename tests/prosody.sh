@@ -25,9 +25,11 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP python3 not found (needed to read the JSON reports)"
 	exit 0
 fi
+# uctls is the program under test, not an external tool: without it, or
+# when it fails, the test fails (SKIP is for a missing external tool only).
 if [ ! -x "$UCTLS" ]; then
-	echo "1..0 # SKIP uctls not built ($UCTLS)"
-	exit 0
+	echo "Bail out! uctls not built ($UCTLS)"
+	exit 1
 fi
 # shellcheck source=tests/prosody-lib.sh
 . "$top_srcdir/tests/prosody-lib.sh"
@@ -137,6 +139,9 @@ want_log() { # FIXED-STRING: a line of this case's Prosody log (already
 	px_wait_log -t 5 -p "$PX_PID" -F "$1" >/dev/null 2>&1 ||
 		errs+="Prosody log ($PX_LOG): no line with '$1'"$'\n'
 }
+twin_stderr() { # FILE: a simulated twin's stderr, shown when the row fails
+	[ -z "$errs" ] || [ ! -s "$1" ] || errs+="uctls stderr (simulated twin): $(tr '\n' ' ' <"$1")"$'\n'
+}
 result() { # DESCRIPTION [TODO-REASON]
 	n=$((n + 1))
 	if [ -z "$errs" ]; then
@@ -152,8 +157,8 @@ result() { # DESCRIPTION [TODO-REASON]
 # The certificates Prosody uses, from uctls's own export of the PKI.
 scenario pki 5000 'domain="u.example"' 'domain="p.example"'
 if ! "$UCTLS" pki export "$W/pki.xml" "$W/pki" >"$W/pki.out" 2>&1; then
-	echo "1..0 # SKIP uctls pki export failed: $(tr '\n' ' ' <"$W/pki.out")"
-	exit 0
+	echo "Bail out! uctls pki export failed: $(tr '\n' ' ' <"$W/pki.out")"
+	exit 1
 fi
 K=$W/pki
 cat "$K/p.pem" "$K/int.pem" >"$K/p-chain.pem"
@@ -204,10 +209,12 @@ case_i pass-sasl-external 2000 "$K/p-chain.pem" "$K/p.key" "s2s_secure_auth=fals
 	"Incoming s2s connection u.example->p.example complete"
 result "uctls I -> Prosody R: SASL EXTERNAL accepted (s2s-auth pass on I)"
 # The twin: the same scenario with both sides in uctls.
-px_run timeout -k 2 30 "$UCTLS" run --json "$W/pass-sasl-external.xml" >"$W/pass-sasl-external.sim" 2>&1
+px_run timeout -k 2 30 "$UCTLS" run --json "$W/pass-sasl-external.xml" >"$W/pass-sasl-external.sim" \
+	2>"$W/pass-sasl-external.simerr"
 want "I's records" "$(j recs "$W/pass-sasl-external.json" I)" \
 	"$(j recs "$W/pass-sasl-external.sim" I)"
 want "the simulated twin" "$(j failure "$W/pass-sasl-external.sim")" none
+twin_stderr "$W/pass-sasl-external.simerr"
 result "uctls I -> Prosody R: I records what the simulated twin does, every step"
 px_stop_prosody p.example
 
@@ -321,9 +328,11 @@ case_r pass-prosody-i "s2s_secure_auth=false" \
 	"SASL EXTERNAL with u.example succeeded" \
 	"Outgoing s2s connection p.example->u.example complete"
 result "Prosody I -> uctls R: every step of R passes"
-px_run timeout -k 2 30 "$UCTLS" run --json "$W/pass-prosody-i.xml" >"$W/pass-prosody-i.sim" 2>&1
+px_run timeout -k 2 30 "$UCTLS" run --json "$W/pass-prosody-i.xml" >"$W/pass-prosody-i.sim" \
+	2>"$W/pass-prosody-i.simerr"
 want "R's records" "$(j recs "$W/pass-prosody-i.json" R)" "$(j recs "$W/pass-prosody-i.sim" R)"
 want "the simulated twin" "$(j failure "$W/pass-prosody-i.sim")" none
+twin_stderr "$W/pass-prosody-i.simerr"
 result "Prosody I -> uctls R: R records what the simulated twin does"
 no_wrong_way "Prosody I -> uctls R: uctls R sends nothing back over Prosody's one-way stream"
 px_stop_prosody p.example

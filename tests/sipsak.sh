@@ -27,7 +27,12 @@ UCTLS=${UCTLS:-${top_builddir:-.}/harness/uctls}
 command -v python3 >/dev/null 2>&1 || skip "python3 not found (needed to read the JSON reports)"
 command -v sipsak >/dev/null 2>&1 || skip "sipsak not found (Debian: apt-get install sipsak)"
 sipsak --version 2>&1 | grep -q 'TLS_SUPPORT' || skip "this sipsak was built without TLS support"
-[ -x "$UCTLS" ] || skip "uctls binary not found at $UCTLS"
+# uctls is the program under test: without it the test fails (SKIP is for a
+# missing external tool only).
+[ -x "$UCTLS" ] || {
+	echo "Bail out! uctls binary not found at $UCTLS (build it first)"
+	exit 1
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-sipsak.XXXXXX") || exit 1
 lpid=

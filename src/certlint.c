@@ -1,0 +1,549 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certlint.h"
+
+/* The extensions whose presence and criticality the rules read. */
+enum ext_idx { X_BC, X_KU, X_EKU, X_SAN, X_SKI, X_AKI, X_AIA, X_SIA, X_NC, X_CDP, X__N };
+static const char *const ext_oids[X__N] = {
+	"2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.14",
+	"2.5.29.35", "1.3.6.1.5.5.7.1.1", "1.3.6.1.5.5.7.1.11", "2.5.29.30", "2.5.29.31",
+};
+static const char *const ext_names[X__N] = {
+	"basicConstraints", "keyUsage", "extKeyUsage", "subjectAltName",
+	"subjectKeyIdentifier", "authorityKeyIdentifier", "authorityInformationAccess",
+	"subjectInformationAccess", "nameConstraints", "cRLDistributionPoints",
+};
+
+#define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
+#define OID_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
+#define OID_ANY_EKU "2.5.29.37.0"
+
+struct lint {
+	gnutls_x509_crt_t crt;
+	enum uctls_lint_pos pos;
+	const struct uctls_profile *p;
+	uctls_lint_report report;
+	void *arg;
+	unsigned present, critical; /* bit per enum ext_idx */
+	int ca;                     /* basicConstraints cA=TRUE */
+	int pathlen;                /* pathLenConstraint, -1 when absent */
+	unsigned ku;                /* keyUsage bits, when X_KU is present */
+	int subject_empty;
+	unsigned nsans;             /* SAN entries */
+};
+
+static int
+bad(struct lint *l, const char *reason, const char *hint, const char *f, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+bad(struct lint *l, const char *reason, const char *hint, const char *f, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int rv;
+
+	va_start(ap, f);
+	rv = vasprintf(&s, f, ap);
+	va_end(ap);
+	if (rv < 0)
+		return -1;
+	rv = l->report(l->arg, reason, hint, s);
+	free(s);
+	return rv;
+}
+
+#define HAS(l, x) (((l)->present >> (x)) & 1u)
+#define CRIT(l, x) (((l)->critical >> (x)) & 1u)
+
+static int
+raw_name_empty(gnutls_x509_crt_t crt, int issuer)
+{
+	gnutls_datum_t d = { NULL, 0 };
+
+	if ((issuer ? gnutls_x509_crt_get_raw_issuer_dn(crt, &d)
+	            : gnutls_x509_crt_get_raw_dn(crt, &d)) < 0)
+		return 1;
+	/* An empty SEQUENCE OF RelativeDistinguishedName: 30 00. */
+	return d.size <= 2;
+}
+
+int
+uctls_lint_self_issued(gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t s = { NULL, 0 }, i = { NULL, 0 };
+
+	if (gnutls_x509_crt_get_raw_dn(crt, &s) < 0 ||
+	    gnutls_x509_crt_get_raw_issuer_dn(crt, &i) < 0)
+		return 0;
+	return s.size == i.size && memcmp(s.data, i.data, s.size) == 0;
+}
+
+/* One pass over the extensions: presence, criticality, duplicates
+ * (RFC 5280 4.2: "A certificate MUST NOT include more than one instance of
+ * a particular extension"). */
+static int
+read_extensions(struct lint *l)
+{
+	char oid[128];
+	size_t osz;
+	unsigned k, crit, x;
+	int ret;
+
+	for (k = 0;; k++) {
+		osz = sizeof(oid);
+		ret = gnutls_x509_crt_get_extension_info(l->crt, k, oid, &osz, &crit);
+		if (ret < 0)
+			break;
+		for (x = 0; x < X__N && strcmp(oid, ext_oids[x]) != 0; x++)
+			;
+		if (x == X__N)
+			continue;
+		if (HAS(l, x) &&
+		    bad(l, "duplicate-extension", "re-issue the certificate with each extension once",
+		        "carries the %s extension twice (RFC 5280 4.2)", ext_names[x]) < 0)
+			return -1;
+		l->present |= 1u << x;
+		if (crit)
+			l->critical |= 1u << x;
+	}
+	l->pathlen = -1;
+	if (HAS(l, X_BC))
+		l->ca = gnutls_x509_crt_get_basic_constraints(l->crt, NULL, NULL, &l->pathlen) > 0;
+	if (HAS(l, X_KU) && gnutls_x509_crt_get_key_usage(l->crt, &l->ku, &crit) < 0)
+		l->ku = 0;
+	l->subject_empty = raw_name_empty(l->crt, 0);
+	return 0;
+}
+
+/* RFC 5280 4.1.2.2: a positive integer of at most 20 octets. */
+static int
+lint_serial(struct lint *l)
+{
+	unsigned char sn[64];
+	size_t len = sizeof(sn), i;
+	int zero = 1;
+
+	if (l->pos == UCTLS_LINT_ANCHOR)
+		return 0; /* a trust anchor is taken as configured (RFC 5280 6.1.1 (d)) */
+	if (gnutls_x509_crt_get_serial(l->crt, sn, &len) < 0)
+		return bad(l, "bad-serial", "re-issue the certificate",
+		           "has a serial number of more than 64 octets (RFC 5280 4.1.2.2: at "
+		           "most 20)");
+	for (i = 0; i < len; i++)
+		zero &= sn[i] == 0;
+	if (len == 0 || zero)
+		return bad(l, "bad-serial", "re-issue the certificate with a positive serial number",
+		           "has the serial number 0 (RFC 5280 4.1.2.2: a positive integer)");
+	if (sn[0] & 0x80)
+		return bad(l, "bad-serial", "re-issue the certificate with a positive serial number",
+		           "has a negative serial number (RFC 5280 4.1.2.2: a positive integer)");
+	if (len > 20)
+		return bad(l, "bad-serial", "re-issue the certificate with a serial of at most "
+		                            "20 octets",
+		           "has a serial number of %zu octets (RFC 5280 4.1.2.2: at most 20)", len);
+	return 0;
+}
+
+/* RFC 5280 4.1.2.4, 4.1.2.6, 4.2.1.6. */
+static int
+lint_names(struct lint *l)
+{
+	static const char *hint = "re-issue the certificate with a subject name";
+
+	if (raw_name_empty(l->crt, 1) &&
+	    bad(l, "empty-name", "re-issue the certificate from a CA with a non-empty name",
+	        "has an empty issuer name (RFC 5280 4.1.2.4: the issuer field MUST contain a "
+	        "non-empty distinguished name)") < 0)
+		return -1;
+	if (!l->subject_empty)
+		return 0;
+	if (l->ca || l->pos != UCTLS_LINT_LEAF)
+		return bad(l, "empty-name", hint,
+		           "is a CA certificate with an empty subject name (RFC 5280 4.1.2.6: a "
+		           "CA's subject MUST be a non-empty distinguished name)");
+	if (!HAS(l, X_SAN))
+		return bad(l, "empty-name", hint,
+		           "has an empty subject name and no subjectAltName (RFC 5280 4.1.2.6: "
+		           "then the names MUST be in a critical subjectAltName)");
+	if (!CRIT(l, X_SAN))
+		return bad(l, "bad-criticality", "re-issue the certificate with a subject name, "
+		                                 "or with its subjectAltName marked critical",
+		           "has an empty subject name and a non-critical subjectAltName (RFC 5280 "
+		           "4.2.1.6: with an empty subject the extension MUST be critical)");
+	return 0;
+}
+
+/* RFC 5280 4.2.1.1, 4.2.1.2. */
+static int
+lint_key_ids(struct lint *l)
+{
+	static const char *nc = "re-issue the certificate with the extension marked non-critical";
+
+	if (!HAS(l, X_AKI) && l->pos != UCTLS_LINT_ANCHOR && !uctls_lint_self_issued(l->crt) &&
+	    bad(l, "key-identifier", "re-issue the certificate from a CA that sets the "
+	                             "authority key identifier",
+	        "has no authorityKeyIdentifier (RFC 5280 4.2.1.1: MUST be included in all "
+	        "certificates but self-signed ones)") < 0)
+		return -1;
+	if (CRIT(l, X_AKI) &&
+	    bad(l, "bad-criticality", nc,
+	        "marks authorityKeyIdentifier critical (RFC 5280 4.2.1.1: MUST be non-critical)") < 0)
+		return -1;
+	if (l->ca && !HAS(l, X_SKI) &&
+	    bad(l, "key-identifier", "re-issue the CA certificate with a subject key identifier",
+	        "is a CA certificate without subjectKeyIdentifier (RFC 5280 4.2.1.2: MUST "
+	        "appear in all conforming CA certificates)") < 0)
+		return -1;
+	if (CRIT(l, X_SKI) &&
+	    bad(l, "bad-criticality", nc,
+	        "marks subjectKeyIdentifier critical (RFC 5280 4.2.1.2: MUST be non-critical)") < 0)
+		return -1;
+	return 0;
+}
+
+/* RFC 5280 4.2.1.9, 4.2.2.1, 4.2.2.2, 4.2.1.3. */
+static int
+lint_ca_rules(struct lint *l)
+{
+	if (CRIT(l, X_AIA) &&
+	    bad(l, "bad-criticality", "re-issue the certificate with the extension non-critical",
+	        "marks authorityInformationAccess critical (RFC 5280 4.2.2.1: MUST be "
+	        "non-critical)") < 0)
+		return -1;
+	if (CRIT(l, X_SIA) &&
+	    bad(l, "bad-criticality", "re-issue the certificate with the extension non-critical",
+	        "marks subjectInformationAccess critical (RFC 5280 4.2.2.2: MUST be "
+	        "non-critical)") < 0)
+		return -1;
+	if (l->ca && !CRIT(l, X_BC) &&
+	    bad(l, "bad-criticality", "re-issue the CA certificate with basicConstraints "
+	                              "marked critical",
+	        "is a CA certificate whose basicConstraints is not critical (RFC 5280 4.2.1.9: "
+	        "MUST be critical in CA certificates)") < 0)
+		return -1;
+	if (l->ca && !HAS(l, X_KU) &&
+	    bad(l, "key-usage", "re-issue the CA certificate with keyUsage keyCertSign, cRLSign",
+	        "is a CA certificate without keyUsage (RFC 5280 4.2.1.3: CAs MUST include it "
+	        "in certificates whose keys verify certificate signatures)") < 0)
+		return -1;
+	if (l->pathlen >= 0 && HAS(l, X_KU) && !(l->ku & GNUTLS_KEY_KEY_CERT_SIGN) &&
+	    bad(l, "path-length", "re-issue the certificate without pathLenConstraint, or as "
+	                          "a CA with keyCertSign",
+	        "sets pathLenConstraint without keyCertSign in its keyUsage (RFC 5280 4.2.1.9)") <
+	            0)
+		return -1;
+	return 0;
+}
+
+/* RFC 5280 4.2.1.9 and 4.2.1.3: an end-entity certificate is not a CA. */
+static int
+lint_leaf(struct lint *l)
+{
+	static const char *hint = "re-issue the end-entity certificate with basicConstraints "
+	                          "cA=FALSE and without keyCertSign";
+
+	if (l->pos != UCTLS_LINT_LEAF)
+		return 0;
+	if (l->ca)
+		return bad(l, "leaf-is-ca", hint,
+		           "is presented as the end-entity certificate but asserts cA=TRUE "
+		           "(RFC 5280 4.2.1.9: a CA certificate; webpki and Go reject a CA as a "
+		           "TLS end entity)");
+	if (HAS(l, X_KU) && (l->ku & GNUTLS_KEY_KEY_CERT_SIGN))
+		return bad(l, "leaf-is-ca", hint,
+		           "asserts keyCertSign in its keyUsage without cA=TRUE (RFC 5280 4.2.1.3: "
+		           "keyCertSign only with the cA bit)");
+	return 0;
+}
+
+/* A dNSName in the preferred name syntax (RFC 5280 4.2.1.6, RFC 1034 3.5,
+ * RFC 1123 2.1), `*' allowed as the whole left-most label (RFC 6125 6.4.3).
+ * Returns NULL or what is wrong. */
+static const char *
+dns_syntax(const char *s, size_t n, int strict_ldh)
+{
+	size_t i, label = 0;
+
+	if (n == 0)
+		return "is empty";
+	if (s[0] == '.')
+		return "starts with a dot";
+	if (n > 253)
+		return "is longer than 253 characters";
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return "has an empty label";
+			label = 0;
+			continue;
+		}
+		if (++label > 63)
+			return "has a label longer than 63 characters";
+		if (c == '*' && i == 0 && (n == 1 || s[1] == '.'))
+			continue;
+		if (c == '*')
+			return "has a `*' that is not the whole left-most label";
+		if (c == '_' && !strict_ldh)
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return c == '_' ? "has an underscore (CA/B Forum BR 7.1.2.7.12: not allowed)"
+			                : "has a character that is not a letter, digit or hyphen";
+	}
+	return NULL;
+}
+
+static int
+lint_san_entry(struct lint *l, int type, const char *v, size_t n)
+{
+	const char *why = NULL, *kind = "";
+	static const char *hint = "re-issue the certificate with that subjectAltName entry "
+	                          "corrected";
+
+	switch (type) {
+	case GNUTLS_SAN_DNSNAME:
+		kind = "dNSName";
+		why = dns_syntax(v, n, l->p->webpki);
+		break;
+	case GNUTLS_SAN_IPADDRESS:
+		if (n != 4 && n != 16)
+			return bad(l, "malformed-san", hint,
+			           "has an iPAddress subjectAltName of %zu octets (RFC 5280 "
+			           "4.2.1.6: 4 for IPv4, 16 for IPv6)", n);
+		return 0;
+	case GNUTLS_SAN_RFC822NAME:
+		kind = "rfc822Name";
+		if (n == 0 || memchr(v, '@', n) == NULL || v[0] == '@' || v[n - 1] == '@')
+			why = "is not a mailbox (local-part@domain)";
+		break;
+	case GNUTLS_SAN_URI:
+		kind = "uniformResourceIdentifier";
+		if (n == 0 || memchr(v, ':', n) == NULL || v[0] == ':')
+			why = "is not an absolute URI (RFC 5280 4.2.1.6: no relative URIs)";
+		break;
+	default:
+		return 0;
+	}
+	if (why == NULL)
+		return 0;
+	return bad(l, "malformed-san", hint, "has the %s subjectAltName `%.*s', which %s%s", kind,
+	           (int)(n > 200 ? 200 : n), v, why,
+	           type == GNUTLS_SAN_DNSNAME ? " (RFC 5280 4.2.1.6, RFC 1034 3.5)" : "");
+}
+
+/* Every entry, however many (a public certificate may carry hundreds). */
+static int
+lint_sans(struct lint *l)
+{
+	char *buf = NULL;
+	size_t cap = 256, sz;
+	unsigned k, type;
+	int ret, rv = -1;
+
+	if (!HAS(l, X_SAN))
+		return 0;
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (k = 0;; k++) {
+		sz = cap - 1;
+		ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			char *nb = realloc(buf, sz + 1);
+
+			if (nb == NULL)
+				goto out;
+			buf = nb;
+			cap = sz + 1;
+			k--;
+			continue;
+		}
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret < 0) {
+			if (bad(l, "malformed-san", "re-issue the certificate",
+			        "has a subjectAltName entry (number %u) that cannot be decoded: %s",
+			        k + 1, gnutls_strerror(ret)) < 0)
+				goto out;
+			break;
+		}
+		l->nsans++;
+		if (lint_san_entry(l, ret, buf, sz) < 0)
+			goto out;
+	}
+	if (l->nsans == 0 &&
+	    bad(l, "malformed-san", "re-issue the certificate with its names in the extension",
+	        "has an empty subjectAltName extension (RFC 5280 4.2.1.6: at least one "
+	        "entry)") < 0)
+		goto out;
+	rv = 0;
+out:
+	free(buf);
+	return rv;
+}
+
+/* CA/Browser Forum Baseline Requirements 2.0 (TLS server certificates),
+ * sections 6.1.5, 7.1.2.3, 7.1.2.7, 7.1.3: what a publicly-trusted CA may
+ * issue, as webpki clients check it. */
+static int
+lint_webpki_eku(struct lint *l)
+{
+	char oid[128];
+	size_t osz;
+	unsigned k, crit;
+	int ret, server = 0;
+
+	if (l->pos == UCTLS_LINT_ANCHOR)
+		return HAS(l, X_EKU) ? bad(l, "bad-extension", "use a root certificate without "
+		                                               "extKeyUsage",
+		                           "is a root CA certificate with extKeyUsage (CA/B Forum "
+		                           "BR 7.1.2.1.2: MUST NOT be present)")
+		                     : 0;
+	if (l->pos != UCTLS_LINT_LEAF)
+		return 0;
+	if (!HAS(l, X_EKU))
+		return bad(l, "eku-server-auth-missing", "re-issue the certificate with extKeyUsage "
+		                                         "serverAuth",
+		           "has no extKeyUsage (CA/B Forum BR 7.1.2.7.10: MUST be present with "
+		           "serverAuth)");
+	if (CRIT(l, X_EKU) &&
+	    bad(l, "bad-criticality", "re-issue the certificate with extKeyUsage non-critical",
+	        "marks extKeyUsage critical (CA/B Forum BR 7.1.2.7.10: MUST NOT be critical)") < 0)
+		return -1;
+	for (k = 0;; k++) {
+		osz = sizeof(oid);
+		ret = gnutls_x509_crt_get_key_purpose_oid(l->crt, k, oid, &osz, &crit);
+		if (ret < 0)
+			break;
+		server |= strcmp(oid, OID_SERVER_AUTH) == 0;
+		if (strcmp(oid, OID_SERVER_AUTH) != 0 && strcmp(oid, OID_CLIENT_AUTH) != 0 &&
+		    bad(l, "bad-extension", "re-issue the certificate with serverAuth (and at most "
+		                            "clientAuth) only",
+		        "carries the extended key usage %s (CA/B Forum BR 7.1.2.7.10: only "
+		        "serverAuth and clientAuth; anyExtendedKeyUsage MUST NOT be present)",
+		        strcmp(oid, OID_ANY_EKU) == 0 ? "anyExtendedKeyUsage" : oid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+lint_webpki_key(struct lint *l)
+{
+	unsigned bits = 0;
+	gnutls_ecc_curve_t curve;
+	int pk = gnutls_x509_crt_get_pk_algorithm(l->crt, &bits);
+	int sig = gnutls_x509_crt_get_signature_algorithm(l->crt);
+	static const char *hint = "re-issue the certificate with an RSA key of 2048 bits or more "
+	                          "or an ECDSA P-256/P-384/P-521 key";
+
+	if (pk == GNUTLS_PK_RSA && (bits < 2048 || bits % 8 != 0))
+		return bad(l, "key-size", hint,
+		           "has an RSA-%u key (CA/B Forum BR 6.1.5: at least 2048 bits, a "
+		           "multiple of 8)", bits);
+	if (pk == GNUTLS_PK_ECDSA) {
+		gnutls_datum_t x = { NULL, 0 }, y = { NULL, 0 };
+
+		curve = GNUTLS_ECC_CURVE_INVALID;
+		if (gnutls_x509_crt_get_pk_ecc_raw(l->crt, &curve, &x, &y) >= 0) {
+			gnutls_free(x.data);
+			gnutls_free(y.data);
+		}
+		if (curve != GNUTLS_ECC_CURVE_SECP256R1 && curve != GNUTLS_ECC_CURVE_SECP384R1 &&
+		    curve != GNUTLS_ECC_CURVE_SECP521R1)
+			return bad(l, "key-size", hint,
+			           "has an ECDSA key on curve %s (CA/B Forum BR 6.1.5: P-256, P-384 "
+			           "or P-521)", gnutls_ecc_curve_get_name(curve) != NULL
+			                                ? gnutls_ecc_curve_get_name(curve)
+			                                : "unknown");
+	} else if (pk != GNUTLS_PK_RSA && pk != GNUTLS_PK_RSA_PSS) {
+		return bad(l, "key-size", hint,
+		           "has a %s key (CA/B Forum BR 6.1.5: RSA or ECDSA only)",
+		           gnutls_pk_get_name(pk) != NULL ? gnutls_pk_get_name(pk) : "unknown");
+	}
+	if (l->pos != UCTLS_LINT_ANCHOR && sig >= 0 &&
+	    gnutls_sign_get_hash_algorithm(sig) != GNUTLS_DIG_SHA256 &&
+	    gnutls_sign_get_hash_algorithm(sig) != GNUTLS_DIG_SHA384 &&
+	    gnutls_sign_get_hash_algorithm(sig) != GNUTLS_DIG_SHA512)
+		return bad(l, "insecure-algorithm", "re-issue the certificate with a SHA-256 "
+		                                    "signature",
+		           "is signed with %s (CA/B Forum BR 7.1.3.2: SHA-256, SHA-384 or "
+		           "SHA-512 only)", gnutls_sign_get_name(sig) != NULL
+		                                    ? gnutls_sign_get_name(sig)
+		                                    : "an unknown algorithm");
+	return 0;
+}
+
+static int
+lint_webpki(struct lint *l)
+{
+	time_t a, b;
+
+	if (lint_webpki_eku(l) < 0 || lint_webpki_key(l) < 0)
+		return -1;
+	if (l->pos != UCTLS_LINT_LEAF)
+		return 0;
+	if ((!HAS(l, X_SAN) || l->nsans == 0) &&
+	    bad(l, "cn-only-no-san", "re-issue the certificate with its names as DNS subject "
+	                             "alternative names",
+	        "has no subjectAltName (CA/B Forum BR 7.1.2.7.12: MUST be present)") < 0)
+		return -1;
+	if (CRIT(l, X_SAN) && !l->subject_empty &&
+	    bad(l, "bad-criticality", "re-issue the certificate with subjectAltName "
+	                              "non-critical",
+	        "marks subjectAltName critical while its subject is not empty (CA/B Forum BR "
+	        "7.1.2.7.12; RFC 5280 4.2.1.6 SHOULD)") < 0)
+		return -1;
+	a = gnutls_x509_crt_get_activation_time(l->crt);
+	b = gnutls_x509_crt_get_expiration_time(l->crt);
+	if (b - a > 398L * 86400 &&
+	    bad(l, "validity-period", "re-issue the certificate with a validity of at most "
+	                              "398 days",
+	        "is valid for %ld days (CA/B Forum BR 6.3.2: at most 398)",
+	        (long)((b - a) / 86400)) < 0)
+		return -1;
+	return 0;
+}
+
+int
+uctls_lint_cert(gnutls_x509_crt_t crt, enum uctls_lint_pos pos, const struct uctls_profile *p,
+                uctls_lint_report report, void *arg)
+{
+	struct lint l;
+
+	if (!p->rfc5280_strict && !p->webpki)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.crt = crt;
+	l.pos = pos;
+	l.p = p;
+	l.report = report;
+	l.arg = arg;
+	/* A version 1 certificate has no extensions: a trust anchor or an
+	 * end entity may be one, never an intermediate (RFC 5280 6.1.4 (k)); a
+	 * public CA issues version 3 only (CA/B Forum BR 7.1.1). */
+	if (gnutls_x509_crt_get_version(crt) < 3) {
+		if (pos == UCTLS_LINT_ANCHOR || (pos == UCTLS_LINT_LEAF && !p->webpki))
+			return 0;
+		return bad(&l, "bad-extension", "re-issue the certificate as X.509 version 3",
+		           "is an X.509 version %d certificate (RFC 5280 6.1.4 (k): an "
+		           "intermediate needs version 3 and basicConstraints; CA/B Forum BR "
+		           "7.1.1: version 3)",
+		           gnutls_x509_crt_get_version(crt));
+	}
+	/* In order of precedence: the first problem is the cause. */
+	if (read_extensions(&l) < 0 || lint_leaf(&l) < 0 || lint_names(&l) < 0 ||
+	    lint_key_ids(&l) < 0 || lint_ca_rules(&l) < 0 || lint_sans(&l) < 0 ||
+	    lint_serial(&l) < 0)
+		return -1;
+	if (p->webpki && lint_webpki(&l) < 0)
+		return -1;
+	return 0;
+}
