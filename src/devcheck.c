@@ -171,8 +171,8 @@ load_trust(const struct uctls_check_opts *o, struct crtlist *l, struct uctls_err
 		r = read_certs(o->trust_files[i], &t, l, &why, err);
 		gnutls_free(t.data);
 		t.data = NULL;
-		if (r == 1) {
-			uctls_err_set(err, "%s: %s", o->trust_files[i], why.msg);
+		if (r == 1) { /* the words name the file */
+			uctls_err_set(err, "%s", why.msg);
 			free(why.msg);
 			return -1;
 		}

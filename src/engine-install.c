@@ -113,79 +113,88 @@ install_key(struct run *r, const struct uctls_installdef *in, char **out, size_t
 	return 0;
 }
 
+/* Records the outcome of one install check (RV, D) on PD's side. */
+static int
+install_record(struct run *r, const struct uctls_peerdef *pd, int rv, const struct uctls_diag *d,
+               double t0, struct uctls_err *err)
+{
+	struct uctls_step *rec;
+	size_t k;
+
+	rec = uctls_log_add(r->log, "install", pd->id, rv ? UCTLS_FAIL : UCTLS_PASS, d->reason,
+	                    d->detail, d->hint, eng_now_ms() - t0);
+	for (k = 0; rec != NULL && k < d->nalso; k++)
+		if (uctls_log_add_also(rec, d->also[k]) < 0)
+			rec = NULL;
+	return rec == NULL ? uctls_err_set(err, "out of memory") : 0;
+}
+
+/* One <install>: 0 (*FAILED set when the upload is refused), -1 with ERR. */
+static int
+run_install(struct run *r, const struct uctls_installdef *in, int *failed,
+            struct uctls_err *err)
+{
+	const struct uctls_peerdef *pd = uctls_scenario_peer(r->sc, in->peer);
+	struct uctls_install_rules rules;
+	struct uctls_install_input inp;
+	gnutls_x509_crt_t *trust = NULL;
+	struct uctls_diag d;
+	char *cert = NULL, *key = NULL;
+	const char **csr = NULL;
+	size_t clen = 0, klen = 0, k;
+	double t0 = eng_now_ms();
+	int rv = -1, ret;
+
+	uctls_diag_init(&d);
+	uctls_install_rules_of(uctls_profile_find(pd->profile), &rules);
+	if (install_bytes(r, in, &cert, &clen, err) < 0 ||
+	    install_key(r, in, &key, &klen, err) < 0)
+		goto out;
+	/* every CA the peer trusts; install.h wants the CSR's SANs
+	 * NULL-terminated */
+	trust = calloc(pd->ntrusts + 1, sizeof(*trust));
+	csr = in->csr_sans != NULL ? calloc(in->ncsr + 1, sizeof(*csr)) : NULL;
+	if (trust == NULL || (in->csr_sans != NULL && csr == NULL)) {
+		uctls_err_set(err, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < pd->ntrusts; k++)
+		trust[k] = uctls_pki_crt(r->pki, pd->trusts[k]);
+	for (k = 0; csr != NULL && k < in->ncsr; k++)
+		csr[k] = in->csr_sans[k];
+	memset(&inp, 0, sizeof(inp));
+	inp.name = in->file != NULL ? in->file : in->certs[0];
+	inp.cert = (const unsigned char *)cert;
+	inp.cert_len = clen;
+	inp.key = (const unsigned char *)key;
+	inp.key_len = klen;
+	inp.csr_sans = csr;
+	inp.trust = trust;
+	inp.ntrust = pd->ntrusts;
+	inp.now = r->sc->now;
+	ret = uctls_install_check(&rules, &inp, &d, err);
+	if (ret < 0 || install_record(r, pd, ret, &d, t0, err) < 0)
+		goto out;
+	*failed = ret;
+	rv = 0;
+out:
+	uctls_diag_clear(&d);
+	free(cert);
+	free(key);
+	free(csr);
+	free(trust);
+	return rv;
+}
+
 /* Every <install> of the scenario, before the first connection; a refused
  * upload ends the scenario there. */
 int
 eng_run_installs(struct run *r, int *failed, struct uctls_err *err)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < r->sc->ninstalls && !*failed; i++) {
-		const struct uctls_installdef *in = &r->sc->installs[i];
-		const struct uctls_peerdef *pd = uctls_scenario_peer(r->sc, in->peer);
-		const struct uctls_profile *p = uctls_profile_find(pd->profile);
-		struct uctls_install_rules rules;
-		struct uctls_install_input inp;
-		gnutls_x509_crt_t trust[32];
-		struct uctls_diag d;
-		struct uctls_step *rec;
-		char *cert = NULL, *key = NULL;
-		const char **csr;
-		size_t clen = 0, klen = 0, ntrust;
-		double t0 = eng_now_ms();
-		int rv;
-
-		uctls_install_rules_of(p, &rules);
-		memset(&inp, 0, sizeof(inp));
-		if (install_bytes(r, in, &cert, &clen, err) < 0)
+	for (i = 0; i < r->sc->ninstalls && !*failed; i++)
+		if (run_install(r, &r->sc->installs[i], failed, err) < 0)
 			return -1;
-		if (install_key(r, in, &key, &klen, err) < 0) {
-			free(cert);
-			return -1;
-		}
-		for (ntrust = 0; ntrust < pd->ntrusts && ntrust < 32; ntrust++)
-			trust[ntrust] = uctls_pki_crt(r->pki, pd->trusts[ntrust]);
-		inp.name = in->file != NULL ? in->file : in->certs[0];
-		inp.cert = (const unsigned char *)cert;
-		inp.cert_len = clen;
-		inp.key = (const unsigned char *)key;
-		inp.key_len = klen;
-		/* install.h wants the CSR's SANs NULL-terminated. */
-		csr = NULL;
-		if (in->csr_sans != NULL) {
-			csr = calloc(in->ncsr + 1, sizeof(*csr));
-			if (csr == NULL) {
-				free(cert);
-				free(key);
-				return uctls_err_set(err, "out of memory");
-			}
-			for (k = 0; k < in->ncsr; k++)
-				csr[k] = in->csr_sans[k];
-		}
-		inp.csr_sans = csr;
-		inp.trust = trust;
-		inp.ntrust = ntrust;
-		inp.now = r->sc->now;
-		uctls_diag_init(&d);
-		rv = uctls_install_check(&rules, &inp, &d, err);
-		free(cert);
-		free(key);
-		free(csr);
-		if (rv < 0) {
-			uctls_diag_clear(&d);
-			return -1;
-		}
-		rec = uctls_log_add(r->log, "install", pd->id, rv ? UCTLS_FAIL : UCTLS_PASS,
-		                    d.reason, d.detail, d.hint, eng_now_ms() - t0);
-		for (k = 0; rec != NULL && k < d.nalso; k++)
-			if (uctls_log_add_also(rec, d.also[k]) < 0)
-				rec = NULL;
-		uctls_diag_clear(&d);
-		if (rec == NULL)
-			return uctls_err_set(err, "out of memory");
-		if (rv)
-			*failed = 1;
-	}
 	return 0;
 }
-

@@ -28,8 +28,6 @@
 #include "profile.h"
 
 #define MAX_CERTS 32 /* certificates in one upload */
-#define MAX_DEPTH 16 /* CAs above the entity certificate */
-#define MAX_SANS 64
 
 static const char begin_crt[] = "-----BEGIN CERTIFICATE-----";
 static const char end_crt[] = "-----END CERTIFICATE-----";
@@ -228,10 +226,10 @@ const char uctls_install_hint_malformed[] =
 	"the file's Base-64 does not hold a certificate: export the certificate again from "
 	"its CA (or the device that made it) and upload that file unchanged";
 
-/* GnuTLS's words for GERR without its "ASN1 parser: " prefix and final
+/* GnuTLS's words for GERR without an "ASN1 parser: " prefix and the final
  * full stop, into BUF. */
 static const char *
-asn1_says(int gerr, char *buf, size_t size)
+gnutls_says(int gerr, char *buf, size_t size)
 {
 	const char *s = gnutls_strerror(gerr);
 	size_t n;
@@ -252,15 +250,17 @@ uctls_install_malformed_msg(const char *file, size_t n, int gerr)
 
 	return fmt("malformed certificate: certificate %zu of `%s' is valid Base-64 but not a "
 	           "valid DER certificate (the ASN.1 parser says: %s)",
-	           n, file, asn1_says(gerr, says, sizeof(says)));
+	           n, file, gnutls_says(gerr, says, sizeof(says)));
 }
 
 char *
 uctls_install_damaged_msg(const char *file, size_t n, int gerr)
 {
+	char says[256];
+
 	return fmt("`%s' is PEM damaged: the Base-64 text of certificate %zu does not decode "
 	           "(%s); a character was lost, added or changed in a copy",
-	           file, n, gnutls_strerror(gerr));
+	           file, n, gnutls_says(gerr, says, sizeof(says)));
 }
 
 char *
@@ -1100,8 +1100,9 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 
 	/* Every CA of the path must be in the list, not only one anchor:
 	 * "untrusted CA chain" unless each is (seeds 000/003); install the
-	 * whole root chain before a CA-signed certificate (seed 001). */
-	for (depth = 0; depth < MAX_DEPTH; depth++) {
+	 * whole root chain before a CA-signed certificate (seed 001).  A
+	 * path without a cycle has at most one step per certificate. */
+	for (depth = 0; depth <= in->ntrust + u->n; depth++) {
 		if (is_self_issued(cur))
 			break;
 		next = find_issuer(cur, in->trust, in->ntrust, NULL);
@@ -1159,8 +1160,8 @@ out:
 /* --- names ---------------------------------------------------------------- */
 
 struct sans {
-	char *v[MAX_SANS]; /* "DNS:a", "IP:192.0.2.1", ... (owned) */
-	size_t n;
+	char **v; /* "DNS:a", "IP:192.0.2.1", ... (owned) */
+	size_t n, cap;
 };
 
 static void
@@ -1170,7 +1171,30 @@ sans_free(struct sans *s)
 
 	for (i = 0; i < s->n; i++)
 		free(s->v[i]);
-	s->n = 0;
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Appends ITEM (owned from now on) to S.  -1 when out of memory (ITEM
+ * NULL, or no room: then freed). */
+static int
+sans_add(struct sans *s, char *item)
+{
+	if (item == NULL)
+		return -1;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			free(item);
+			return -1;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = item;
+	return 0;
 }
 
 /* The certificate's SANs in the scenario syntax (TYPE:value, scenario.c's
@@ -1185,13 +1209,13 @@ sans_get(gnutls_x509_crt_t crt, struct sans *s)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	for (k = 0; s->n < MAX_SANS; k++) {
+	for (k = 0;; k++) {
 		sz = sizeof(buf) - 1;
 		ret = gnutls_x509_crt_get_subject_alt_name2(crt, k, buf, &sz, &stype, &crit);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue; /* a name longer than any device takes: skipped */
 		if (ret < 0)
-			continue;
+			break; /* the last one, or an extension that does not decode */
 		if (sz >= sizeof(buf))
 			sz = sizeof(buf) - 1;
 		buf[sz] = '\0';
@@ -1226,9 +1250,8 @@ sans_get(gnutls_x509_crt_t crt, struct sans *s)
 			strcpy(buf, "?");
 			break;
 		}
-		if ((s->v[s->n] = fmt("%s:%s", type, buf)) == NULL)
+		if (sans_add(s, fmt("%s:%s", type, buf)) < 0)
 			return -1;
-		s->n++;
 	}
 	return 0;
 }
@@ -1288,26 +1311,24 @@ static int
 check_csr_sans(const struct uctls_install_input *in, struct upload *u, const struct sans *cs,
                struct uctls_diag *d)
 {
-	char *csr[MAX_SANS];
+	struct sans csr = { NULL, 0, 0 };
 	struct list added = { NULL, 0 }, dropped = { NULL, 0 };
-	size_t ncsr = 0, i;
+	size_t i;
 	int rv = -1;
 
-	for (i = 0; in->csr_sans[i] != NULL && ncsr < MAX_SANS; i++) {
-		if ((csr[ncsr] = san_norm(in->csr_sans[i])) == NULL)
+	for (i = 0; in->csr_sans[i] != NULL; i++)
+		if (sans_add(&csr, san_norm(in->csr_sans[i])) < 0)
 			goto out;
-		ncsr++;
-	}
-	if (ncsr == 0) {
+	if (csr.n == 0) {
 		rv = 0;
 		goto out;
 	}
 	for (i = 0; i < cs->n; i++)
-		if (!san_in(cs->v[i], csr, ncsr))
+		if (!san_in(cs->v[i], csr.v, csr.n))
 			list_add(&added, cs->v[i]);
-	for (i = 0; i < ncsr; i++)
-		if (!san_in(csr[i], cs->v, cs->n))
-			list_add(&dropped, csr[i]);
+	for (i = 0; i < csr.n; i++)
+		if (!san_in(csr.v[i], cs->v, cs->n))
+			list_add(&dropped, csr.v[i]);
 	if (added.oom || dropped.oom)
 		goto out;
 	rv = 0;
@@ -1319,8 +1340,7 @@ check_csr_sans(const struct uctls_install_input *in, struct upload *u, const str
 		             "%s; dropped from the CSR: %s",
 		             u->label[u->entity], list_str(&added), list_str(&dropped));
 out:
-	for (i = 0; i < ncsr; i++)
-		free(csr[i]);
+	sans_free(&csr);
 	free(added.s);
 	free(dropped.s);
 	return rv;

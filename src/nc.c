@@ -27,6 +27,12 @@
  * of the same form meet and the form is one we do not implement (otherName,
  * x400Address, ediPartyName, registeredID) or the name has no usable syntax
  * (an rfc822Name without `@', a URI without an authority, a name with a NUL).
+ *
+ * directoryName constraints are compared on the DER, RDN by RDN: the
+ * constraint's RDNs must equal the first RDNs of the name, each attribute
+ * with the same type OID and, for directory strings, the same value once
+ * ASCII case and white space are canonicalised as OpenSSL does (other
+ * values byte for byte).  RFC 4514 strings are only used for the text.
  */
 
 #define OID_NC  "2.5.29.30"
@@ -951,7 +957,13 @@ sb_name(struct sb *b, const struct gn *g)
 		sb_add(b, "the subject CN `");
 		break;
 	default:
-		sb_add(b, "the %s `", word[g->type]);
+		sb_add(b, "the %s ", word[g->type]);
+		if (g->type == GN_OTHER || g->type == GN_X400 || g->type == GN_EDI ||
+		    g->type == GN_RID) {
+			sb_value(b, g, 0);
+			return;
+		}
+		sb_add(b, "`");
 	}
 	sb_value(b, g, 0);
 	sb_add(b, "'");

@@ -1185,7 +1185,7 @@ evaluate(struct vstate *v)
 {
 	struct uctls_diag d;
 	char *via, *alt;
-	int stage, rv = -1;
+	int i, stage, rv = -1;
 
 	uctls_diag_init(&d);
 	path_set(v, v->cur, v->clen, 1);
@@ -1193,13 +1193,16 @@ evaluate(struct vstate *v)
 	v->tried++;
 	if (run_gnutls(v) < 0)
 		goto out;
-	for (stage = 0; stage < NSTAGES && d.reason == NULL; stage++)
-		if (stages[stage](v) < 0)
+	/* Every stage runs, so that later problems are listed as `also'; the
+	 * stage of the first is how far this path got. */
+	for (i = 0, stage = NSTAGES; i < NSTAGES; i++) {
+		if (stages[i](v) < 0)
 			goto out;
-	if (d.reason == NULL) {
-		stage = NSTAGES + 1;
-		v->done = 1;
+		if (d.reason != NULL && stage == NSTAGES)
+			stage = i;
 	}
+	if (d.reason == NULL)
+		v->done = 1;
 	if ((via = path_text(v)) == NULL)
 		goto out;
 	alt = fmt("the path through %s: %s", via, d.reason != NULL ? d.reason : "accepted");

@@ -218,7 +218,28 @@ enum mangle {
 	M_NOEND1,     /* the first END line lost (before a second certificate) */
 	M_NOBEGIN,    /* the first BEGIN line lost */
 	M_KEY,        /* the key file uploaded as the certificate */
+	M_GARBAGE,    /* a block of sound Base-64 of 200 bytes that are not DER after
+	                 the certificates */
+	M_GARBAGE1,   /* the same block before the certificates */
 };
+
+/* A PEM CERTIFICATE block of 200 pseudo-random bytes: valid Base-64,
+ * anything but a DER certificate. */
+static void
+add_garbage(struct buf *out)
+{
+	unsigned char junk[200];
+	gnutls_datum_t raw = { junk, sizeof(junk) }, pem;
+	unsigned x = 12345;
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (unsigned char)(x >> 16);
+	}
+	GT(gnutls_pem_base64_encode2("CERTIFICATE", &raw, &pem));
+	buf_datum(out, &pem);
+}
 
 static void
 build_upload(const char *ids, enum mangle m, const char *trail, struct buf *out)
@@ -241,6 +262,8 @@ build_upload(const char *ids, enum mangle m, const char *trail, struct buf *out)
 		buf_datum(out, &d);
 		return;
 	}
+	if (m == M_GARBAGE1)
+		add_garbage(out);
 	while (*p != '\0') {
 		sp = strchr(p, ' ');
 		i = def_index(p, sp != NULL ? (size_t)(sp - p) : strlen(p));
@@ -248,6 +271,8 @@ build_upload(const char *ids, enum mangle m, const char *trail, struct buf *out)
 		buf_datum(out, &d);
 		p = sp != NULL ? sp + 1 : p + strlen(p);
 	}
+	if (m == M_GARBAGE)
+		add_garbage(out);
 	/* GnuTLS ends each PEM with one newline: replace the last one with
 	 * the row's trailer (default: one newline) */
 	ck_assert(out->n > 0 && out->p[out->n - 1] == '\n');
@@ -379,6 +404,13 @@ static const struct row rows[] = {
 	  "an END line without its", NULL },
 	{ "key uploaded as the certificate", R_PEM, "leaf", M_KEY, NULL, NULL, "", NULL,
 	  "bad-format", "holds no certificate", "" },
+	/* sound Base-64, but not DER: not a damaged copy */
+	{ "Base-64 of bytes that are not DER, first", R_PEM, "leaf", M_GARBAGE1, NULL, NULL, "",
+	  NULL, "malformed-certificate", "malformed certificate: certificate 1 of `server.pem' is "
+	  "valid Base-64 but not a valid DER certificate (the ASN.1 parser says: ", "" },
+	{ "Base-64 of bytes that are not DER, after a certificate", 0, "leaf", M_GARBAGE, NULL,
+	  NULL, "", NULL, "malformed-certificate", "certificate 2 of `server.pem' is valid Base-64 "
+	  "but not a valid DER certificate", "" },
 
 	/* --- ca_first: every CA already trusted (seeds 000/003, 001) --- */
 	{ "whole chain trusted", R_EXP, "leaf", M_NONE, NULL, NULL, "root int", NULL, NULL, NULL,
@@ -577,6 +609,10 @@ START_TEST(test_install_row)
 		ck_assert_msg(d.hint != NULL && d.hint[0] != '\0', "%s: no hint", r->what);
 		ck_assert_msg(r->detail_has == NULL || strstr(d.detail, r->detail_has) != NULL,
 		              "%s: detail `%s' lacks `%s'", r->what, d.detail, r->detail_has);
+		/* a copy's damage is told only of Base-64 that is damaged */
+		ck_assert_msg(strcmp(r->reason, "malformed-certificate") != 0 ||
+		                      strstr(d.detail, "in a copy") == NULL,
+		              "%s: sound Base-64 told as a damaged copy: %s", r->what, d.detail);
 		if (r->also_has != NULL && r->also_has[0] == '\0') {
 			/* "": a bad format is the only problem reported */
 			ck_assert_msg(d.nalso == 0, "%s: %zu also after a bad format", r->what,

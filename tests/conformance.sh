@@ -244,7 +244,6 @@ mkcert() {
 } | sort -u >"$tmp/keys.list"
 while read -r k; do
 	mkkey "$k" &
-	[ $(( $(wc -l <"$tmp/keys.list") )) -gt 0 ] || break
 done <"$tmp/keys.list"
 wait
 while read -r k; do

@@ -258,4 +258,37 @@ fi
 expect "a trust file that cannot be read" 2 "error" \
 	--profile generic --trust "$tmp/no-such-root.pem" "$good"
 
+# A PEM block of sound Base-64 whose bytes are not DER: malformed-certificate
+# (not a damaged copy), at both steps; as a trust file, an input error.
+python3 -c '
+import base64, random
+random.seed(1)
+b = base64.encodebytes(bytes(random.randrange(256) for _ in range(200))).decode()
+print("-----BEGIN CERTIFICATE-----\n" + b + "-----END CERTIFICATE-----")
+' >"$tmp/garbage.pem"
+expect "Base-64 that is not DER" 1 "fail install malformed-certificate" \
+	--profile generic "$tmp/garbage.pem"
+words="malformed certificate: certificate 1 of \`$tmp/garbage.pem' is valid Base-64 but not a valid DER certificate (the ASN.1 parser says: "
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+steps = {s["step"]: s for s in d["steps"]}
+for st in ("install", "tls-handshake"):
+    s = steps[st]
+    assert s["reason"] == "malformed-certificate", (st, s["reason"])
+    assert s["detail"].startswith(sys.argv[2]), (st, s["detail"])
+    assert "in a copy" not in s["detail"], (st, s["detail"])
+' "$tmp/out" "$words" 2>"$tmp/py"; then
+	ok "Base-64 that is not DER: both steps say so, in those words"
+else
+	notok "Base-64 that is not DER: both steps say so, in those words" "$(cat "$tmp/py" "$tmp/out")"
+fi
+expect "a trust file of Base-64 that is not DER" 2 "error" \
+	--profile generic --trust "$tmp/garbage.pem" "$good"
+if grep -qF "$words" "$tmp/err"; then
+	ok "a trust file of Base-64 that is not DER: the error says so"
+else
+	notok "a trust file of Base-64 that is not DER: the error says so" "$(cat "$tmp/err")"
+fi
+
 echo "1..$n"
