@@ -1003,11 +1003,19 @@ uctls_pki_build(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 			             tag(def), def->id, (int)def->key);
 			goto out;
 		}
+		left++;
+		if (def->key_of != NULL)
+			continue; /* shares a key: taken below */
 		if (uctls_keypool_get(pool, t, slots[t]++, &pki->e[i].key,
 		                      err) < 0)
 			goto out;
-		left++;
 	}
+	/* key-of: the same subject key in two certificates (the loader
+	 * checked that the id names a generated certificate with its own
+	 * key); the pool owns it. */
+	for (i = 0; i < sc->ncerts; i++)
+		if (sc->certs[i].file == NULL && sc->certs[i].key_of != NULL)
+			pki->e[i].key = pki->e[def_index(sc, sc->certs[i].key_of)].key;
 
 	/* Pass 2: sign in issuer order; issuers may come after their
 	 * subjects.  Each round builds at least one certificate, or the

@@ -108,7 +108,7 @@ static const char *const clock_attrs[] = { "now", NULL };
 static const char *const no_attrs[] = { NULL };
 static const char *const cert_attrs[] = {
 	"id", "file", "index", "key-file",
-	"subject", "issuer", "signed-with", "key", "hash", "san", "key-usage",
+	"subject", "issuer", "signed-with", "key-of", "key", "hash", "san", "key-usage",
 	"eku", "basic-constraints", "path-len", "critical", "not-before",
 	"not-after", "serial", NULL
 };
@@ -1114,6 +1114,9 @@ load_cert(struct loader *ld, const struct uctls_xml_node *n,
 	v = uctls_xml_attr(n, "signed-with");
 	if (v != NULL && (cd->signed_with = strdup(v)) == NULL)
 		return nomem(ld);
+	v = uctls_xml_attr(n, "key-of");
+	if (v != NULL && (cd->key_of = strdup(v)) == NULL)
+		return nomem(ld);
 	if (load_key(ld, n, cd) < 0 || load_hash(ld, n, cd) < 0 ||
 	    load_san(ld, n, cd) < 0 || load_key_usage(ld, n, cd) < 0 ||
 	    load_eku(ld, n, cd) < 0 || load_basic_constraints(ld, n, cd) < 0 ||
@@ -1199,6 +1202,15 @@ check_issuers(struct loader *ld, const struct uctls_xml_node *pki,
 		const struct uctls_certdef *cd = &sc->certs[i];
 
 		up[i] = -1;
+		if (cd->key_of != NULL &&
+		    (cert_index(sc, cd->key_of) < 0 ||
+		     sc->certs[cert_index(sc, cd->key_of)].file != NULL ||
+		     sc->certs[cert_index(sc, cd->key_of)].key_of != NULL)) {
+			fail(ld, nodes[i], "key-of `%s' must name a generated certificate "
+			                   "that has its own key; declared ids: %s", cd->key_of,
+			     declared_ids(sc, NULL, ids, sizeof(ids)));
+			goto out;
+		}
 		if (cd->signed_with != NULL &&
 		    cert_index(sc, cd->signed_with) < 0) {
 			fail(ld, nodes[i], "unknown signed-with `%s'; declared "
@@ -1933,6 +1945,7 @@ certdef_clear(struct uctls_certdef *cd)
 	free(cd->subject);
 	free(cd->issuer);
 	free(cd->signed_with);
+	free(cd->key_of);
 	for (i = 0; i < cd->nsans; i++)
 		free(cd->sans[i].value);
 	free(cd->sans);

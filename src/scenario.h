@@ -98,6 +98,8 @@ struct uctls_certdef {
 	/* Generated certificates.  Ignored when file != NULL. */
 	char *subject;    /* owned, RFC 4514 string, e.g. "CN=a,O=b" */
 	char *issuer;     /* owned, id of the issuing certdef; NULL = self-signed */
+	char *key_of;     /* owned or NULL: id of a generated certificate whose key this
+	                     one certifies too (a cross-signed or re-issued CA) */
 	char *signed_with; /* owned or NULL: id whose key signs instead of the
 	                      issuer's (models a bad signature / re-keyed CA) */
 	struct uctls_san *sans; /* owned array */

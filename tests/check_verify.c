@@ -79,6 +79,64 @@ static const struct row rows[] = {
 	/* the first problem is the cause, the next is listed as also */
 	{ "two problems", "<cert id='s' issuer='int' subject='CN=s' eku='clientAuth' not-after='-1d' not-before='-9d'/>",
 	  "s int", "root", NULL, "generic", 1, "expired", NULL, "eku-server-auth-missing" },
+	/* path building backtracks: the peer sends its root self-signed and
+	 * cross-signed by the trusted root; the self-signed one is tried
+	 * first and leads nowhere (RFC 4158) */
+	{ "cross-signed root",
+	  "<ca id='r3' subject='CN=Third Root'/>"
+	  "<ca id='r3x' issuer='root' key-of='r3' subject='CN=Third Root'/>"
+	  "<ca id='i3' issuer='r3' subject='CN=I3'/>"
+	  "<cert id='s' issuer='i3' subject='CN=s' san='DNS:s'/>",
+	  "s i3 r3 r3x", "root", "s", "generic", 1, NULL, NULL, NULL },
+	/* two anchored paths, both failing: the one that gets further is
+	 * reported, the other named as tried */
+	{ "furthest path reported",
+	  "<ca id='r3' subject='CN=Third Root'/>"
+	  "<ca id='r3x' issuer='root' key-of='r3' subject='CN=Third Root' not-after='-1d' "
+	  "not-before='-9d'/>"
+	  "<ca id='r3y' issuer='root2' key-of='r3' subject='CN=Third Root'>"
+	  "<extension oid='1.3.6.1.4.1.55555.1' critical='yes'/></ca>"
+	  "<ca id='i3' issuer='r3' subject='CN=I3'/>"
+	  "<cert id='s' issuer='i3' subject='CN=s' san='DNS:s'/>",
+	  "s i3 r3x r3y", "root root2", "s", "generic", 1, "unknown-critical-extension", NULL,
+	  "path building tried" },
+	/* RFC 5280 6.1.4 (l): a self-issued CA (key rollover: same names,
+	 * new key) does not count against pathLenConstraint */
+	{ "self-issued not counted",
+	  "<ca id='ia' issuer='root' subject='CN=IA' path-len='0'/>"
+	  "<ca id='ianew' issuer='ia' subject='CN=IA'/>"
+	  "<cert id='s' issuer='ianew' subject='CN=s' san='DNS:s'/>",
+	  "s ianew ia", "root", "s", "generic", 1, NULL, NULL, NULL },
+	/* an end-entity certificate that is a CA (RFC 5280 4.2.1.9) */
+	{ "leaf is a CA", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s' basic-constraints='ca'/>",
+	  "s int", "root", "s", "generic", 1, "leaf-is-ca", "cA=TRUE", NULL },
+	{ "leaf is a CA, openssl", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s' basic-constraints='ca'/>",
+	  "s int", "root", "s", "openssl", 1, NULL, NULL, NULL },
+	/* basicConstraints not critical on a CA (RFC 5280 4.2.1.9) */
+	{ "CA basicConstraints not critical",
+	  "<ca id='i4' issuer='root' subject='CN=I4' critical='key-usage'/>"
+	  "<cert id='s' issuer='i4' subject='CN=s' san='DNS:s'/>",
+	  "s i4", "root", "s", "generic", 1, "bad-criticality", "CN=I4", NULL },
+	/* name constraints of the intermediate: permitted .example.com */
+	{ "name constraints",
+	  "<ca id='nc' issuer='root' subject='CN=NC'><extension oid='2.5.29.30' critical='yes' "
+	  "value='3012a010300e820c2e6578616d706c652e636f6d'/></ca>"
+	  "<cert id='s' issuer='nc' subject='CN=www.evil.com' san='DNS:www.evil.com'/>",
+	  "s nc", "root", "www.evil.com", "generic", 1, "name-constraints", "www.evil.com", NULL },
+	{ "name constraints permit",
+	  "<ca id='nc' issuer='root' subject='CN=NC'><extension oid='2.5.29.30' critical='yes' "
+	  "value='3012a010300e820c2e6578616d706c652e636f6d'/></ca>"
+	  "<cert id='s' issuer='nc' subject='CN=www.example.com' san='DNS:www.example.com'/>",
+	  "s nc", "root", "www.example.com", "generic", 1, NULL, NULL, NULL },
+	/* CA/B Forum BR 6.3.2: at most 398 days */
+	{ "webpki validity",
+	  "<cert id='s' issuer='int' subject='CN=s.example.com' san='DNS:s.example.com' "
+	  "eku='serverAuth' not-before='-1d' not-after='+500d'/>",
+	  "s int", "root", "s.example.com", "webpki", 1, "validity-period", "398", NULL },
+	{ "webpki good",
+	  "<cert id='s' issuer='int' subject='CN=s.example.com' san='DNS:s.example.com' "
+	  "eku='serverAuth' not-before='-1d' not-after='+90d'/>",
+	  "s int", "root", "s.example.com", "webpki", 1, NULL, NULL, NULL },
 	/* unknown critical extension */
 	{ "unknown critical",
 	  "<cert id='s' issuer='int' subject='CN=s'><extension oid='1.3.6.1.4.1.55555.1' critical='yes'/></cert>",

@@ -47,7 +47,7 @@ X
 sed -e 's|<expect result="pass"/>|<expect fail-at="tls-handshake" side="client" reason="expired"/>|' \
 	-e 's|cli/pass|cli/wrong-expect|' "$tmp/pass.xml" >"$tmp/wrong.xml"
 
-echo "1..18"
+echo "1..28"
 t "--help exits 0" 0 "$UCTLS" --help
 has "--help lists run" "$tmp/out" "uctls run"
 t "--version exits 0" 0 "$UCTLS" --version
@@ -79,6 +79,33 @@ t "--tap exits 0" 0 "$UCTLS" run --tap "$tmp/pass.xml" "$tmp/pass.xml"
 has "TAP plan counts the scenarios" "$tmp/out" "^1\.\.2$"
 t "--keylog exits 0" 0 "$UCTLS" run --keylog "$tmp/keys" "$tmp/pass.xml"
 has "--keylog writes NSS key log lines" "$tmp/keys" "^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]\{64\} "
+# uctls check: no silent caps, no silent overrides.
+t "check: pki export of the scenario" 0 "$UCTLS" pki export "$tmp/pass.xml" "$tmp/exp"
+at="--at 2026-06-01T12:00:00Z"
+t "check: --profile given twice is a usage error" 2 "$UCTLS" check --profile generic \
+	--profile strict-mutual "$tmp/exp/srv.pem"
+has "check: ... and says so" "$tmp/err" "--profile given twice"
+t "check: --csr-san with no SAN at all is a usage error" 2 "$UCTLS" check --profile generic \
+	--csr-san ,,, "$tmp/exp/srv.pem"
+t "check: --max-depth x is a usage error" 2 "$UCTLS" check --profile generic --max-depth x \
+	"$tmp/exp/srv.pem"
+many() { # OPTION VALUE COUNT: OPTION VALUE, COUNT times
+	i=0
+	while [ $i -lt "$3" ]; do printf '%s\n%s\n' "$1" "$2"; i=$((i + 1)); done
+}
+# shellcheck disable=SC2046 # one word per line
+t "check: the 41st --name counts (40 names not in the certificate before it)" 0 \
+	"$UCTLS" check --profile generic $at --trust "$tmp/exp/root.pem" \
+	$(many --name other.example.com 40) --name srv.example.com "$tmp/exp/srv.pem"
+# shellcheck disable=SC2046
+t "check: the 41st --trust file counts (40 without the root before it)" 0 \
+	"$UCTLS" check --profile generic $at $(many --trust "$tmp/exp/cli.pem" 40) \
+	--trust "$tmp/exp/root.pem" --name srv.example.com "$tmp/exp/srv.pem"
+t "check: every --csr-san item counts (the 41st missing from the certificate)" 1 \
+	"$UCTLS" check --profile generic $at --trust "$tmp/exp/root.pem" \
+	--csr-san "$(many DNS:srv.example.com "" 40 | tr -s '\n' ',')DNS:x41.example.com" \
+	"$tmp/exp/srv.pem"
+has "check: ... and the report names it" "$tmp/out" "x41.example.com"
 n=$((n + 1))
 if command -v valgrind >/dev/null 2>&1; then
 	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
