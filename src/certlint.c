@@ -66,22 +66,30 @@ raw_name_empty(gnutls_x509_crt_t crt, int issuer)
 {
 	gnutls_datum_t d = { NULL, 0 };
 
+	int empty;
+
 	if ((issuer ? gnutls_x509_crt_get_raw_issuer_dn(crt, &d)
 	            : gnutls_x509_crt_get_raw_dn(crt, &d)) < 0)
 		return 1;
 	/* An empty SEQUENCE OF RelativeDistinguishedName: 30 00. */
-	return d.size <= 2;
+	empty = d.size <= 2;
+	gnutls_free(d.data);
+	return empty;
 }
 
 int
 uctls_lint_self_issued(gnutls_x509_crt_t crt)
 {
 	gnutls_datum_t s = { NULL, 0 }, i = { NULL, 0 };
+	int same = 0;
 
-	if (gnutls_x509_crt_get_raw_dn(crt, &s) < 0 ||
-	    gnutls_x509_crt_get_raw_issuer_dn(crt, &i) < 0)
-		return 0;
-	return s.size == i.size && memcmp(s.data, i.data, s.size) == 0;
+	/* Both getters return copies (GnuTLS 3.7). */
+	if (gnutls_x509_crt_get_raw_dn(crt, &s) >= 0 &&
+	    gnutls_x509_crt_get_raw_issuer_dn(crt, &i) >= 0)
+		same = s.size == i.size && memcmp(s.data, i.data, s.size) == 0;
+	gnutls_free(s.data);
+	gnutls_free(i.data);
+	return same;
 }
 
 /* One pass over the extensions: presence, criticality, duplicates

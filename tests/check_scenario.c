@@ -69,7 +69,7 @@ static const char all_xml[] =
 	"        trusts=\"root vroot\" verify-name=\"a.example.com, b.example.com\""
 	" tls=\"1.3\"/>\n"
 	"  <peer id=\"E\" role=\"server\" profile=\"legacy\" sends=\" \""
-	" tls=\"1.2,1.3\"/>\n"
+	" tls=\"1.2,1.3\" max-depth=\"7\"/>\n"
 	"  <expect fail-at=\"tls-handshake\" side=\"C\" reason=\"issuer-not-found\""
 	" other=\"alert:unknown-ca\"/>\n"
 	"</scenario>\n";
@@ -294,12 +294,14 @@ static const struct peer_row {
 	const char *id;
 	int line;
 	const char *role, *profile, *sends, *trusts, *names, *tls;
+	unsigned max_depth;
 } peer_rows[] = {
-	/* default profile; sends order kept; comma list of names trimmed */
+	/* default profile; sends order kept; comma list of names trimmed;
+	 * no max-depth: the profile's */
 	{ "C", 25, "client", "generic", "srv int root", "root vroot",
-	  "a.example.com b.example.com", "1.3" },
+	  "a.example.com b.example.com", "1.3", 0 },
 	/* blank sends = sends nothing; no trusts, no names */
-	{ "E", 27, "server", "legacy", "", "", "", "1.2,1.3" },
+	{ "E", 27, "server", "legacy", "", "", "", "1.2,1.3", 7 },
 };
 #define NPEER_ROWS (int)(sizeof(peer_rows) / sizeof(peer_rows[0]))
 
@@ -322,6 +324,7 @@ START_TEST(test_peer_rows)
 	ck_assert_str_eq(join_strv(pd->names, pd->nnames, buf, sizeof(buf)),
 	                 r->names);
 	ck_opt_str(pd->tls, r->tls);
+	ck_assert_uint_eq(pd->max_depth, r->max_depth);
 }
 END_TEST
 
