@@ -137,7 +137,11 @@ read_certs(const char *file, const gnutls_datum_t *data, struct crtlist *l,
 		ret = import_der(&der, l);
 		gnutls_free(der.data);
 		if (ret < 0) {
-			why->reason = "malformed-certificate";
+			/* GnuTLS refuses a certificate with an extension
+			 * twice at import (RFC 5280 4.2). */
+			why->reason = ret == GNUTLS_E_X509_DUPLICATE_EXTENSION
+			                      ? "duplicate-extension"
+			                      : "malformed-certificate";
 			why->msg = uctls_install_malformed_msg(file, k, ret);
 			return why->msg != NULL ? 1 : uctls_err_set(err, "out of memory");
 		}

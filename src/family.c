@@ -115,7 +115,8 @@ const char *const uctls_reasons[] = {
 	"connection-refused", "connection-closed", "starttls-not-offered",
 	"protocol-version", "no-shared-cipher", "bad-format", "malformed-certificate",
 	"key-mismatch", "bundle-order", "csr-san-mismatch", "tls-error", "verify-failed",
-	"sip-malformed",
+	"sip-malformed", "leaf-is-ca", "key-identifier", "bad-criticality", "empty-name",
+	"bad-serial", "duplicate-extension", "malformed-san", "bad-extension", "validity-period",
 	"xmpp-malformed", "starttls-failed", "no-auth-mechanism", "dialback-invalid",
 	NULL
 };

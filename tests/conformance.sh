@@ -77,9 +77,9 @@ function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
 }' "$cases_file" || { echo "Bail out! $cases_file is malformed"; exit 1; }
 
 # --- keys -----------------------------------------------------------------
-# A key is named in a row (key=NAME; by default a CA's own name, "leaf" for
+# A key is named in a row (key=NAME; by default see cases.txt; "leaf" for
 # an end entity); the name's prefix gives its type: rsa1024*, rsa2048*,
-# rsa4096*, p384*, p521*, ed25519*, anything else EC P-256.  Each is made
+# rsa3072*, p384*, p521*, ed25519*, anything else EC P-256.  Each is made
 # once, before the cases run.
 mkkey() {
 	k=$1
@@ -87,7 +87,7 @@ mkkey() {
 	case $k in
 	rsa1024*) a="-algorithm RSA -pkeyopt rsa_keygen_bits:1024" ;;
 	rsa2048*) a="-algorithm RSA -pkeyopt rsa_keygen_bits:2048" ;;
-	rsa4096*) a="-algorithm RSA -pkeyopt rsa_keygen_bits:4096" ;;
+	rsa3072*) a="-algorithm RSA -pkeyopt rsa_keygen_bits:3072" ;;
 	p384*) a="-algorithm EC -pkeyopt ec_paramgen_curve:P-384" ;;
 	p521*) a="-algorithm EC -pkeyopt ec_paramgen_curve:P-521" ;;
 	ed25519*) a="-algorithm ED25519" ;;
@@ -237,11 +237,27 @@ mkcert() {
 	esac
 }
 
-# every key any row names, and the default ones
+# the named certificates: level by level (a root 0, what it signs 1, ...),
+# two at a time; an issuer must come before what it signs in the table
+# The key of each: key=K, key=@NAME (NAME's key), else NAME's own for a
+# root and ISSUER-sub for the others (the CAs one CA issues share a key).
+awk -F'\t' -v OFS='\t' '{
+	if ($2 != "self" && !($2 in lv)) { print "cases.txt: @" $1 ": issuer " $2 " not defined above" > "/dev/stderr"; exit 1 }
+	lv[$1] = ($2 == "self") ? 0 : lv[$2] + 1
+	k = ($2 == "self") ? $1 : $2 "-sub"
+	n = split($4, o, " "); opts = ""
+	for (i = 1; i <= n; i++) {
+		if (o[i] ~ /^key=@/) { k = key[substr(o[i], 6)]; continue }
+		if (o[i] ~ /^key=/) { k = substr(o[i], 5); continue }
+		if (o[i] != "-") opts = opts " " o[i]
+	}
+	key[$1] = k
+	print lv[$1], $1, $2, $3, k, opts }' "$tmp/certs.list" >"$tmp/certs.lv" || { echo "Bail out! bad cert rows"; exit 1; }
+# every key: the CAs' (above), the leaves' (key= in the case rows), "leaf"
 {
-	sed -n 's/.*key=\([A-Za-z0-9_-]*\).*/\1/p' "$cases_file"
+	cut -f5 "$tmp/certs.lv"
+	grep -v '^[ 	]*[@#]' "$cases_file" | sed -n 's/.*key=\([A-Za-z0-9_-]*\).*/\1/p'
 	echo leaf
-	cut -f1 "$tmp/certs.list"
 } | sort -u >"$tmp/keys.list"
 while read -r k; do
 	mkkey "$k" &
@@ -251,20 +267,14 @@ while read -r k; do
 	mkkey "$k" || { echo "Bail out! cannot make key $k"; exit 1; }
 done <"$tmp/keys.list"
 
-# the named certificates: level by level (a root 0, what it signs 1, ...),
-# two at a time; an issuer must come before what it signs in the table
-awk -F'\t' '{ lv[$1] = ($2 == "self") ? 0 : lv[$2] + 1
-	if ($2 != "self" && !($2 in lv)) { print "cases.txt: @" $1 ": issuer " $2 " not defined above" > "/dev/stderr"; exit 1 }
-	print lv[$1] "\t" $0 }' "$tmp/certs.list" >"$tmp/certs.lv" || { echo "Bail out! bad cert rows"; exit 1; }
 mkcerts() { # LEVEL WORKER
 	i=0
-	while IFS="$tab" read -r lv name issuer sect opts _; do
+	while IFS="$tab" read -r lv name issuer sect key opts; do
 		[ "$lv" = "$1" ] || continue
 		i=$((i + 1))
 		[ $((i % 2)) -eq "$2" ] || continue
-		[ "$opts" = - ] && opts=
 		# shellcheck disable=SC2086
-		mkcert "$tmp/certs/$name" "$name" "$issuer" "$sect" "$name" \
+		mkcert "$tmp/certs/$name" "$name" "$issuer" "$sect" "$key" \
 			"/O=uctls-conformance/CN=$name" 3650 $opts
 	done <"$tmp/certs.lv"
 }
