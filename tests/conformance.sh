@@ -498,15 +498,15 @@ EOF
 		awk -F'\t' '
 function esc(s) { gsub(/\|/, "\\|", s); gsub(/\*/, "\\*", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/_/, "\\_", s); return s }
 {
-	id = $1; desc = $2; exp = $3; reason = $4; uv = $5; ur = $6; ov = $7; om = $8; gv = $9; gm = $10; cite = $11
-	e = exp; if (reason != "-") e = e " `" reason "`"
+	id = $1; desc = $2; ex = $3; reason = $4; uv = $5; ur = $6; ov = $7; om = $8; gv = $9; gm = $10; cite = $11
+	e = ex; if (reason != "-") e = e " `" reason "`"
 	u = uv; if (uv != "accept") u = uv " `" ur "`"
-	if (uv != exp) u = "**" u "**"
+	if (uv != ex) u = "**" u "**"
 	if (length(om) > 60) om = substr(om, 1, 57) "..."
 	if (length(gm) > 60) gm = substr(gm, 1, 57) "..."
-	o = (ov == "accept") ? "accept" : "reject: " esc(om); if (ov != exp) o = "**" o "**"
-	g = (gv == "accept") ? "accept" : "reject: " esc(gm); if (gv != exp) g = "**" g "**"
-	mark = (uv != exp || ov != exp || gv != exp) ? "≠ " : ""
+	o = (ov == "accept") ? "accept" : "reject: " esc(om); if (ov != ex) o = "**" o "**"
+	g = (gv == "accept") ? "accept" : "reject: " esc(gm); if (gv != ex) g = "**" g "**"
+	mark = (uv != ex || ov != ex || gv != ex) ? "≠ " : ""
 	printf "| `%s` | %s | %s | %s | %s | %s | %s%s |\n", id, esc(desc), e, u, o, g, mark, esc(cite)
 }' "$tmp/results.tsv"
 	} >"$doc.tmp" && mv "$doc.tmp" "$doc" && echo "# wrote $doc"
