@@ -452,7 +452,7 @@ lint_webpki_key(struct lint *l)
 	static const char *hint = "re-issue the certificate with an RSA key of 2048 bits or more "
 	                          "or an ECDSA P-256/P-384/P-521 key";
 
-	if (pk == GNUTLS_PK_RSA && (bits < 2048 || bits % 8 != 0))
+	if ((pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS) && (bits < 2048 || bits % 8 != 0))
 		return bad(l, "key-size", hint,
 		           "has an RSA-%u key (CA/B Forum BR 6.1.5: at least 2048 bits, a "
 		           "multiple of 8)", bits);

@@ -6,15 +6,27 @@
  * CA 2' was neither sent nor trusted") rather than reported as "unknown
  * issuer".  Other problems on the path are listed as `also'.
  *
- * Reasons are the identifiers of docs/steps.md.  The first problem in this
- * order is the cause: chain building (self-signed, issuer-not-found,
- * untrusted-root), link checks (bad-signature, signer-not-ca, path-length),
- * algorithms (insecure-algorithm, key-size), validity (expired,
- * not-yet-valid), extensions (unknown-critical-extension), purpose
- * (eku-*-missing, key-usage), identity (name-mismatch, cn-only-no-san,
- * wildcard-not-allowed).  GnuTLS's own verification runs as well; a
- * failure it reports that the checks above did not explain becomes the cause
- * with its GnuTLS status text, so nothing GnuTLS rejects is ever passed.
+ * Path building (RFC 5280 6.1, RFC 4158) is a depth-first search over every
+ * candidate issuer (trust anchors first, then what the peer sent), within
+ * budgets; each path that reaches a trust anchor is checked, the first that
+ * passes is accepted, and otherwise the one that got furthest is reported,
+ * the others named as tried.  No anchored path: the missing link of the
+ * longest is named (self-signed, issuer-not-found, untrusted-root).
+ *
+ * Reasons are the identifiers of docs/steps.md.  On a path, the first
+ * problem in this order is the cause: links (bad-signature, signer-not-ca,
+ * path-length, the maximum depth), name constraints (nc.h), the RFC 5280
+ * section 4 certificate profile and, for webpki, the CA/B Forum Baseline
+ * Requirements (certlint.h), algorithms (insecure-algorithm, key-size),
+ * validity (expired, not-yet-valid), extensions
+ * (unknown-critical-extension), purpose (eku-*-missing, key-usage),
+ * identity (name-mismatch, cn-only-no-san, wildcard-not-allowed).
+ * GnuTLS's own verification runs as well; a failure it reports that the
+ * checks above did not explain becomes the cause with its GnuTLS status
+ * text, so nothing GnuTLS rejects is passed, except its count of
+ * self-issued intermediates against pathLenConstraint, which RFC 5280
+ * 6.1.4 (l) settles the other way (uctls checks path length and name
+ * constraints itself, in full).
  */
 #ifndef UCTLS_VERIFY_H
 #define UCTLS_VERIFY_H

@@ -153,7 +153,7 @@ mkcert() {
 		nb=*) nb=${o#nb=} ;;
 		na=*) na=${o#na=} ;;
 		badsig) badsig=-badsig ;;
-		pss) sigopt=rsa_padding_mode:pss ;;
+		pss) sigopt=pss ;;
 		signkey=*) signkey=${o#signkey=} ;;
 		patch=*) patch=${o#patch=} ;;
 		corrupt=*) corrupt=${o#corrupt=} ;;
@@ -189,7 +189,7 @@ mkcert() {
 	mdarg=-$md
 	case $key in ed25519*) [ "$issuer" = self ] && mdarg= ;; esac
 	sigarg=
-	[ -n "$sigopt" ] && sigarg="-sigopt $sigopt"
+	[ -n "$sigopt" ] && sigarg="-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest"
 	if [ -n "$nb$na" ]; then
 		# fixed dates: openssl ca
 		cad=$out.ca
