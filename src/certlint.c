@@ -4,19 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "certlint.h"
 
 /* The extensions whose presence and criticality the rules read. */
-enum ext_idx { X_BC, X_KU, X_EKU, X_SAN, X_SKI, X_AKI, X_AIA, X_SIA, X_NC, X_CDP, X__N };
+enum ext_idx { X_BC, X_KU, X_EKU, X_SAN, X_SKI, X_AKI, X_AIA, X_SIA, X_NC, X_CDP, X_CP, X__N };
 static const char *const ext_oids[X__N] = {
 	"2.5.29.19", "2.5.29.15", "2.5.29.37", "2.5.29.17", "2.5.29.14",
 	"2.5.29.35", "1.3.6.1.5.5.7.1.1", "1.3.6.1.5.5.7.1.11", "2.5.29.30", "2.5.29.31",
+	"2.5.29.32",
 };
 static const char *const ext_names[X__N] = {
 	"basicConstraints", "keyUsage", "extKeyUsage", "subjectAltName",
 	"subjectKeyIdentifier", "authorityKeyIdentifier", "authorityInformationAccess",
 	"subjectInformationAccess", "nameConstraints", "cRLDistributionPoints",
+	"certificatePolicies",
 };
 
 #define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
@@ -249,6 +252,61 @@ lint_ca_rules(struct lint *l)
 	return 0;
 }
 
+/* basicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE,
+ * pathLenConstraint INTEGER (0..MAX) OPTIONAL }: 1 when the DER carries a
+ * negative pathLenConstraint, which GnuTLS reads as "absent" (no limit). */
+static int
+bc_pathlen_negative(gnutls_x509_crt_t crt)
+{
+	unsigned char der[64];
+	size_t sz = sizeof(der), i;
+	unsigned crit;
+
+	if (gnutls_x509_crt_get_extension_by_oid(crt, "2.5.29.19", 0, der, &sz, &crit) < 0 ||
+	    sz < 2 || der[0] != 0x30 || der[1] != sz - 2)
+		return 0;
+	i = 2;
+	if (i + 3 <= sz && der[i] == 0x01 && der[i + 1] == 1)
+		i += 3; /* cA */
+	return i + 3 <= sz && der[i] == 0x02 && der[i + 1] >= 1 && (der[i + 2] & 0x80);
+}
+
+/* What the extensions say: RFC 5280 4.2.1.1, 4.2.1.3, 4.2.1.9, 4.2.1.12. */
+static int
+lint_contents(struct lint *l)
+{
+	unsigned char id[64];
+	char oid[128];
+	size_t sz = sizeof(id);
+	unsigned crit;
+
+	if (HAS(l, X_AKI) && gnutls_x509_crt_get_authority_key_id(l->crt, id, &sz, &crit) < 0 &&
+	    bad(l, "key-identifier", "re-issue the certificate from a CA that sets the "
+	                             "authority key identifier's keyIdentifier",
+	        "has an authorityKeyIdentifier without keyIdentifier (RFC 5280 4.2.1.1: the "
+	        "keyIdentifier field MUST be included)") < 0)
+		return -1;
+	if (HAS(l, X_BC) && bc_pathlen_negative(l->crt) &&
+	    bad(l, "path-length", "re-issue the CA certificate with a pathLenConstraint of 0 "
+	                          "or more",
+	        "has a negative pathLenConstraint (RFC 5280 4.2.1.9: INTEGER (0..MAX)), which "
+	        "GnuTLS would read as no limit") < 0)
+		return -1;
+	if (HAS(l, X_KU) && l->ku == 0 &&
+	    bad(l, "bad-extension", "re-issue the certificate with the key usages it needs",
+	        "has a keyUsage with no bit set (RFC 5280 4.2.1.3: at least one bit MUST be "
+	        "set)") < 0)
+		return -1;
+	sz = sizeof(oid);
+	if (HAS(l, X_EKU) &&
+	    gnutls_x509_crt_get_key_purpose_oid(l->crt, 0, oid, &sz, &crit) ==
+	            GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE &&
+	    bad(l, "bad-extension", "re-issue the certificate with the purposes it serves",
+	        "has an extKeyUsage with no purpose (RFC 5280 4.2.1.12: SIZE (1..MAX))") < 0)
+		return -1;
+	return 0;
+}
+
 /* RFC 5280 4.2.1.9 and 4.2.1.3: an end-entity certificate is not a CA. */
 static int
 lint_leaf(struct lint *l)
@@ -274,7 +332,7 @@ lint_leaf(struct lint *l)
  * RFC 1123 2.1), `*' allowed as the whole left-most label (RFC 6125 6.4.3).
  * Returns NULL or what is wrong. */
 static const char *
-dns_syntax(const char *s, size_t n, int strict_ldh)
+dns_syntax(const char *s, size_t n)
 {
 	size_t i, label = 0;
 
@@ -299,11 +357,10 @@ dns_syntax(const char *s, size_t n, int strict_ldh)
 			continue;
 		if (c == '*')
 			return "has a `*' that is not the whole left-most label";
-		if (c == '_' && !strict_ldh)
-			continue;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-'))
-			return c == '_' ? "has an underscore (CA/B Forum BR 7.1.2.7.12: not allowed)"
+			return c == '_' ? "has an underscore (not in the preferred name syntax; "
+			                  "CA/B Forum BR 7.1.2.7.12)"
 			                : "has a character that is not a letter, digit or hyphen";
 	}
 	return NULL;
@@ -319,7 +376,7 @@ lint_san_entry(struct lint *l, int type, const char *v, size_t n)
 	switch (type) {
 	case GNUTLS_SAN_DNSNAME:
 		kind = "dNSName";
-		why = dns_syntax(v, n, l->p->webpki);
+		why = dns_syntax(v, n);
 		break;
 	case GNUTLS_SAN_IPADDRESS:
 		if (n != 4 && n != 16)
@@ -489,6 +546,158 @@ lint_webpki_key(struct lint *l)
 	return 0;
 }
 
+/* BR 7.1.2.7.12 forbids Reserved IP Addresses (IANA special-purpose
+ * registries) in a subscriber certificate. */
+static int
+ip_reserved(const unsigned char *a, size_t n)
+{
+	static const struct {
+		unsigned char net[16];
+		unsigned bits;
+		unsigned char len;
+	} reserved[] = {
+		{ { 0 }, 8, 4 },           { { 10 }, 8, 4 },          { { 100, 64 }, 10, 4 },
+		{ { 127 }, 8, 4 },         { { 169, 254 }, 16, 4 },   { { 172, 16 }, 12, 4 },
+		{ { 192, 0, 0 }, 24, 4 },  { { 192, 0, 2 }, 24, 4 },  { { 192, 168 }, 16, 4 },
+		{ { 198, 18 }, 15, 4 },    { { 198, 51, 100 }, 24, 4 }, { { 203, 0, 113 }, 24, 4 },
+		{ { 224 }, 4, 4 },         { { 240 }, 4, 4 },
+		{ { 0 }, 96, 16 } /* ::, ::1, IPv4-compatible */,
+		{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96, 16 },
+		{ { 0xfc }, 7, 16 },       { { 0xfe, 0x80 }, 10, 16 }, { { 0xff }, 8, 16 },
+		{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, 16 },
+	};
+	size_t i;
+	unsigned b;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (reserved[i].len != n)
+			continue;
+		for (b = 0; b < reserved[i].bits; b++)
+			if (((a[b / 8] ^ reserved[i].net[b / 8]) >> (7 - b % 8)) & 1)
+				break;
+		if (b == reserved[i].bits)
+			return 1;
+	}
+	return 0;
+}
+
+/* BR 1.6.1 "Internal Name": not under a TLD of the IANA root zone.  uctls
+ * does not hold the root zone: a single label, or a last label that is
+ * special-use (RFC 6761, 6762, 7686, 8375, 9476) or a common private
+ * suffix, counts as internal. */
+static int
+dns_internal(const char *s, size_t n)
+{
+	static const char *const tlds[] = { "test", "localhost", "invalid", "example", "local",
+		                            "onion", "alt", "arpa", "corp", "lan", "internal",
+		                            "intranet", "home", "localdomain", "private", NULL };
+	const char *dot = NULL, *last;
+	size_t i, ll;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '.')
+			dot = s + i;
+	if (dot == NULL)
+		return 1;
+	last = dot + 1;
+	ll = (size_t)(s + n - last);
+	for (i = 0; tlds[i] != NULL; i++)
+		if (strlen(tlds[i]) == ll && strncasecmp(last, tlds[i], ll) == 0)
+			return 1;
+	return 0;
+}
+
+/* BR 7.1.2.7.12: a subscriber certificate names public DNS names and
+ * public IP addresses only; BR 7.1.4.3: a subject CN repeats one of them. */
+static int
+lint_webpki_names(struct lint *l)
+{
+	char buf[1024], cn[256];
+	size_t sz, csz;
+	unsigned k, type, c;
+	int ret, found;
+
+	for (k = 0;; k++) {
+		sz = sizeof(buf) - 1;
+		ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret == GNUTLS_SAN_IPADDRESS && ip_reserved((unsigned char *)buf, sz) &&
+		    bad(l, "bad-extension", "use a public name or address",
+		        "names a reserved IP address in its subjectAltName (CA/B Forum BR "
+		        "7.1.2.7.12)") < 0)
+			return -1;
+		if (ret == GNUTLS_SAN_DNSNAME && dns_internal(buf, sz) &&
+		    bad(l, "bad-extension", "use a name under a public top-level domain",
+		        "has the internal name `%.*s' in its subjectAltName (CA/B Forum BR 1.6.1, "
+		        "7.1.2.7.12)", (int)(sz > 200 ? 200 : sz), buf) < 0)
+			return -1;
+	}
+	for (c = 0;; c++) {
+		csz = sizeof(cn);
+		if (gnutls_x509_crt_get_dn_by_oid(l->crt, GNUTLS_OID_X520_COMMON_NAME, c, 0, cn,
+		                                  &csz) < 0)
+			break;
+		found = 0;
+		for (k = 0; !found; k++) {
+			sz = sizeof(buf) - 1;
+			ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
+			if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+				break;
+			found = ret == GNUTLS_SAN_DNSNAME && sz == strlen(cn) &&
+			        strncasecmp(buf, cn, sz) == 0;
+		}
+		if (!found && bad(l, "bad-subject", "re-issue the certificate with the CN among "
+		                                    "its DNS subject alternative names",
+		                  "has the subject CN `%s', which is none of its subjectAltName "
+		                  "names (CA/B Forum BR 7.1.4.3)", cn) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* BR 7.1.2.7.7 and 7.1.2.7.9: a subscriber certificate says where its
+ * issuer is and under which policy it was issued; BR 7.1.2.10.6: a TLS
+ * subordinate CA's extKeyUsage allows serverAuth. */
+static int
+lint_webpki_required(struct lint *l)
+{
+	char oid[128];
+	size_t osz;
+	unsigned k, crit;
+	int ret, server = 0;
+
+	if (l->pos == UCTLS_LINT_CA && HAS(l, X_EKU)) {
+		for (k = 0;; k++) {
+			osz = sizeof(oid);
+			ret = gnutls_x509_crt_get_key_purpose_oid(l->crt, k, oid, &osz, &crit);
+			if (ret < 0)
+				break;
+			server |= strcmp(oid, OID_SERVER_AUTH) == 0 || strcmp(oid, OID_ANY_EKU) == 0;
+		}
+		if (!server)
+			return bad(l, "eku-server-auth-missing", "have the server certificate issued "
+			                                         "by a CA whose extKeyUsage allows "
+			                                         "serverAuth",
+			           "is a subordinate CA whose extKeyUsage does not allow serverAuth "
+			           "(CA/B Forum BR 7.1.2.10.6; RFC 5280 4.2.1.12)");
+	}
+	if (l->pos != UCTLS_LINT_LEAF)
+		return 0;
+	if (!HAS(l, X_AIA) &&
+	    bad(l, "bad-extension", "re-issue the certificate from a CA that includes "
+	                            "authorityInformationAccess",
+	        "has no authorityInformationAccess (CA/B Forum BR 7.1.2.7.7: MUST be "
+	        "present)") < 0)
+		return -1;
+	if (!HAS(l, X_CP) &&
+	    bad(l, "bad-extension", "re-issue the certificate with the CA/B Forum policy "
+	                            "identifier",
+	        "has no certificatePolicies (CA/B Forum BR 7.1.2.7.9: MUST be present)") < 0)
+		return -1;
+	return lint_webpki_names(l);
+}
+
 static int
 lint_webpki(struct lint *l)
 {
@@ -496,13 +705,15 @@ lint_webpki(struct lint *l)
 
 	if (lint_webpki_eku(l) < 0 || lint_webpki_key(l) < 0)
 		return -1;
-	if (l->pos != UCTLS_LINT_LEAF)
-		return 0;
-	if ((!HAS(l, X_SAN) || l->nsans == 0) &&
+	if (l->pos == UCTLS_LINT_LEAF && (!HAS(l, X_SAN) || l->nsans == 0) &&
 	    bad(l, "cn-only-no-san", "re-issue the certificate with its names as DNS subject "
 	                             "alternative names",
 	        "has no subjectAltName (CA/B Forum BR 7.1.2.7.12: MUST be present)") < 0)
 		return -1;
+	if (lint_webpki_required(l) < 0)
+		return -1;
+	if (l->pos != UCTLS_LINT_LEAF)
+		return 0;
 	if (CRIT(l, X_SAN) && !l->subject_empty &&
 	    bad(l, "bad-criticality", "re-issue the certificate with subjectAltName "
 	                              "non-critical",
@@ -548,7 +759,8 @@ uctls_lint_cert(gnutls_x509_crt_t crt, enum uctls_lint_pos pos, const struct uct
 	}
 	/* In order of precedence: the first problem is the cause. */
 	if (read_extensions(&l) < 0 || lint_leaf(&l) < 0 || lint_names(&l) < 0 ||
-	    lint_key_ids(&l) < 0 || lint_ca_rules(&l) < 0 || lint_sans(&l) < 0 ||
+	    lint_key_ids(&l) < 0 || lint_ca_rules(&l) < 0 || lint_contents(&l) < 0 ||
+	    lint_sans(&l) < 0 ||
 	    lint_serial(&l) < 0)
 		return -1;
 	if (p->webpki && lint_webpki(&l) < 0)

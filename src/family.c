@@ -116,7 +116,7 @@ const char *const uctls_reasons[] = {
 	"protocol-version", "no-shared-cipher", "bad-format", "malformed-certificate",
 	"key-mismatch", "bundle-order", "csr-san-mismatch", "tls-error", "verify-failed",
 	"sip-malformed", "leaf-is-ca", "key-identifier", "bad-criticality", "empty-name",
-	"bad-serial", "duplicate-extension", "malformed-san", "bad-extension", "validity-period",
+	"bad-serial", "duplicate-extension", "malformed-san", "bad-extension", "validity-period", "bad-subject",
 	"xmpp-malformed", "starttls-failed", "no-auth-mechanism", "dialback-invalid",
 	NULL
 };

@@ -474,8 +474,11 @@ block_run_together(const struct block *b)
 	ret = block_decode(b, &der);
 	if (ret < 0)
 		return -1;
+	/* Two certificates: the rest is a DER element of its own too (a few
+	 * stray octets after a certificate are a malformed certificate). */
 	if (ret == 0 && (first = der_outer_len(der.data, der.size)) != 0 && first < der.size &&
-	    is_cert(der.data, first)) {
+	    is_cert(der.data, first) && der.data[first] == 0x30 &&
+	    der_outer_len(der.data + first, der.size - first) != 0) {
 		/* the Base-64 character where the second one begins: the
 		 * first ended without padding, else block_pad_run_together() */
 		first = first / 3 * 4;
@@ -620,7 +623,11 @@ pem_not_cert(struct pem_reader *r, int gerr)
 	msg = uctls_install_malformed_msg(u->name, u->n + 1, gerr);
 	if (msg == NULL)
 		return -1;
-	rv = problem(r->d, "malformed-certificate", uctls_install_hint_malformed,
+	/* GnuTLS refuses an extension given twice at import (RFC 5280 4.2). */
+	rv = problem(r->d,
+	             gerr == GNUTLS_E_X509_DUPLICATE_EXTENSION ? "duplicate-extension"
+	                                                       : "malformed-certificate",
+	             uctls_install_hint_malformed,
 	             "%s; its PEM block is lines %u-%u", msg, r->b.begin, r->lno);
 	free(msg);
 	return rv;

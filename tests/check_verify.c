@@ -131,11 +131,13 @@ static const struct row rows[] = {
 	/* CA/B Forum BR 6.3.2: at most 398 days */
 	{ "webpki validity",
 	  "<cert id='s' issuer='int' subject='CN=s.example.com' san='DNS:s.example.com' "
-	  "eku='serverAuth' not-before='-1d' not-after='+500d'/>",
+	  "eku='serverAuth' not-before='-1d' not-after='+500d'>"
+	  "<extension oid='1.3.6.1.5.5.7.1.1' value='3029302706082b06010505073002861b687474703a2f2f63612e6578616d706c652e636f6d2f692e637274'/><extension oid='2.5.29.32' value='300a3008060667810c010201'/></cert>",
 	  "s int", "root", "s.example.com", "webpki", 1, "validity-period", "398", NULL },
 	{ "webpki good",
 	  "<cert id='s' issuer='int' subject='CN=s.example.com' san='DNS:s.example.com' "
-	  "eku='serverAuth' not-before='-1d' not-after='+90d'/>",
+	  "eku='serverAuth' not-before='-1d' not-after='+90d'>"
+	  "<extension oid='1.3.6.1.5.5.7.1.1' value='3029302706082b06010505073002861b687474703a2f2f63612e6578616d706c652e636f6d2f692e637274'/><extension oid='2.5.29.32' value='300a3008060667810c010201'/></cert>",
 	  "s int", "root", "s.example.com", "webpki", 1, NULL, NULL, NULL },
 	/* unknown critical extension */
 	{ "unknown critical",
