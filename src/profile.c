@@ -104,6 +104,7 @@ static const struct uctls_profile profiles[] = {
 		.min_rsa_bits = 2048,  /* security level 2, Debian's default for TLS */
 		.max_rsa_bits = 0,
 		.allow_sha1 = 0,       /* SHA-1 signatures below security level 1 (3.0) */
+		.anchor_self_signed = 1, /* x509_vfy.c: no X509_V_FLAG_PARTIAL_CHAIN by default */
 		.require_client_cert = 1,
 		.verify_peer = 1,
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",

@@ -37,6 +37,9 @@ struct uctls_profile {
 	                           certificate as end entity */
 	int webpki;             /* and the CA/Browser Forum Baseline Requirements for TLS
 	                           server certificates (certlint.h) */
+	int anchor_self_signed; /* only a self-signed trusted certificate ends a path: a
+	                           trusted intermediate needs its root too (OpenSSL without
+	                           X509_V_FLAG_PARTIAL_CHAIN) */
 	unsigned max_depth;     /* intermediate CAs accepted between the end-entity certificate
 	                           and the trust anchor; 0: 100 (OpenSSL's default depth) */
 	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */

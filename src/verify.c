@@ -313,7 +313,8 @@ search(struct vstate *v)
 	gnutls_x509_crt_t top = v->cur[v->clen - 1], cand;
 	size_t i, before = v->tried;
 
-	if (in_list(top, c->trust, c->ntrust)) {
+	if (in_list(top, c->trust, c->ntrust) &&
+	    (!c->profile->anchor_self_signed || is_self_signed(top))) {
 		if (v->tried < MAX_PATHS && evaluate(v) < 0)
 			v->oom = v->done = 1;
 		return;
@@ -751,6 +752,45 @@ eku_name(const char *oid)
 	return oid;
 }
 
+/* An intermediate CA whose extendedKeyUsage does not allow the purpose
+ * cannot issue for it.  RFC 5280 4.2.1.12 itself does not chain EKU, but
+ * every common stack does (OpenSSL crypto/x509/v3_purp.c checks the
+ * purpose of each CA; GnuTLS lib/x509/verify.c the key purpose over the
+ * chain; Go, browsers) and so do the CA/B Forum BR (7.1.2.10.6): a path
+ * they all reject is not passed.  The trust anchor is not checked. */
+static int
+check_ca_purpose(struct vstate *v, const char *want, const char *reason, const char *pname)
+{
+	char oid[128];
+	size_t i, osz;
+	unsigned k, crit;
+	int ret, present, ok;
+
+	for (i = 1; i + (v->anchored ? 1 : 0) < v->plen; i++) {
+		present = ok = 0;
+		for (k = 0;; k++) {
+			osz = sizeof(oid);
+			ret = gnutls_x509_crt_get_key_purpose_oid(v->path[i].crt, k, oid, &osz, &crit);
+			if (ret < 0)
+				break;
+			present = 1;
+			ok |= strcmp(oid, want) == 0 || strcmp(oid, OID_ANY_EKU) == 0;
+		}
+		if (present && !ok &&
+		    uctls_diag_problem(v->d, reason, GNUTLS_A_UNSUPPORTED_CERTIFICATE,
+		                       "have the certificate issued by a CA whose extended key "
+		                       "usage allows the purpose (or has no extendedKeyUsage)",
+		                       "the intermediate CA %s restricts its extended key usage to "
+		                       "purposes without %s, so it cannot issue %s's certificate "
+		                       "%s for it (OpenSSL, GnuTLS and the CA/B Forum BR 7.1.2.10.6 "
+		                       "chain EKU)",
+		                       ci_label(&v->path[i]), pname, v->peer,
+		                       ci_label(&v->path[0])) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 check_purpose(struct vstate *v)
 {
@@ -806,7 +846,7 @@ check_purpose(struct vstate *v)
 		                       ci_label(leaf)) < 0)
 			return -1;
 	}
-	return 0;
+	return check_ca_purpose(v, want, reason, pname);
 }
 
 /* Every identifier the certificate presents, however many (a public

@@ -139,6 +139,17 @@ static const struct row rows[] = {
 	  "eku='serverAuth' not-before='-1d' not-after='+90d'>"
 	  "<extension oid='1.3.6.1.5.5.7.1.1' value='3029302706082b06010505073002861b687474703a2f2f63612e6578616d706c652e636f6d2f692e637274'/><extension oid='2.5.29.32' value='300a3008060667810c010201'/></cert>",
 	  "s int", "root", "s.example.com", "webpki", 1, NULL, NULL, NULL },
+	/* stock OpenSSL: a trusted intermediate is no trust anchor without
+	 * its root (no X509_V_FLAG_PARTIAL_CHAIN) */
+	{ "openssl: intermediate trusted alone", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>",
+	  "s", "int", "s", "openssl", 1, "untrusted-root", "CN=Test Root", NULL },
+	{ "openssl: intermediate and root trusted", "<cert id='s' issuer='int' subject='CN=s' san='DNS:s'/>",
+	  "s", "int root", "s", "openssl", 1, NULL, NULL, NULL },
+	/* EKU chained through the intermediate, as every common stack does */
+	{ "intermediate EKU without serverAuth",
+	  "<ca id='ic' issuer='root' subject='CN=Client CA' eku='clientAuth'/>"
+	  "<cert id='s' issuer='ic' subject='CN=s' san='DNS:s' eku='serverAuth'/>",
+	  "s ic", "root", "s", "generic", 1, "eku-server-auth-missing", "CN=Client CA", NULL },
 	/* unknown critical extension */
 	{ "unknown critical",
 	  "<cert id='s' issuer='int' subject='CN=s'><extension oid='1.3.6.1.4.1.55555.1' critical='yes'/></cert>",
