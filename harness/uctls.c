@@ -2,16 +2,21 @@
  * the work is in libuctls (src/). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <gnutls/gnutls.h>
 
 #include "devcheck.h"
 #include "engine.h"
+#include "fix.h"
 #include "family.h"
 #include "pki.h"
 #include "profile.h"
@@ -28,9 +33,10 @@ usage(FILE *f)
 	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
 	        "                 SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
-	        "       uctls check --profile P [--role server|client] [--name NAME]...\n"
+	        "       uctls check --profile P... [--role server|client] [--name NAME]...\n"
 	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
-	        "                   [--csr-san LIST]... [--max-depth N] [--json] CERT-OR-BUNDLE.pem\n"
+	        "                   [--csr-san LIST]... [--max-depth N] [--warn-days N] [--json]\n"
+	        "                   CERT-OR-BUNDLE.pem...\n"
 	        "       uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
@@ -43,7 +49,8 @@ usage(FILE *f)
 	        "  validate   load each scenario and build its PKI, without any handshake\n"
 	        "  check      check real certificate files as a device profile would: the\n"
 	        "             install-time rules, then what a handshake would verify\n"
-	        "             (exit 0 all good, 1 problems found, 2 input error)\n"
+	        "             (exit 0 all good, 1 problems found, 2 input error); several\n"
+	        "             --profile and files: each against each, then a matrix\n"
 	        "  pki export write the scenario's certificates, keys, each peer's chain and\n"
 	        "             trust list, and a manifest to OUTDIR (for a real device or server)\n"
 	        "  profiles   list the device profiles and their rules\n"
@@ -194,18 +201,31 @@ announce(void *arg, const char *id, const char *host, unsigned port)
 	fflush(stderr);
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" -> time_t; -1 when malformed. */
+/* "YYYY-MM-DDTHH:MM:SSZ", or "YYYY-MM-DD" (midnight UTC) -> time_t; -1 when
+ * malformed or not a real date and time (2026-02-30, 24:00:00: timegm would
+ * roll them over). */
 static time_t
 parse_time(const char *s)
 {
-	struct tm tm;
+	struct tm tm, norm;
 	const char *end;
+	time_t t;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
+	if (end == NULL || *end != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return (time_t)-1;
+	}
+	norm = tm;
+	t = timegm(&norm);
+	if (t == (time_t)-1 || norm.tm_year != tm.tm_year || norm.tm_mon != tm.tm_mon ||
+	    norm.tm_mday != tm.tm_mday || norm.tm_hour != tm.tm_hour || norm.tm_min != tm.tm_min ||
+	    norm.tm_sec != tm.tm_sec)
 		return (time_t)-1;
-	return timegm(&tm);
+	return t;
 }
 
 /* A growing NULL-terminated list of borrowed strings (argv's). */
@@ -282,23 +302,83 @@ add_csr_sans(struct strv *csr, char *list)
 /* What `uctls check' was given. */
 struct check_args {
 	struct uctls_check_opts o;
-	struct strv names, trust, csr;
+	struct strv profiles, names, trust, csr;
+	const char *once[128]; /* the argument of each single-valued option seen */
 	int json;
 };
+
+/* --warn-days N: a whole number 1..36500, else 0. */
+static unsigned
+parse_days(const char *s)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > 36500)
+			return 0;
+	}
+	return (unsigned)v;
+}
+
+/* --profile P: several distinct profiles (a matrix); the same one twice is
+ * a usage error.  -1 after saying why. */
+static int
+add_profile(struct check_args *a, const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < a->profiles.n; i++)
+		if (strcmp(a->profiles.v[i], arg) == 0) {
+			fprintf(stderr, "uctls check: --profile `%s' given twice\n", arg);
+			return -1;
+		}
+	return strv_push(&a->profiles, arg);
+}
+
+/* Option C (named NAME) takes one value: a second is a usage error, never a
+ * silent override.  -1 after saying why. */
+static int
+check_once(struct check_args *a, int c, const char *name, const char *arg)
+{
+	const char **seen = &a->once[(unsigned char)c & 127];
+
+	if (*seen != NULL) {
+		fprintf(stderr, "uctls check: --%s given twice (`%s', `%s')\n", name, *seen, arg);
+		return -1;
+	}
+	*seen = arg;
+	return 0;
+}
 
 /* One option C of `uctls check' (its argument ARG).  -1 after saying why. */
 static int
 check_opt(struct check_args *a, int c, char *arg)
 {
+	static const struct {
+		int c;
+		const char *name;
+	} single[] = { { 'r', "role" }, { 'k', "key" }, { 'a', "at" }, { 'm', "max-depth" },
+	               { 'w', "warn-days" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+		if (single[i].c == c && check_once(a, c, single[i].name, arg) < 0)
+			return -1;
 	switch (c) {
 	case 'p':
-		if (a->o.profile != NULL) {
-			fprintf(stderr, "uctls check: --profile given twice (`%s', `%s')\n",
-			        a->o.profile, arg);
-			return -1;
-		}
-		a->o.profile = arg;
-		return 0;
+		return add_profile(a, arg);
+	case 'w':
+		a->o.warn_days = parse_days(arg);
+		if (a->o.warn_days != 0)
+			return 0;
+		fprintf(stderr, "uctls check: --warn-days takes a whole number of days from 1 to "
+		                "36500, not `%s'\n", arg);
+		return -1;
 	case 'r':
 		if (strcmp(arg, "server") != 0 && strcmp(arg, "client") != 0) {
 			fprintf(stderr, "uctls check: --role server or client, not `%s'\n", arg);
@@ -311,18 +391,14 @@ check_opt(struct check_args *a, int c, char *arg)
 	case 't':
 		return strv_push(&a->trust, arg);
 	case 'k':
-		if (a->o.key_file != NULL) {
-			fprintf(stderr, "uctls check: --key given twice (`%s', `%s')\n",
-			        a->o.key_file, arg);
-			return -1;
-		}
 		a->o.key_file = arg;
 		return 0;
 	case 'a':
 		a->o.at = parse_time(arg);
 		if (a->o.at != (time_t)-1)
 			return 0;
-		fprintf(stderr, "uctls check: --at takes YYYY-MM-DDTHH:MM:SSZ, not `%s'\n", arg);
+		fprintf(stderr, "uctls check: --at takes a real date and time, YYYY-MM-DDTHH:MM:SSZ "
+		                "or YYYY-MM-DD (midnight UTC), not `%s'\n", arg);
 		return -1;
 	case 'c':
 		return add_csr_sans(&a->csr, arg);
@@ -343,33 +419,94 @@ check_opt(struct check_args *a, int c, char *arg)
 	}
 }
 
-/* Checks the files of O; the exit status. */
+/* One cell of the matrix: a profile and a file, and what came of them. */
+struct check_cell {
+	const char *profile, *file;
+	int status;       /* the exit status of the cell: 0, 1, 2 */
+	char reason[128]; /* "STEP REASON" of the cause, or "-" */
+};
+
+/* Checks the files of O into CELL; its exit status. */
 static int
-check_run(const struct uctls_check_opts *o, int json)
+check_run(const struct uctls_check_opts *o, int json, struct check_cell *cell)
 {
+	const struct uctls_step *fl;
 	struct uctls_log *log = NULL;
 	struct uctls_outcome oc;
 	struct uctls_err err;
 
+	cell->profile = o->profile;
+	cell->file = o->cert_file;
 	uctls_err_clear(&err);
 	if (uctls_check_files(o, &log, &err) < 0) {
 		fprintf(stderr, "uctls check: %s\n", err.msg);
 		if (json)
 			uctls_report_error_json(stdout, o->cert_file, err.msg);
-		return 2;
+		snprintf(cell->reason, sizeof(cell->reason), "input error (see above)");
+		return cell->status = 2;
 	}
 	uctls_outcome_eval(NULL, log, &oc);
 	if (json)
 		uctls_report_json(stdout, log, NULL, &oc);
 	else
 		uctls_report_text(stdout, log, NULL, &oc);
+	fl = uctls_log_failure(log);
+	snprintf(cell->reason, sizeof(cell->reason), "%s%s%s", fl != NULL ? fl->step : "-",
+	         fl != NULL ? " " : "", fl != NULL && fl->reason != NULL ? fl->reason : "");
 	uctls_log_free(log);
-	return oc.matched ? 0 : 1;
+	return cell->status = oc.matched ? 0 : 1;
 }
 
-/* uctls check --profile P [--role server|client] [--name N]... [--trust F]...
- *             [--key F] [--at TIME] [--csr-san LIST]... [--max-depth N] [--json]
- *             FILE */
+/* The matrix of several profiles or files: one line per (profile, file). */
+static void
+check_matrix(const struct check_cell *cells, size_t n)
+{
+	static const char *const verdict[] = { "pass", "fail", "error" };
+	size_t i, pw = strlen("profile"), fw = strlen("file"), w;
+
+	for (i = 0; i < n; i++) {
+		if ((w = strlen(cells[i].profile)) > pw)
+			pw = w;
+		if ((w = strlen(cells[i].file)) > fw)
+			fw = w;
+	}
+	printf("matrix (profile x file):\n  %-*s  %-*s  %-7s  reason\n", (int)pw, "profile",
+	       (int)fw, "file", "verdict");
+	for (i = 0; i < n; i++)
+		printf("  %-*s  %-*s  %-7s  %s\n", (int)pw, cells[i].profile, (int)fw, cells[i].file,
+		       verdict[cells[i].status], cells[i].reason);
+}
+
+/* Every profile of A against every file FILES[0..NFILES-1]; the exit status:
+ * 2 when any cell was an input error, else 1 when any failed, else 0. */
+static int
+check_all(struct check_args *a, char **files, size_t nfiles)
+{
+	size_t np = a->profiles.n, n = np * nfiles, i;
+	struct check_cell *cells = calloc(n, sizeof(*cells));
+	int rv = 0, st;
+
+	if (cells == NULL) {
+		fprintf(stderr, "uctls: out of memory\n");
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		a->o.profile = a->profiles.v[i / nfiles];
+		a->o.cert_file = files[i % nfiles];
+		st = check_run(&a->o, a->json, &cells[i]);
+		fflush(stdout);
+		if (st > rv)
+			rv = st;
+	}
+	if (n > 1 && !a->json)
+		check_matrix(cells, n);
+	free(cells);
+	return rv;
+}
+
+/* uctls check --profile P... [--role server|client] [--name N]... [--trust F]...
+ *             [--key F] [--at TIME] [--csr-san LIST]... [--max-depth N]
+ *             [--warn-days N] [--json] FILE... */
 static int
 cmd_check(int argc, char **argv)
 {
@@ -379,6 +516,7 @@ cmd_check(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },     { "at", required_argument, NULL, 'a' },
 		{ "csr-san", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
 		{ "max-depth", required_argument, NULL, 'm' },
+		{ "warn-days", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
 	};
 	struct check_args a;
@@ -397,18 +535,18 @@ cmd_check(int argc, char **argv)
 		if (check_opt(&a, c, optarg) < 0)
 			goto out;
 	}
-	if (a.o.profile == NULL || optind + 1 != argc) {
-		fprintf(stderr, "uctls check: needs --profile P and one certificate file\n");
+	if (a.profiles.n == 0 || optind >= argc) {
+		fprintf(stderr, "uctls check: needs --profile P and a certificate file\n");
 		goto out;
 	}
-	a.o.cert_file = argv[optind];
 	a.o.names = a.names.v;
 	a.o.nnames = a.names.n;
 	a.o.trust_files = a.trust.v;
 	a.o.ntrust = a.trust.n;
 	a.o.csr_sans = a.csr.v; /* NULL: no --csr-san */
-	rv = check_run(&a.o, a.json);
+	rv = check_all(&a, argv + optind, (size_t)(argc - optind));
 out:
+	free(a.profiles.v);
 	free(a.names.v);
 	free(a.trust.v);
 	free(a.csr.v);
@@ -453,6 +591,101 @@ cmd_pki(int argc, char **argv)
 	return rv;
 }
 
+/* PATH opened for writing, safely: never through a symbolic link, never
+ * blocking on a FIFO, only a regular file; NULL with ERR set. */
+static FILE *
+out_open(const char *path, struct uctls_err *err)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		uctls_err_set(err, "%s: cannot write: %s", path,
+		              errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || ftruncate(fd, 0) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		uctls_err_set(err, "%s: cannot write: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* Verified fixes for a failing run (fix.h); with FIX_OUT, the best fixed
+ * scenario written there. */
+static int
+find_fixes(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
+           struct uctls_log *log, struct uctls_keypool *pool,
+           const struct uctls_run_opts *opts, const char *fix_out, struct uctls_err *err)
+{
+	struct uctls_xml_node *best = NULL;
+	FILE *f;
+	int rv = -1;
+
+	if (uctls_fix_find(sc, root, log, pool, opts, fix_out != NULL ? &best : NULL, err) < 0)
+		return -1;
+	if (fix_out == NULL)
+		return 0;
+	if (best == NULL)
+		return uctls_err_set(err, "%s: --fix: no fix makes every step pass, nothing written",
+		                     sc->file);
+	f = out_open(fix_out, err);
+	if (f != NULL) {
+		if (uctls_xml_write(f, best) < 0 || fclose(f) != 0)
+			uctls_err_set(err, "%s: writing: %s", fix_out, strerror(errno));
+		else
+			rv = 0;
+	}
+	uctls_xml_free(best);
+	return rv;
+}
+
+/* Runs FILE (the NUM-th) and reports it.  Returns 0 matched, 1 did not,
+ * 2 input error. */
+static int
+run_one(const char *file, int num, int fmt, int quiet, struct uctls_keypool *pool,
+        const struct uctls_run_opts *opts, int fixes, const char *fix_out)
+{
+	struct uctls_xml_node *root = NULL;
+	struct uctls_scenario *sc = NULL;
+	struct uctls_log *log = NULL;
+	struct uctls_outcome oc;
+	struct uctls_err err;
+	int rv = 2;
+
+	uctls_err_clear(&err);
+	if (uctls_xml_load_file(file, &root, &err) < 0 ||
+	    uctls_scenario_load_dom(file, root, &sc, &err) < 0 ||
+	    uctls_engine_run(sc, pool, opts, &log, &err) < 0 ||
+	    (fixes && uctls_log_failure(log) != NULL &&
+	     find_fixes(sc, root, log, pool, opts, fix_out, &err) < 0)) {
+		fprintf(stderr, "%s\n", err.msg);
+		if (fmt == FMT_JSON)
+			uctls_report_error_json(stdout, file, err.msg);
+		else if (fmt == FMT_TAP)
+			uctls_report_error_tap(stdout, num, file, err.msg);
+		goto out;
+	}
+	uctls_outcome_eval(&sc->expect, log, &oc);
+	rv = oc.matched ? 0 : 1;
+	if (fmt == FMT_JSON)
+		uctls_report_json(stdout, log, &sc->expect, &oc);
+	else if (fmt == FMT_TAP)
+		uctls_report_tap(stdout, num, log, &sc->expect, &oc);
+	else if (!quiet || !oc.matched)
+		uctls_report_text(stdout, log, &sc->expect, &oc);
+	fflush(stdout);
+out:
+	uctls_log_free(log);
+	uctls_scenario_free(sc);
+	uctls_xml_free(root);
+	return rv;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -465,8 +698,12 @@ cmd_run(int argc, char **argv)
 		{ "key-cache", required_argument, NULL, 'K' },
 		{ "step-address", required_argument, NULL, 'S' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "fix", required_argument, NULL, 'F' },
+		{ "no-fixes", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *fix_out = NULL;
+	int fixes = 1;
 	struct uctls_run_opts opts;
 	struct uctls_keypool *pool = NULL;
 	int fmt = FMT_TEXT, quiet = 0, c, i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
@@ -538,6 +775,16 @@ cmd_run(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'F':
+			if (fix_out != NULL) {
+				fprintf(stderr, "uctls run: --fix given twice\n");
+				return 2;
+			}
+			fix_out = optarg;
+			break;
+		case 'N':
+			fixes = 0;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -548,6 +795,13 @@ cmd_run(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (fix_out != NULL && (argc != 1 || !fixes)) {
+		fprintf(stderr, "uctls run: --fix takes one scenario, and fixes (no --no-fixes)\n");
+		return 2;
+	}
+	/* A real peer cannot be re-run with a change: no fixes verified. */
+	if (opts.remote_id != NULL || opts.listen_id != NULL)
+		fixes = 0;
 	if (opts.remote_id != NULL && opts.listen_id != NULL) {
 		fprintf(stderr, "uctls run: --remote and --listen exclude each other: one side "
 		                "is real, uctls plays the other\n");
@@ -569,37 +823,12 @@ cmd_run(int argc, char **argv)
 	if (fmt == FMT_TAP)
 		printf("1..%d\n", argc);
 	for (i = 0; i < argc; i++) {
-		struct uctls_scenario *sc = NULL;
-		struct uctls_log *log = NULL;
-		struct uctls_outcome oc;
-		struct uctls_err err;
+		int r = run_one(argv[i], i + 1, fmt, quiet, pool, &opts, fixes,
+		                i == 0 ? fix_out : NULL);
 
-		uctls_err_clear(&err);
-		if (uctls_scenario_load(argv[i], &sc, &err) < 0 ||
-		    uctls_engine_run(sc, pool, &opts, &log, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			if (fmt == FMT_JSON)
-				uctls_report_error_json(stdout, argv[i], err.msg);
-			else if (fmt == FMT_TAP)
-				uctls_report_error_tap(stdout, i + 1, argv[i], err.msg);
-			nerr++;
-			uctls_scenario_free(sc);
-			continue;
-		}
-		uctls_outcome_eval(&sc->expect, log, &oc);
-		if (oc.matched)
-			nmatch++;
-		else
-			nmis++;
-		if (fmt == FMT_JSON)
-			uctls_report_json(stdout, log, &sc->expect, &oc);
-		else if (fmt == FMT_TAP)
-			uctls_report_tap(stdout, i + 1, log, &sc->expect, &oc);
-		else if (!quiet || !oc.matched)
-			uctls_report_text(stdout, log, &sc->expect, &oc);
-		fflush(stdout);
-		uctls_log_free(log);
-		uctls_scenario_free(sc);
+		nmatch += r == 0;
+		nmis += r == 1;
+		nerr += r == 2;
 	}
 	if (fmt == FMT_TEXT)
 		printf("%d scenario%s: %d matched, %d did not match, %d input error%s\n", argc,

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,27 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* --- the peer profiles ----------------------------------------------------- */
+
+/* Profiles whose certificate another client verifies too (docs/profiles.md,
+ * "Peers in uctls check"). */
+static const struct uctls_check_peer peers[] = {
+	{ "expressway-e", "jabber", "Jabber over MRA", "the zone",
+	  "the Jabber client of Mobile and Remote Access connects to the same Expressway-E "
+	  "certificate and, unlike the traversal zone, matches names in its SANs only" },
+};
+
+const struct uctls_check_peer *
+uctls_check_peer_of(const char *profile)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
+		if (strcmp(peers[i].profile, profile) == 0)
+			return &peers[i];
+	return NULL;
 }
 
 /* --- reading certificate files ------------------------------------------- */
@@ -186,6 +208,83 @@ load_trust(const struct uctls_check_opts *o, struct crtlist *l, struct uctls_err
 	return 0;
 }
 
+/* --- notes -------------------------------------------------------------- */
+
+/* Adds TEXT (owned; NULL: out of memory) to the notes of D.  0 or -1. */
+static int
+diag_note_take(struct uctls_diag *d, char *text)
+{
+	char **v;
+
+	if (text == NULL)
+		return -1;
+	v = realloc(d->also, (d->nalso + 1) * sizeof(*v));
+	if (v == NULL) {
+		free(text);
+		return -1;
+	}
+	d->also = v;
+	d->also[d->nalso++] = text;
+	return 0;
+}
+
+static int
+diag_note(struct uctls_diag *d, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+diag_note(struct uctls_diag *d, const char *f, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int r;
+
+	va_start(ap, f);
+	r = vasprintf(&s, f, ap);
+	va_end(ap);
+	return diag_note_take(d, r < 0 ? NULL : s);
+}
+
+/* A note of the verifier copied into D: an expiry within the warning
+ * window (verify.c check_validity: "... expires in N days ... - not the
+ * cause") is a warning. */
+static int
+copy_note(struct uctls_diag *d, const char *text)
+{
+	static const char tail[] = " - not the cause";
+	size_t n = strlen(text);
+	int expiry = strstr(text, " expires in ") != NULL && n >= sizeof(tail) - 1 &&
+	             strcmp(text + n - (sizeof(tail) - 1), tail) == 0;
+
+	return diag_note(d, "%s%s", expiry ? "warning: " : "", text);
+}
+
+/* Moves the verdict of V into D: V's cause becomes D's when D has none,
+ * else an `also' of D; V's notes follow.  0 or -1. */
+static int
+merge(struct uctls_diag *d, struct uctls_diag *v)
+{
+	size_t i;
+
+	if (v->reason != NULL && d->reason == NULL) {
+		d->reason = v->reason;
+		d->detail = v->detail;
+		d->hint = v->hint;
+		d->alert = v->alert;
+		v->reason = v->detail = v->hint = NULL;
+	} else if (v->reason != NULL &&
+	           diag_note(d, "%s: %s", v->reason, v->detail != NULL ? v->detail : "") < 0) {
+		return -1;
+	}
+	if (d->matched == NULL) {
+		d->matched = v->matched;
+		v->matched = NULL;
+	}
+	for (i = 0; i < v->nalso; i++)
+		if (copy_note(d, v->also[i]) < 0)
+			return -1;
+	return 0;
+}
+
 /* --- the steps ------------------------------------------------------------- */
 
 static int
@@ -234,10 +333,257 @@ install_step(const struct uctls_check_opts *o, const struct files *f, struct uct
 	in.ntrust = f->trust.n;
 	in.now = o->at;
 	r = uctls_install_check(&rules, &in, &d, err);
+	if (r >= 0 && o->key_file == NULL &&
+	    diag_note(&d, "key: not checked, no --key given") < 0)
+		r = uctls_err_set(err, "out of memory");
+	if (r >= 0 && o->csr_sans == NULL &&
+	    diag_note(&d, "SANs of the CSR: not checked, no --csr-san given") < 0)
+		r = uctls_err_set(err, "out of memory");
 	if (r >= 0 && add_step(log, "install", &d, r, t0) < 0)
 		r = uctls_err_set(err, "out of memory");
 	uctls_diag_clear(&d);
 	return r < 0 ? -1 : 0;
+}
+
+/* --- the end-entity certificate ------------------------------------------ */
+
+static int
+is_ca(gnutls_x509_crt_t crt)
+{
+	unsigned ca = 0;
+	int pathlen = -1;
+
+	return gnutls_x509_crt_get_basic_constraints(crt, NULL, &ca, &pathlen) >= 0 && ca;
+}
+
+/* 1 when CRTS[I] is the issuer of another certificate of CRTS. */
+static int
+issued_other(gnutls_x509_crt_t *crts, size_t n, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (j != i && gnutls_x509_crt_check_issuer(crts[j], crts[i]))
+			return 1;
+	return 0;
+}
+
+/* The certificate of CRTS whose public key is KEY's; N when none. */
+static size_t
+by_key(gnutls_x509_crt_t *crts, size_t n, gnutls_x509_privkey_t key)
+{
+	unsigned char kid[64], cid[64];
+	size_t klen = sizeof(kid), clen, i;
+
+	if (key == NULL ||
+	    gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, kid, &klen) < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		clen = sizeof(cid);
+		if (gnutls_x509_crt_get_key_id(crts[i], GNUTLS_KEYID_USE_SHA256, cid, &clen) >= 0 &&
+		    clen == klen && memcmp(cid, kid, klen) == 0)
+			return i;
+	}
+	return n;
+}
+
+/* The one certificate of CRTS that issued no other and is not a CA (NONCA)
+ * or not self-issued (!NONCA); N when none or several. */
+static size_t
+unique_end(gnutls_x509_crt_t *crts, size_t n, int nonca)
+{
+	size_t i, found = n, count = 0;
+
+	for (i = 0; i < n; i++) {
+		if (nonca ? is_ca(crts[i]) : gnutls_x509_crt_check_issuer(crts[i], crts[i]) != 0)
+			continue;
+		if (issued_other(crts, n, i))
+			continue;
+		found = i;
+		count++;
+	}
+	return count == 1 ? found : n;
+}
+
+size_t
+uctls_check_find_leaf(gnutls_x509_crt_t *crts, size_t n, gnutls_x509_privkey_t key,
+                      const char **how)
+{
+	const char *h = "the first certificate of the file";
+	size_t i = 0;
+
+	if (n <= 1) {
+		h = "the only certificate of the file";
+	} else if ((i = by_key(crts, n, key)) < n) {
+		h = "its public key is the --key's";
+	} else if ((i = unique_end(crts, n, 1)) < n) {
+		h = "the only certificate of the file that is not a CA and issued no other";
+	} else if ((i = unique_end(crts, n, 0)) < n) {
+		h = "the end of the chain the file holds";
+	} else {
+		i = 0;
+	}
+	if (how != NULL)
+		*how = h;
+	return i;
+}
+
+/* The private key of F for finding the end entity, or NULL (none given, or
+ * unusable: the install step says why). */
+static gnutls_x509_privkey_t
+load_key(const struct files *f)
+{
+	gnutls_x509_privkey_t key;
+	int pem;
+
+	if (f->key.size == 0 || gnutls_x509_privkey_init(&key) < 0)
+		return NULL;
+	pem = memmem(f->key.data, f->key.size, "-----BEGIN ", 11) != NULL;
+	if (gnutls_x509_privkey_import2(key, &f->key,
+	                                pem ? GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER, NULL,
+	                                0) < 0) {
+		gnutls_x509_privkey_deinit(key);
+		return NULL;
+	}
+	return key;
+}
+
+/* --- the handshake step ---------------------------------------------------- */
+
+static const char hint_order[] =
+	"put the end-entity certificate first in the file, then each issuing CA in turn, the "
+	"root last (or leave the root out)";
+
+/* The end entity is at LEAF, not first: a bundle-order failure of D when
+ * the profile cares about the order (its install rules bundle-order or
+ * ca-first: the device takes the first certificate of the file as its
+ * own), else a note.  0 or -1. */
+static int
+order_problem(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t *crts,
+              size_t leaf, const char *how, struct uctls_diag *d)
+{
+	char *first = uctls_verify_dn(crts[0], 0), *ee = uctls_verify_dn(crts[leaf], 0);
+	int rv = -1;
+
+	if (first == NULL || ee == NULL)
+		goto out;
+	if (f->p->inst_bundle_order || f->p->inst_ca_first)
+		rv = uctls_diag_problem(d, "bundle-order", 0, hint_order,
+		                        "`%s' is in the wrong order: position 1 is `%s'%s, but the "
+		                        "end-entity certificate is `%s' at position %zu (%s); "
+		                        "%s takes the first certificate of the file as the "
+		                        "certificate's own and would present `%s'",
+		                        o->cert_file, first, is_ca(crts[0]) ? ", a CA certificate" : "",
+		                        ee, leaf + 1, how, f->p->name, first);
+	else
+		rv = diag_note(d, "bundle-order (not a failure for profile %s): position 1 of `%s' "
+		                  "is `%s', the end-entity certificate `%s' is at position %zu (%s); "
+		                  "it was verified from there, but put it first",
+		               f->p->name, o->cert_file, first, ee, leaf + 1, how);
+out:
+	free(first);
+	free(ee);
+	return rv;
+}
+
+/* Verifies SENT (the end entity first) as profile P would, into D. */
+static int
+verify_as(const struct uctls_check_opts *o, const struct uctls_profile *p, int server,
+          const struct files *f, gnutls_x509_crt_t *sent, size_t n, struct uctls_diag *d)
+{
+	struct uctls_verify_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.profile = p;
+	ctx.peer_is_server = server;
+	ctx.names = o->names;
+	ctx.nnames = o->nnames;
+	ctx.trust = f->trust.v;
+	ctx.ntrust = f->trust.n;
+	ctx.now = o->at;
+	ctx.verifier_id = "the device";
+	ctx.peer_id = "the certificate's holder";
+	ctx.max_depth = o->max_depth;
+	ctx.warn_days = o->warn_days;
+	return uctls_verify_chain(&ctx, sent, n, d);
+}
+
+/* The peer profile (uctls_check_peer_of) verifies SENT too: its failure is
+ * a warning of D.  PASSED: the profile's own verification passed. */
+static int
+peer_check(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t *sent,
+           size_t n, int passed, struct uctls_diag *d)
+{
+	const struct uctls_check_peer *pe = uctls_check_peer_of(f->p->name);
+	const struct uctls_profile *pp;
+	struct uctls_diag pd;
+	int r;
+
+	if (pe == NULL || (pp = uctls_profile_find(pe->peer)) == NULL)
+		return 0;
+	uctls_diag_init(&pd);
+	r = verify_as(o, pp, 1, f, sent, n, &pd);
+	if (r == 0)
+		r = diag_note(d, "%s (profile %s) would accept it too%s", pe->who, pe->peer,
+		              o->nnames == 0 ? " (names not checked)" : "");
+	else if (r == 1 && passed)
+		r = diag_note(d, "warning: passes for %s, but %s would refuse it: %s - %s (profile "
+		                 "%s: %s)", pe->what, pe->who, pd.reason,
+		              pd.detail != NULL ? pd.detail : "", pe->peer, pe->why);
+	else if (r == 1)
+		r = diag_note(d, "warning: %s would refuse it as well: %s - %s (profile %s: %s)",
+		              pe->who, pd.reason, pd.detail != NULL ? pd.detail : "", pe->peer,
+		              pe->why);
+	uctls_diag_clear(&pd);
+	return r < 0 ? -1 : 0;
+}
+
+/* The certificates of CHAIN, the end entity first, verified into D. */
+static int
+check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtlist *chain,
+            struct uctls_diag *d)
+{
+	gnutls_x509_privkey_t key = load_key(f);
+	gnutls_x509_crt_t *sent = calloc(chain->n + 1, sizeof(*sent));
+	struct uctls_diag vd;
+	const char *how = NULL;
+	size_t leaf, i, k = 1;
+	int r, rv = -1;
+
+	uctls_diag_init(&vd);
+	if (sent == NULL)
+		goto out;
+	leaf = uctls_check_find_leaf(chain->v, chain->n, key, &how);
+	sent[0] = chain->v[leaf];
+	for (i = 0; i < chain->n; i++)
+		if (i != leaf)
+			sent[k++] = chain->v[i];
+	if (leaf != 0 && order_problem(o, f, chain->v, leaf, how, d) < 0)
+		goto out;
+	r = verify_as(o, f->p, o->role_server, f, sent, chain->n, &vd);
+	if (r < 0 || merge(d, &vd) < 0)
+		goto out;
+	/* The order the cause: what the end entity itself is worth. */
+	if (leaf != 0 && r == 0 && d->reason != NULL &&
+	    diag_note(d, "verified from the end-entity certificate at position %zu, the chain "
+	                 "passes: only the order is wrong", leaf + 1) < 0)
+		goto out;
+	if (!f->p->verify_peer &&
+	    diag_note(d, "chain, names and purpose: not checked, profile %s does not verify "
+	                 "certificates", f->p->name) < 0)
+		goto out;
+	if (f->p->verify_peer && o->nnames == 0 &&
+	    diag_note(d, "names: not checked, no --name given") < 0)
+		goto out;
+	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
+		goto out;
+	rv = d->reason != NULL ? 1 : 0;
+out:
+	uctls_diag_clear(&vd);
+	free(sent);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	return rv;
 }
 
 /* 2. What a handshake would verify, from what the file holds. */
@@ -246,7 +592,6 @@ handshake_step(const struct uctls_check_opts *o, const struct files *f, struct u
                struct uctls_err *err)
 {
 	struct crtlist chain = { NULL, 0, 0 };
-	struct uctls_verify_ctx ctx;
 	struct unreadable why = { NULL, NULL };
 	struct uctls_diag d;
 	double t0 = now_ms();
@@ -264,18 +609,7 @@ handshake_step(const struct uctls_check_opts *o, const struct files *f, struct u
 		                       "%s", why.msg) < 0)
 			goto nomem;
 	} else {
-		memset(&ctx, 0, sizeof(ctx));
-		ctx.profile = f->p;
-		ctx.peer_is_server = o->role_server;
-		ctx.names = o->names;
-		ctx.nnames = o->nnames;
-		ctx.trust = f->trust.v;
-		ctx.ntrust = f->trust.n;
-		ctx.now = o->at;
-		ctx.verifier_id = "the device";
-		ctx.peer_id = "the certificate's holder";
-		ctx.max_depth = o->max_depth;
-		r = uctls_verify_chain(&ctx, chain.v, chain.n, &d);
+		r = check_chain(o, f, &chain, &d);
 		if (r < 0)
 			goto nomem;
 	}

@@ -144,7 +144,7 @@ int eng_app_sip(struct run *r, struct side *s);
 
 /* engine-xmpp.c: XMPP server-to-server streams around the handshake. */
 const char *eng_x_domain(const struct uctls_peerdef *pd);
-int eng_x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt);
+int eng_x_dialback(const struct side *s);
 int eng_x_begin(struct run *r, struct side *s, struct uctls_err *err);
 int eng_x_after_tls(struct run *r, struct side *s);
 int eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err);

@@ -5,12 +5,10 @@
 /* --- SIP requests (RFC 3261) ------------------------------------------ */
 
 /* The request the client sends: request= (sip-trunk), else OPTIONS. */
-static const char *
+static enum uctls_sip_method
 sip_method(const struct run *r)
 {
-	const char *m = r->client != NULL ? uctls_peer_xattr(r->client, "request") : NULL;
-
-	return m != NULL ? m : "OPTIONS";
+	return r->client != NULL ? r->client->request : UCTLS_SIP_OPTIONS;
 }
 
 int
@@ -20,7 +18,7 @@ eng_sip_start(struct run *r, struct side *s)
 	char *ruri = s->req_buf[0], *from = s->req_buf[1], *to = s->req_buf[2];
 	char *callid = s->req_buf[3], *branch = s->req_buf[4], *tag = s->req_buf[5];
 	const char *peer = s->def->nnames > 0 ? s->def->names[0] : s->other->def->id;
-	const char *method = sip_method(r);
+	const char *method = uctls_sip_method_name(sip_method(r));
 	char *req;
 
 	s->sip = uctls_sip_parser_new();
@@ -29,7 +27,7 @@ eng_sip_start(struct run *r, struct side *s)
 	if (s->is_server)
 		return 0;
 	r->seq++;
-	if (strcmp(method, "REGISTER") == 0) {
+	if (sip_method(r) == UCTLS_SIP_REGISTER) {
 		/* RFC 3261 10.2: the Request-URI names the registrar's domain;
 		 * From and To the address of record. */
 		snprintf(ruri, 300, "sip:%s;transport=tls", peer);
@@ -72,23 +70,22 @@ eng_sip_start(struct run *r, struct side *s)
 static int
 sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
 {
-	const char *cfg = r->server != NULL ? uctls_peer_xattr(r->server, "sip-response") : NULL;
-	int status = 200;
+	enum uctls_sip_answer ans = r->server != NULL ? r->server->sip_answer
+	                                                : UCTLS_SIP_ANSWER_STATUS;
+	int status = r->server != NULL ? r->server->sip_status : 200;
 	char note[128];
 
-	if (cfg != NULL && strcmp(cfg, "none") == 0) {
+	if (ans == UCTLS_SIP_ANSWER_NONE) {
 		free(s->note);
 		s->note = strdup("received OPTIONS and, as configured (sip-response=none), "
 		                 "did not answer");
 		return 1; /* done, nothing to send */
 	}
-	if (cfg != NULL && strcmp(cfg, "garbage") == 0) {
+	if (ans == UCTLS_SIP_ANSWER_GARBAGE) {
 		s->out = strdup("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
 		free(s->note);
 		s->note = strdup("answered with a non-SIP line, as configured (sip-response=garbage)");
 	} else {
-		if (cfg != NULL)
-			status = atoi(cfg);
 		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
 		                                  "uctls-e");
 		/* Pong a CRLF ping that preceded the request (RFC 5626 3.5.1). */

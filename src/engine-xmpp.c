@@ -12,9 +12,21 @@
 const char *
 eng_x_domain(const struct uctls_peerdef *pd)
 {
-	const char *d = uctls_peer_xattr(pd, "domain");
+	return uctls_peer_domain(pd);
+}
 
-	return d != NULL ? d : pd->id;
+/* Whether side S may use dialback: its profile's, unless dialback="no". */
+int
+eng_x_dialback(const struct side *s)
+{
+	return s->profile->dialback && s->def->dialback != UCTLS_OFF;
+}
+
+/* The domain I opens its stream to: to=, else R's domain. */
+static const char *
+x_to(const struct run *r)
+{
+	return r->client->to != NULL ? r->client->to : eng_x_domain(r->server);
 }
 
 /* Appends TEXT (owned by the caller) to what SIDE sends next. */
@@ -152,29 +164,16 @@ x_set_note(struct side *s, const char *fmt, ...)
 static int
 x_hosts(const struct uctls_peerdef *pd, const char *domain)
 {
-	const char *subs = uctls_peer_xattr(pd, "subdomains");
-	size_t n = strlen(domain);
-	const char *p;
+	size_t i;
 
 	if (domain[0] == '\0')
 		return 0;
 	if (strcasecmp(eng_x_domain(pd), domain) == 0)
 		return 1;
-	for (p = subs; p != NULL && *p != '\0';) {
-		p += strspn(p, " ,");
-		if (strncasecmp(p, domain, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
+	for (i = 0; i < pd->nsubdomains; i++)
+		if (strcasecmp(pd->subdomains[i], domain) == 0)
 			return 1;
-		p += strcspn(p, " ,");
-	}
 	return 0;
-}
-
-int
-eng_x_attr_yes(const struct uctls_peerdef *pd, const char *name, int dflt)
-{
-	const char *v = uctls_peer_xattr(pd, name);
-
-	return v == NULL ? dflt : strcmp(v, "yes") == 0;
 }
 
 /* Step failure with a stream error sent to the other side first (RFC 6120
@@ -212,25 +211,19 @@ x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 int
 eng_x_subdomains(struct run *r, struct side *s)
 {
-	const char *subs = uctls_peer_xattr(r->server, "subdomains");
-	char name[256];
-	const char *p;
-	size_t n;
+	const char *name;
+	char covers[512];
+	size_t i;
 	int rv;
 
-	if (subs == NULL)
+	if (r->server->nsubdomains == 0)
 		return eng_side_done(r, s);
 	if (eng_enter_step(r, s, "subdomain") < 0)
 		return -1;
-	for (p = subs; *p != '\0';) {
+	for (i = 0; i < r->server->nsubdomains; i++) {
 		struct uctls_diag d;
 
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), p);
-		p += n;
+		name = r->server->subdomains[i];
 		uctls_diag_init(&d);
 		rv = uctls_tls_check_name(s->tls, name, &d);
 		if (rv < 0) {
@@ -269,7 +262,11 @@ eng_x_subdomains(struct run *r, struct side *s)
 		}
 		uctls_diag_clear(&d);
 	}
-	if (x_set_note(s, "%s's certificate also covers %s", r->server->id, subs) < 0)
+	covers[0] = '\0';
+	for (i = 0; i < r->server->nsubdomains; i++)
+		snprintf(covers + strlen(covers), sizeof(covers) - strlen(covers), "%s%s",
+		         i > 0 ? ", " : "", r->server->subdomains[i]);
+	if (x_set_note(s, "%s's certificate also covers %s", r->server->id, covers) < 0)
 		return -1;
 	return eng_side_done(r, s);
 }
@@ -300,11 +297,9 @@ static int
 x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
 {
 	const struct uctls_xmpp_elem *e = ev->elem, *c;
-	const char *me = eng_x_domain(s->def), *to = uctls_peer_xattr(s->def, "to");
+	const char *me = eng_x_domain(s->def), *to = x_to(r);
 	const char *cond;
 
-	if (to == NULL)
-		to = eng_x_domain(r->server);
 	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
 		if (s->xclosing)
 			return eng_x_subdomains(r, s); /* R closed its side in order */
@@ -356,7 +351,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 				external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
 				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
 			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
-			           s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1);
+			           eng_x_dialback(s);
 			if (eng_enter_step(r, s, "s2s-auth") < 0)
 				return -1;
 			s->xdialback_ok = dialback;
@@ -487,16 +482,17 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		if (s->xstage == 0) {
 			/* RFC 6120 4.9.3.6: a stream to a domain not served here. */
 			if (to == NULL || !x_hosts(s->def, to)) {
-				char detail[512];
+				char detail[512], serves[256];
+				size_t i;
 
+				snprintf(serves, sizeof(serves), "%s", me);
+				for (i = 0; i < s->def->nsubdomains; i++)
+					snprintf(serves + strlen(serves), sizeof(serves) - strlen(serves),
+					         ", %s", s->def->subdomains[i]);
 				snprintf(detail, sizeof(detail),
 				         "%s opened a stream to `%s', which %s does not serve (it "
-				         "serves %s%s%s); sent <host-unknown/>",
-				         s->other->def->id, to ? to : "(no to=)", s->def->id, me,
-				         uctls_peer_xattr(s->def, "subdomains") ? ", " : "",
-				         uctls_peer_xattr(s->def, "subdomains")
-				                 ? uctls_peer_xattr(s->def, "subdomains")
-				                 : "");
+				         "serves %s); sent <host-unknown/>",
+				         s->other->def->id, to ? to : "(no to=)", s->def->id, serves);
 				return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
 				                     "dial a domain the receiving server hosts", detail);
 			}
@@ -512,10 +508,9 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 					return -1;
 			}
 			{
-				const char *st = uctls_peer_xattr(s->def, "starttls");
-				int mode = st == NULL || strcmp(st, "required") == 0 ? 2
-				           : strcmp(st, "offered") == 0            ? 1
-				                                                   : 0;
+				int mode = s->def->starttls == UCTLS_STARTTLS_REQUIRED  ? 2
+				           : s->def->starttls == UCTLS_STARTTLS_OFFERED ? 1
+				                                                        : 0;
 
 				if (eng_enter_step(r, s, "starttls") < 0)
 					return -1;
@@ -525,7 +520,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		if (s->xstage == 1) {
 			const struct uctls_diag *d;
 			int verdict = uctls_tls_peer_verdict(s->tls, &d);
-			int dialback = s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1);
+			int dialback = eng_x_dialback(s);
 
 			s->xexternal = verdict == 0;
 			if (eng_enter_step(r, s, "s2s-auth") < 0)
@@ -583,7 +578,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			(void)uctls_tls_peer_verdict(s->tls, &d);
 			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
 				return -1;
-			if (s->profile->dialback && eng_x_attr_yes(s->def, "dialback", 1)) {
+			if (eng_x_dialback(s)) {
 				/* The initiating server may still use dialback. */
 				return x_set_note(s, "SASL EXTERNAL refused: %s: %s",
 				                  d->reason ? d->reason : "?",
@@ -676,8 +671,6 @@ eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
 int
 eng_x_begin(struct run *r, struct side *s, struct uctls_err *err)
 {
-	const char *to = uctls_peer_xattr(s->def, "to");
-
 	s->xp = uctls_xmpp_parser_new();
 	if (s->xp == NULL)
 		return uctls_err_set(err, "out of memory");
@@ -687,22 +680,18 @@ eng_x_begin(struct run *r, struct side *s, struct uctls_err *err)
 		return -1;
 	if (s->is_server)
 		return 0;
-	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def),
-	                                          to != NULL ? to : eng_x_domain(r->server), NULL));
+	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def), x_to(r), NULL));
 }
 
 /* After the TLS handshake: I restarts the stream. */
 int
 eng_x_after_tls(struct run *r, struct side *s)
 {
-	const char *to = uctls_peer_xattr(s->def, "to");
-
 	s->xstage = 1;
 	if (eng_enter_step(r, s, "stream-restart") < 0)
 		return -1;
 	if (s->is_server)
 		return 0;
-	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def),
-	                                          to != NULL ? to : eng_x_domain(r->server), NULL));
+	return x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def), x_to(r), NULL));
 }
 

@@ -211,16 +211,12 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	/* An XMPP server takes any certificate in the handshake and decides at
 	 * SASL EXTERNAL (XEP-0178). */
 	cfg.verify_soft = r->phase->app == APP_XMPP &&
-	                  (s->is_server || (s->profile->dialback &&
-	                                    eng_x_attr_yes(s->def, "dialback", 1)));
-	if (s->is_server && uctls_peer_xattr(s->def, "client-cert") != NULL) {
-		const char *cc = uctls_peer_xattr(s->def, "client-cert");
-
-		cfg.no_client_auth |= strcmp(cc, "none") == 0;
-		cfg.client_cert_optional = strcmp(cc, "optional") == 0;
+	                  (s->is_server || eng_x_dialback(s));
+	if (s->is_server) {
+		cfg.no_client_auth |= s->def->client_cert == UCTLS_CLIENT_CERT_NONE;
+		cfg.client_cert_optional = s->def->client_cert == UCTLS_CLIENT_CERT_OPTIONAL;
 	}
-	cfg.rsa_only = uctls_peer_xattr(s->def, "signatures") != NULL &&
-	               strcmp(uctls_peer_xattr(s->def, "signatures"), "rsa") == 0;
+	cfg.rsa_only = s->def->rsa_only;
 	if (uctls_tls_new(&cfg, s->fd, &s->tls, err) < 0)
 		return -1;
 	s->state = S_HANDSHAKE;
@@ -680,8 +676,7 @@ log_status(struct run *r, const char *step, const char *side, enum uctls_status 
 static int
 step_planned(const struct run *r, const char *step)
 {
-	return strcmp(step, "subdomain") != 0 ||
-	       uctls_peer_xattr(r->server, "subdomains") != NULL;
+	return strcmp(step, "subdomain") != 0 || r->server->nsubdomains > 0;
 }
 
 static int
@@ -782,137 +777,17 @@ family_phases(const char *family, size_t *n)
 static int
 phase_enabled(struct run *r, const struct phase *ph)
 {
-	const char *v;
-
 	if (ph->jabber)
-		return uctls_peer_xattr(r->server, "mra-domain") != NULL;
-	if (ph->leaf_only) {
-		v = uctls_peer_xattr(r->client, "ssh-tunnel");
-		return v == NULL || strcmp(v, "no") != 0;
-	}
+		return r->server->mra_domain != NULL;
+	if (ph->leaf_only)
+		return r->client->ssh_tunnel != UCTLS_OFF;
 	return 1;
-}
-
-/* Family-specific attributes, checked here with their file:line. */
-static int
-check_xattrs(struct run *r, struct uctls_err *err)
-{
-	const struct uctls_scenario *sc = r->sc;
-	const char *v;
-	char *end;
-	long code;
-	size_t i;
-
-	v = uctls_peer_xattr(r->server, "sip-response");
-	if (v != NULL && strcmp(v, "none") != 0 && strcmp(v, "garbage") != 0) {
-		code = strtol(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || code < 200 || code > 699)
-			return uctls_err_at(err, sc->file, r->server->line,
-			                    "<peer id=\"%s\">: sip-response `%s'; expected a final "
-			                    "status code 200-699, none, or garbage",
-			                    r->server->id, v);
-	}
-	for (i = 0; i < 2; i++) {
-		const struct uctls_peerdef *pd = i ? r->server : r->client;
-		static const char *const only_server[] = { "subdomains", "starttls", NULL };
-		size_t k;
-
-		v = uctls_peer_xattr(pd, "starttls");
-		if (v != NULL && strcmp(v, "required") != 0 && strcmp(v, "offered") != 0 &&
-		    strcmp(v, "none") != 0)
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: starttls `%s'; expected required, "
-			                    "offered or none", pd->id, v);
-		v = uctls_peer_xattr(pd, "dialback");
-		if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: dialback `%s'; expected yes or no",
-			                    pd->id, v);
-		for (k = 0; i == 0 && only_server[k] != NULL; k++)
-			if (uctls_peer_xattr(pd, only_server[k]) != NULL)
-				return uctls_err_at(err, sc->file, pd->line,
-				                    "<peer id=\"%s\">: %s belongs on the server-role "
-				                    "peer (the receiving server)", pd->id, only_server[k]);
-		if (i == 1 && uctls_peer_xattr(pd, "to") != NULL)
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: to belongs on the client-role peer "
-			                    "(the initiating server)", pd->id);
-	}
-	v = uctls_peer_xattr(r->client, "request");
-	if (v != NULL && strcmp(v, "OPTIONS") != 0 && strcmp(v, "REGISTER") != 0 &&
-	    strcmp(v, "INVITE") != 0)
-		return uctls_err_at(err, sc->file, r->client->line,
-		                    "<peer id=\"%s\">: request `%s'; expected OPTIONS, REGISTER or "
-		                    "INVITE", r->client->id, v);
-	if (uctls_peer_xattr(r->server, "request") != NULL)
-		return uctls_err_at(err, sc->file, r->server->line,
-		                    "<peer id=\"%s\">: request belongs on the client-role peer (the "
-		                    "UAC)", r->server->id);
-	for (i = 0; i < 2; i++) {
-		const struct uctls_peerdef *pd = i ? r->server : r->client;
-
-		v = uctls_peer_xattr(pd, "client-cert");
-		if (v != NULL && (i == 0 || (strcmp(v, "required") != 0 && strcmp(v, "optional") != 0 &&
-		                             strcmp(v, "none") != 0)))
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: client-cert `%s'; expected required, "
-			                    "optional or none, on the server-role peer",
-			                    pd->id, v);
-		v = uctls_peer_xattr(pd, "signatures");
-		if (v != NULL && strcmp(v, "rsa") != 0 && strcmp(v, "any") != 0)
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: signatures `%s'; expected rsa or any",
-			                    pd->id, v);
-	}
-	v = uctls_peer_xattr(r->client, "ssh-tunnel");
-	if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-		return uctls_err_at(err, sc->file, r->client->line,
-		                    "<peer id=\"%s\">: ssh-tunnel `%s'; expected yes or no",
-		                    r->client->id, v);
-	for (i = 0; i < 2; i++) {
-		const struct uctls_peerdef *pd = i ? r->server : r->client;
-		const char *wrong[] = { "mra-domain", "mra-trusts", "sip-response", NULL };
-		size_t k;
-
-		for (k = 0; wrong[k] != NULL && i == 0; k++)
-			if (uctls_peer_xattr(pd, wrong[k]) != NULL)
-				return uctls_err_at(err, sc->file, pd->line,
-				                    "<peer id=\"%s\">: %s belongs on the server-role "
-				                    "peer (Expressway-E)",
-				                    pd->id, wrong[k]);
-		if (i == 1 && uctls_peer_xattr(pd, "ssh-tunnel") != NULL)
-			return uctls_err_at(err, sc->file, pd->line,
-			                    "<peer id=\"%s\">: ssh-tunnel belongs on the client-role "
-			                    "peer (Expressway-C)",
-			                    pd->id);
-	}
-	return 0;
-}
-
-static char **
-split_ids(const char *v, size_t *n)
-{
-	char *copy = strdup(v), *tok, *save = NULL, **out = NULL, **nv;
-
-	*n = 0;
-	if (copy == NULL)
-		return NULL;
-	for (tok = strtok_r(copy, " \t\n,", &save); tok != NULL;
-	     tok = strtok_r(NULL, " \t\n,", &save)) {
-		nv = realloc(out, (*n + 1) * sizeof(*out));
-		if (nv == NULL)
-			break;
-		out = nv;
-		out[(*n)++] = strdup(tok);
-	}
-	free(copy);
-	return out;
 }
 
 static int
 setup_defs(struct run *r, struct uctls_err *err)
 {
-	const char *dom, *mt;
+	const char *dom = r->server->mra_domain;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
@@ -925,18 +800,17 @@ setup_defs(struct run *r, struct uctls_err *err)
 	for (i = 0; i < 2; i++) {
 		const struct uctls_peerdef *pd = i ? r->server : r->client;
 		const struct uctls_peerdef *other = i ? r->client : r->server;
-		const char *to = uctls_peer_xattr(r->client, "to");
+		const char *to = r->client->to;
 
 		r->xdef[i] = *pd;
 		if (pd->nnames == 0) {
-			r->xnames[i] = strdup(i ? eng_x_domain(other) : to != NULL ? to : eng_x_domain(other));
+			r->xnames[i] = strdup(i || to == NULL ? uctls_peer_domain(other) : to);
 			if (r->xnames[i] == NULL)
 				return uctls_err_set(err, "out of memory");
 			r->xdef[i].names = &r->xnames[i];
 			r->xdef[i].nnames = 1;
 		}
 	}
-	dom = uctls_peer_xattr(r->server, "mra-domain");
 	if (dom == NULL)
 		return 0;
 	memset(&r->jabber, 0, sizeof(r->jabber));
@@ -952,20 +826,10 @@ setup_defs(struct run *r, struct uctls_err *err)
 		return uctls_err_set(err, "out of memory");
 	r->jabber.names = r->jabber_names;
 	r->jabber.nnames = 2;
-	mt = uctls_peer_xattr(r->server, "mra-trusts");
-	if (mt != NULL) {
-		r->jabber.trusts = split_ids(mt, &r->jabber.ntrusts);
-		for (i = 0; i < r->jabber.ntrusts; i++)
-			if (r->jabber.trusts[i] == NULL ||
-			    uctls_scenario_cert(r->sc, r->jabber.trusts[i]) == NULL)
-				return uctls_err_at(err, r->sc->file, r->server->line,
-				                    "<peer id=\"%s\">: mra-trusts unknown id `%s'",
-				                    r->server->id,
-				                    r->jabber.trusts[i] ? r->jabber.trusts[i] : "?");
-	} else {
-		r->jabber.trusts = r->client->trusts;
-		r->jabber.ntrusts = r->client->ntrusts;
-	}
+	/* mra-trusts= (ids checked by the loader), else C's trust anchors. */
+	r->jabber.trusts = r->server->has_mra_trusts ? r->server->mra_trusts : r->client->trusts;
+	r->jabber.ntrusts = r->server->has_mra_trusts ? r->server->nmra_trusts
+	                                              : r->client->ntrusts;
 	return 0;
 }
 
@@ -1031,7 +895,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	}
 	r.server_remote = r.opts->remote_id != NULL;
 	r.client_remote = r.opts->listen_id != NULL;
-	if (check_xattrs(&r, err) < 0 || setup_defs(&r, err) < 0)
+	if (setup_defs(&r, err) < 0)
 		goto out;
 
 	if (uctls_pki_build(sc, pool, &r.pki, err) < 0)
@@ -1039,7 +903,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	r.log = uctls_log_new(sc->name, sc->file, sc->family);
 	if (r.log == NULL || add_side(&r, r.client, r.client_remote) < 0 ||
 	    add_side(&r, r.server, r.server_remote) < 0 ||
-	    (uctls_peer_xattr(r.server, "mra-domain") != NULL &&
+	    (r.server->mra_domain != NULL &&
 	     add_side(&r, &r.jabber, r.client_remote) < 0)) {
 		uctls_err_set(err, "out of memory");
 		goto out;
@@ -1093,11 +957,6 @@ out:
 		close(r.lfd);
 	if (r.keylog != NULL)
 		fclose(r.keylog);
-	if (r.jabber.trusts != r.client->trusts) {
-		for (i = 0; i < r.jabber.ntrusts; i++)
-			free(r.jabber.trusts[i]);
-		free(r.jabber.trusts);
-	}
 	free(r.jabber_names[0]);
 	free(r.jabber_names[1]);
 	free(r.xnames[0]);

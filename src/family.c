@@ -5,20 +5,25 @@
 #include "family.h"
 
 static const char *const tls_steps[] = { "tcp-connect", "tls-handshake", NULL };
-static const char *const no_attrs[] = { NULL };
 
 /* Expressway-C (TLS client) dials Expressway-E (TLS server); docs/steps.md. */
 static const char *const traversal_steps[] = {
 	"tcp-connect", "tls-handshake", "sip-options", "ssh-tunnel", "mra-edge", NULL
 };
-/* C's "peer address" and E's "TLS verify subject name" (seeds 000/003). */
-static const char *const traversal_names[] = { "peer-address", "tls-verify-name", NULL };
-static const char *const traversal_attrs[] = {
-	"mra-domain",   /* E: MRA service domain; enables the mra-edge step */
-	"mra-trusts",   /* E: what the Jabber client trusts (default: C's trusts) */
-	"sip-response", /* E: answer to OPTIONS: a status code, none, or garbage */
-	"ssh-tunnel",   /* C: "no" for a zone without MRA SSH tunnels */
-	NULL
+#define C UCTLS_ATTR_CLIENT
+#define S UCTLS_ATTR_SERVER
+#define EITHER UCTLS_ATTR_EITHER
+static const struct uctls_family_attr no_attrs[] = { { NULL, EITHER, 0, NULL } };
+static const struct uctls_family_attr traversal_attrs[] = {
+	/* C's "peer address" and E's "TLS verify subject name" (seeds 000/003). */
+	{ "peer-address", C, 1, "tls-verify-name" },
+	{ "tls-verify-name", S, 1, "peer-address" },
+	{ "tls-verify", EITHER, 0, NULL }, /* off: this end checks no name */
+	{ "ssh-tunnel", C, 0, NULL },      /* "no" for a zone without MRA SSH tunnels */
+	{ "mra-domain", S, 0, NULL },      /* MRA service domain; enables mra-edge */
+	{ "mra-trusts", S, 0, NULL },      /* what the Jabber client trusts */
+	{ "sip-response", S, 0, NULL },    /* answer to OPTIONS: a status, none, garbage */
+	{ NULL, EITHER, 0, NULL }
 };
 
 /* XMPP server-to-server, RFC 6120 / RFC 7590: initiating server I (TLS
@@ -27,47 +32,55 @@ static const char *const xmpp_steps[] = {
 	"tcp-connect", "stream-open", "starttls", "tls-handshake", "stream-restart",
 	"s2s-auth", "established", "subdomain", NULL
 };
-static const char *const xmpp_attrs[] = {
-	"domain",     /* the XMPP domain the peer is (default: its id) */
-	"to",         /* I: the domain it asks for (default: R's domain) */
-	"subdomains", /* R: further hosted names, e.g. conference.example.com */
-	"starttls",   /* R: required (default), offered, none */
-	"dialback",   /* yes / no: override the profile's dialback fallback */
-	NULL
+static const struct uctls_family_attr xmpp_attrs[] = {
+	{ "domain", EITHER, 0, NULL },  /* the XMPP domain the peer is (default: its id) */
+	{ "to", C, 0, NULL },           /* the domain I asks for (default: R's domain) */
+	{ "subdomains", S, 0, NULL },   /* further hosted names, e.g. conference.example.com */
+	{ "starttls", S, 0, NULL },     /* required (default), offered, none */
+	{ "dialback", EITHER, 0, NULL }, /* yes / no: override the profile's dialback */
+	{ NULL, EITHER, 0, NULL }
 };
 
 static const char *const traversal_sides[] = { "jabber", NULL };
+static const char *const no_sides[] = { NULL };
 
 /* A SIP-TLS trunk (RFC 3261, RFC 5922): UAC A (TLS client), UAS B. */
 static const char *const trunk_steps[] = { "tcp-connect", "tls-handshake", "sip-request", NULL };
-/* CUCM's SIP trunk security profile "X.509 Subject Name" (seed 001). */
-static const char *const trunk_names[] = { "x509-subject-name", NULL };
-static const char *const trunk_attrs[] = {
-	"request",      /* A: OPTIONS (default), REGISTER, INVITE (with its ACK) */
-	"sip-response", /* B: the final status it answers, none, or garbage */
-	"signatures",   /* rsa: accept only RSA signatures (e.g. CUCM's TLS cipher setting) */
-	"client-cert",  /* B: required (profile default), optional, or none (RFC 5922 7.4:
-	                   local policy; Kamailio's require_certificate) */
-	NULL
+static const struct uctls_family_attr trunk_attrs[] = {
+	/* CUCM's SIP trunk security profile "X.509 Subject Name" (seed 001). */
+	{ "x509-subject-name", EITHER, 1, NULL },
+	{ "request", C, 0, NULL },      /* OPTIONS (default), REGISTER, INVITE (with its ACK) */
+	{ "sip-response", S, 0, NULL }, /* the final status B answers, none, or garbage */
+	{ "signatures", EITHER, 0, NULL }, /* rsa: accept only RSA signatures */
+	/* required (profile default), optional, or none (RFC 5922 7.4: local
+	 * policy; Kamailio's require_certificate) */
+	{ "client-cert", S, 0, NULL },
+	{ NULL, EITHER, 0, NULL }
 };
+#undef C
+#undef S
+#undef EITHER
 
 static const struct uctls_family families[] = {
 	{ "tls",
 	  "generic mutual TLS between a client and a server (RFC 8446, RFC 5246)",
-	  tls_steps, no_attrs, no_attrs, { "generic", "generic" }, no_attrs },
+	  tls_steps, no_attrs, { "generic", "generic" }, no_sides,
+	  { "client", "server" }, { "the TLS client", "the TLS server" } },
 	{ "traversal",
 	  "Expressway-C to Expressway-E traversal zone: SIP over mutual TLS, the MRA SSH "
 	  "tunnel, and a Jabber client's view of Expressway-E",
-	  traversal_steps, traversal_names, traversal_attrs, { "expressway-c", "expressway-e" },
-	  traversal_sides },
+	  traversal_steps, traversal_attrs, { "expressway-c", "expressway-e" }, traversal_sides,
+	  { "C", "E" }, { "the traversal client, Expressway-C", "the traversal server, Expressway-E" } },
 	{ "sip-trunk",
 	  "a SIP-TLS trunk between two SIP elements (CUCM, IM and Presence, Meeting Server, "
 	  "Expressway, any RFC 5922 proxy): mutual TLS, then a SIP transaction",
-	  trunk_steps, trunk_names, trunk_attrs, { "generic-sip", "generic-sip" }, no_attrs },
+	  trunk_steps, trunk_attrs, { "generic-sip", "generic-sip" }, no_sides,
+	  { "A", "B" }, { "the UAC, the TLS client", "the UAS, the TLS server" } },
 	{ "xmpp-s2s",
 	  "XMPP server-to-server federation: streams, STARTTLS, TLS with RFC 6125 identity, "
 	  "SASL EXTERNAL or dialback, a routed ping, hosted subdomains",
-	  xmpp_steps, no_attrs, xmpp_attrs, { "rfc6125-strict", "rfc6125-strict" }, no_attrs },
+	  xmpp_steps, xmpp_attrs, { "rfc6125-strict", "rfc6125-strict" }, no_sides,
+	  { "I", "R" }, { "the initiating server", "the receiving server" } },
 };
 
 const struct uctls_family *
@@ -102,6 +115,17 @@ uctls_family_has_step(const struct uctls_family *f, const char *step)
 		if (strcmp(f->steps[i], step) == 0)
 			return 1;
 	return 0;
+}
+
+const struct uctls_family_attr *
+uctls_family_attr(const struct uctls_family *f, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; f->attrs[i].name != NULL; i++)
+		if (strcmp(f->attrs[i].name, name) == 0)
+			return &f->attrs[i];
+	return NULL;
 }
 
 /* docs/steps.md lists each with its meaning. */
@@ -140,4 +164,117 @@ uctls_reason_known(const char *r)
 			return 1;
 	}
 	return 0;
+}
+
+/* OpenSSL's verify errors (X509_V_ERR_*, `openssl verify' words), GnuTLS's
+ * status flags (GNUTLS_CERT_*) and other common words, normalised
+ * (lower case, `-' between words), and the reason each means. */
+static const struct {
+	const char *word, *reason;
+} reason_aliases[] = {
+	{ "unknown-issuer", "issuer-not-found" },
+	{ "issuer-unknown", "issuer-not-found" },
+	{ "signer-not-found", "issuer-not-found" },
+	{ "unable-to-get-issuer-cert", "issuer-not-found" },
+	{ "unable-to-get-issuer-cert-locally", "issuer-not-found" },
+	{ "unable-to-get-local-issuer-certificate", "issuer-not-found" },
+	{ "missing-intermediate", "issuer-not-found" },
+	{ "self-signed-cert-in-chain", "untrusted-root" },
+	{ "self-signed-certificate-in-chain", "untrusted-root" },
+	{ "cert-untrusted", "untrusted-root" },
+	{ "untrusted", "untrusted-root" },
+	{ "not-trusted", "untrusted-root" },
+	{ "depth-zero-self-signed-cert", "self-signed" },
+	{ "cert-has-expired", "expired" },
+	{ "certificate-has-expired", "expired" },
+	{ "certificate-expired", "expired" },
+	{ "cert-not-yet-valid", "not-yet-valid" },
+	{ "certificate-not-yet-valid", "not-yet-valid" },
+	{ "not-activated", "not-yet-valid" },
+	{ "hostname-mismatch", "name-mismatch" },
+	{ "host-mismatch", "name-mismatch" },
+	{ "unexpected-owner", "name-mismatch" },
+	{ "ip-address-mismatch", "name-mismatch" },
+	{ "cert-signature-failure", "bad-signature" },
+	{ "signature-failure", "bad-signature" },
+	{ "invalid-signature", "bad-signature" },
+	{ "invalid-ca", "signer-not-ca" },
+	{ "signer-not-ca", "signer-not-ca" },
+	{ "path-length-exceeded", "path-length" },
+	{ "cert-chain-too-long", "path-length" },
+	{ "cert-revoked", "revoked" },
+	{ "certificate-revoked", "revoked" },
+	{ "ca-md-too-weak", "insecure-algorithm" },
+	{ "weak-algorithm", "insecure-algorithm" },
+	{ "ee-key-too-small", "key-size" },
+	{ "ca-key-too-small", "key-size" },
+	{ "permitted-violation", "name-constraints" },
+	{ "excluded-violation", "name-constraints" },
+	{ "unhandled-critical-extension", "unknown-critical-extension" },
+	{ "unknown-ca", "alert:unknown-ca" },
+	{ "bad-certificate", "alert:bad-certificate" },
+	{ "certificate-required", "alert:certificate-required" },
+	{ "handshake-failure", "alert:handshake-failure" },
+	{ "no-certificate", "no-client-cert" },
+	{ "peer-did-not-return-a-certificate", "no-client-cert" },
+};
+
+/* Levenshtein distance of A and B, capped at 9 (long words). */
+static unsigned
+edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], i, j, diag, up;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 63 || lb >= 63)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+const char *
+uctls_reason_suggest(const char *r)
+{
+	static const char *const prefixes[] = { "x509-v-err-", "gnutls-cert-", "err-", NULL };
+	char w[64];
+	const char *p = r, *best = NULL;
+	unsigned i, d, bestd = 3;
+	size_t n, k;
+
+	for (n = 0; *p != '\0' && n < sizeof(w) - 1; p++)
+		w[n++] = *p == '_' || *p == ' ' ? '-'
+		         : *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+	w[n] = '\0';
+	for (i = 0; prefixes[i] != NULL; i++) {
+		k = strlen(prefixes[i]);
+		if (strncmp(w, prefixes[i], k) == 0) {
+			memmove(w, w + k, n - k + 1);
+			break;
+		}
+	}
+	for (i = 0; i < sizeof(reason_aliases) / sizeof(reason_aliases[0]); i++)
+		if (strcmp(w, reason_aliases[i].word) == 0)
+			return reason_aliases[i].reason;
+	for (i = 0; uctls_reasons[i] != NULL; i++) {
+		d = edit_distance(w, uctls_reasons[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = uctls_reasons[i];
+		}
+	}
+	return best;
 }

@@ -385,34 +385,94 @@ text_table(FILE *f, const struct uctls_log *log)
 	}
 }
 
-/* The failing step: cause, detail, hint, other problems, and what the other
- * side saw at the same step (often only the alert it received). */
+/* The fixes uctls applied and re-ran (fix.h), best first. */
 static void
-text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
+text_fixes(FILE *f, const struct uctls_log *log)
 {
-	const struct uctls_step *o;
-	const char *ids[MAX_COLS];
-	char label[256];
-	size_t i, s, ncols;
+	char label[32], msg[1024];
+	size_t i;
 
-	if (fl == NULL) {
-		fputs(log->nsteps > 0 ? "  -> every step passed\n" :
-		                        "  -> no step was recorded\n", f);
-		return;
+	if (log->nfixes > 0)
+		fputs("     fixes (each applied to the scenario and re-run, best first):\n", f);
+	for (i = 0; i < log->nfixes; i++) {
+		snprintf(label, sizeof(label), "%zu. ", i + 1);
+		snprintf(msg, sizeof(msg), "%s -- %s", log->fixes[i].what, log->fixes[i].result);
+		put_wrapped(f, 7, label, msg);
 	}
+}
+
+/* The prefix of a note that is a warning (not a failure; see devcheck.h). */
+static const char warn_prefix[] = "warning: ";
+
+static int
+is_warning(const char *note)
+{
+	return strncmp(note, warn_prefix, sizeof(warn_prefix) - 1) == 0;
+}
+
+/* The problems of the failing record FL: "-> STEP failed on SIDE: REASON"
+ * (TOO: another failing record than the cause), detail, hint, and every
+ * other problem and note. */
+static void
+text_problems(FILE *f, const struct uctls_step *fl, int too)
+{
+	size_t i;
+
 	fputs("  -> ", f);
 	put_text(f, fl->step);
 	fputs(" failed on ", f);
 	put_text(f, fl->side);
-	fputs(": ", f);
+	fputs(too ? " too: " : ": ", f);
 	put_text(f, nz(fl->reason, "(no reason)"));
 	fputc('\n', f);
 	if (fl->detail != NULL)
 		put_wrapped(f, 5, "", fl->detail);
 	if (fl->hint != NULL)
 		put_wrapped(f, 5, "hint: ", fl->hint);
-	for (i = 0; i < fl->nalso; i++)
-		put_wrapped(f, 5, "also (not the cause): ", fl->also[i]);
+	for (i = 0; i < fl->nalso; i++) {
+		if (is_warning(fl->also[i]))
+			put_wrapped(f, 5, warn_prefix, fl->also[i] + sizeof(warn_prefix) - 1);
+		else
+			put_wrapped(f, 5, "also (not the cause): ", fl->also[i]);
+	}
+}
+
+/* Every failing record but the cause FL and what the other sides saw at its
+ * step (text_failure says that): each with all its problems, so that no
+ * problem is only in the JSON report. */
+static void
+text_other_failures(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
+{
+	size_t i;
+
+	for (i = 0; i < log->nsteps; i++) {
+		const struct uctls_step *st = &log->steps[i];
+
+		if (st == fl || st->status != UCTLS_FAIL ||
+		    (streq(st->step, fl->step) && !streq(st->side, fl->side)))
+			continue;
+		text_problems(f, st, 1);
+	}
+}
+
+/* The failing step: cause, detail, hint, other problems, and what the other
+ * side saw at the same step (often only the alert it received); then the
+ * other failing steps. */
+static void
+text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
+{
+	const struct uctls_step *o;
+	const char *ids[MAX_COLS];
+	char label[256];
+	size_t s, ncols;
+
+	if (fl == NULL) {
+		fputs(log->nsteps > 0 ? "  -> every step passed\n" :
+		                        "  -> no step was recorded\n", f);
+		return;
+	}
+	text_problems(f, fl, 0);
+	text_fixes(f, log);
 
 	ncols = side_columns(log, ids);
 	for (s = 0; s < ncols; s++) {
@@ -436,24 +496,49 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 			put_wrapped(f, 5, label, "not reached");
 		}
 	}
+	text_other_failures(f, log, fl);
 }
 
-/* What passing steps noted (how XMPP authenticated, what SIP answered): the
- * reader should see which way a step passed, not only that it did. */
+/* What passing steps noted (how XMPP authenticated, what SIP answered, a
+ * rule not checked, a certificate about to expire): the reader should see
+ * which way a step passed, not only that it did. */
 static void
 text_notes(FILE *f, const struct uctls_log *log)
 {
 	char label[256];
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < log->nsteps; i++) {
 		const struct uctls_step *st = &log->steps[i];
 
-		if (st->status != UCTLS_PASS || st->detail == NULL)
+		if (st->status != UCTLS_PASS)
 			continue;
 		snprintf(label, sizeof(label), "%s on %s: ", st->step, st->side);
-		put_wrapped(f, 5, label, st->detail);
+		if (st->detail != NULL)
+			put_wrapped(f, 5, label, st->detail);
+		for (k = 0; k < st->nalso; k++) {
+			int w = is_warning(st->also[k]);
+
+			snprintf(label, sizeof(label), "%s (%s on %s): ", w ? "warning" : "note",
+			         st->step, st->side);
+			put_wrapped(f, 5, label,
+			            st->also[k] + (w ? sizeof(warn_prefix) - 1 : 0));
+		}
 	}
+}
+
+/* 1 when a note of LOG says a rule was not checked ("names: not checked,
+ * no --name given"). */
+static int
+any_unchecked(const struct uctls_log *log)
+{
+	size_t i, k;
+
+	for (i = 0; i < log->nsteps; i++)
+		for (k = 0; k < log->steps[i].nalso; k++)
+			if (strstr(log->steps[i].also[k], ": not checked") != NULL)
+				return 1;
+	return 0;
 }
 
 /* First FPR_DIGITS hex digits of a fingerprint, skipping separators. */
@@ -499,13 +584,19 @@ text_sent(FILE *f, const struct uctls_log *log)
 }
 
 static void
-text_expect(FILE *f, const struct uctls_expect *ex,
+text_expect(FILE *f, const struct uctls_log *log, const struct uctls_expect *ex,
             const struct uctls_outcome *oc)
 {
 	if (ex == NULL) {
-		/* No scenario (uctls check): a verdict, not an expectation. */
-		fputs(oc->matched ? "  verdict: every check passed\n"
-		                  : "  verdict: problems found (the first is the cause)\n", f);
+		/* No scenario (uctls check): a verdict, not an expectation;
+		 * a pass with rules left unchecked says so. */
+		if (!oc->matched)
+			fputs("  verdict: problems found (the first is the cause)\n", f);
+		else if (any_unchecked(log))
+			fputs("  verdict: every check that ran passed (some were not checked: see "
+			      "the notes)\n", f);
+		else
+			fputs("  verdict: every check passed\n", f);
 		return;
 	}
 	if (!ex->present) {
@@ -562,7 +653,7 @@ uctls_report_text(FILE *f, const struct uctls_log *log,
 		put_text(f, nz(log->cipher, "?"));
 		fputc('\n', f);
 	}
-	text_expect(f, ex, oc);
+	text_expect(f, log, ex, oc);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -773,6 +864,30 @@ json_step(FILE *f, const struct uctls_step *st)
 	fputc('}', f);
 }
 
+/* "fixes": [{"fix": ..., "verified": true|false, "result": ...}], best
+ * first; present only when fixes were looked for and found. */
+static void
+json_fixes(FILE *f, int *first, const struct uctls_log *log)
+{
+	size_t i;
+	int ff;
+
+	if (log->nfixes == 0)
+		return;
+	json_key(f, first, "fixes");
+	fputc('[', f);
+	for (i = 0; i < log->nfixes; i++) {
+		ff = 1;
+		fputs(i > 0 ? ",{" : "{", f);
+		json_kv(f, &ff, "fix", log->fixes[i].what);
+		json_key(f, &ff, "verified");
+		fputs(log->fixes[i].passes ? "true" : "false", f);
+		json_kv(f, &ff, "result", log->fixes[i].result);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 void
 uctls_report_json(FILE *f, const struct uctls_log *log,
                   const struct uctls_expect *ex, const struct uctls_outcome *oc)
@@ -836,6 +951,7 @@ uctls_report_json(FILE *f, const struct uctls_log *log,
 		json_kv(f, &ff, "cipher", log->cipher);
 		fputc('}', f);
 	}
+	json_fixes(f, &first, log);
 	json_key(f, &first, "ms");
 	json_ms(f, log->total_ms);
 	fputs("}\n", f);

@@ -137,6 +137,7 @@ static const char *const install_attrs[] = {
 struct loader {
 	struct uctls_scenario *sc;
 	const struct uctls_family *fam;
+	const struct uctls_xml_node *root; /* the <scenario> being loaded */
 	struct uctls_err *err;
 	int have_client, have_server;
 };
@@ -1448,17 +1449,20 @@ load_idrefs(struct loader *ld, const struct uctls_xml_node *n,
 	return 0;
 }
 
+/* verify-name= and the family's aliases of it (is_name), on their peer. */
 static int
 load_names(struct loader *ld, const struct uctls_xml_node *n,
            struct uctls_peerdef *pd)
 {
-	const char *const *attrs = ld->fam->name_attrs;
+	const struct uctls_family_attr *fa = ld->fam->attrs;
 	char **items;
 	size_t nitems, i, k;
 	const char *attr, *v;
 
-	for (k = 0; k == 0 || attrs[k - 1] != NULL; k++) {
-		attr = k == 0 ? "verify-name" : attrs[k - 1];
+	for (k = 0; k == 0 || fa[k - 1].name != NULL; k++) {
+		if (k > 0 && !fa[k - 1].is_name)
+			continue;
+		attr = k == 0 ? "verify-name" : fa[k - 1].name;
 		v = uctls_xml_attr(n, attr);
 		if (v == NULL)
 			continue;
@@ -1505,30 +1509,240 @@ load_tls_opts(struct loader *ld, const struct uctls_xml_node *n,
 	return 0;
 }
 
-/* Family-specific attributes: kept as written; the family's step program
- * checks their values (with this line). */
-static int
-load_xattrs(struct loader *ld, const struct uctls_xml_node *n,
-            struct uctls_peerdef *pd)
-{
-	const char *const *names = ld->fam->peer_attrs;
-	const char *v;
-	size_t k, nn, nv;
+/* ------------------------------------------------------------------------
+ * Family attributes of <peer> (family.h), into the typed fields of
+ * struct uctls_peerdef.  The engine reads those fields only, so what loads
+ * here runs, and `validate', `pki export' and `run' agree.
+ * ------------------------------------------------------------------------ */
 
-	for (k = 0; names[k] != NULL; k++) {
-		v = uctls_xml_attr(n, names[k]);
-		if (v == NULL)
-			continue;
-		nn = pd->nx;
-		nv = pd->nx;
-		if (push_str(&pd->xnames, &nn, names[k], strlen(names[k])) < 0)
-			return nomem(ld);
-		if (push_str(&pd->xvalues, &nv, v, strlen(v)) < 0) {
-			free(pd->xnames[nn - 1]);
-			return nomem(ld);
-		}
-		pd->nx = nv;
+/* VALUE of attribute NAME: the index of it in VALUES, else an error that
+ * lists them ("expected A, B or C"). */
+static int
+pick(struct loader *ld, const struct uctls_xml_node *n, const char *name,
+     const char *value, const char *const *values)
+{
+	char list[256];
+	size_t i, nv;
+
+	for (nv = 0; values[nv] != NULL; nv++)
+		if (strcmp(values[nv], value) == 0)
+			return (int)nv;
+	list[0] = '\0';
+	for (i = 0; i < nv; i++) {
+		if (i > 0)
+			cat(list, sizeof(list), i + 1 == nv ? " or " : ", ");
+		cat(list, sizeof(list), values[i]);
 	}
+	return fail(ld, n, "%s `%s'; expected %s", name, value, list);
+}
+
+static int
+fa_onoff(struct loader *ld, const struct uctls_xml_node *n, const char *name,
+         const char *v, enum uctls_onoff *out)
+{
+	static const char *const yesno[] = { "yes", "no", NULL };
+	static const char *const onoff[] = { "on", "off", NULL };
+	int i = pick(ld, n, name, v, strcmp(name, "tls-verify") == 0 ? onoff : yesno);
+
+	if (i < 0)
+		return -1;
+	*out = i == 0 ? UCTLS_ON : UCTLS_OFF;
+	return 0;
+}
+
+/* sip-response=: a final status code 200-699, none or garbage. */
+static int
+fa_sip_response(struct loader *ld, const struct uctls_xml_node *n, const char *v,
+                struct uctls_peerdef *pd)
+{
+	unsigned long code;
+
+	if (strcmp(v, "none") == 0) {
+		pd->sip_answer = UCTLS_SIP_ANSWER_NONE;
+		return 0;
+	}
+	if (strcmp(v, "garbage") == 0) {
+		pd->sip_answer = UCTLS_SIP_ANSWER_GARBAGE;
+		return 0;
+	}
+	if (parse_count(v, 699, &code) < 0 || code < 200)
+		return fail(ld, n, "sip-response `%s'; expected a final status code "
+		                   "200-699 (digits only, e.g. 503), none, or garbage", v);
+	pd->sip_answer = UCTLS_SIP_ANSWER_STATUS;
+	pd->sip_status = (int)code;
+	return 0;
+}
+
+/* domain= and to=: one non-empty name without blanks or commas. */
+static int
+fa_domain(struct loader *ld, const struct uctls_xml_node *n, const char *name,
+          const char *v, char **out)
+{
+	if (*v == '\0' || strpbrk(v, " \t\r\n,") != NULL)
+		return fail(ld, n, "%s=\"%s\": expected one XMPP domain, e.g. "
+		                   "example.com", name, v);
+	*out = strdup(v);
+	return *out == NULL ? nomem(ld) : 0;
+}
+
+/* subdomains=: names separated by blanks or commas, at least one. */
+static int
+fa_subdomains(struct loader *ld, const struct uctls_xml_node *n, const char *v,
+              struct uctls_peerdef *pd)
+{
+	char *copy = strdup(v), *p;
+	int r;
+
+	if (copy == NULL)
+		return nomem(ld);
+	for (p = copy; *p != '\0'; p++)
+		if (*p == ',')
+			*p = ' ';
+	r = split(copy, 0, &pd->subdomains, &pd->nsubdomains);
+	free(copy);
+	if (r < 0)
+		return nomem(ld);
+	if (pd->nsubdomains == 0)
+		return fail(ld, n, "subdomains=\"%s\": no name; expected the names "
+		                   "the peer hosts, e.g. conference.example.com", v);
+	return 0;
+}
+
+static int
+fa_value(struct loader *ld, const struct uctls_xml_node *n, const char *name,
+         const char *v, struct uctls_peerdef *pd)
+{
+	static const char *const methods[] = { "OPTIONS", "REGISTER", "INVITE", NULL };
+	static const char *const sigs[] = { "any", "rsa", NULL };
+	static const char *const certs[] = { "required", "optional", "none", NULL };
+	static const char *const starttls[] = { "required", "offered", "none", NULL };
+	int i;
+
+	if (strcmp(name, "tls-verify") == 0)
+		return fa_onoff(ld, n, name, v, &pd->tls_verify);
+	if (strcmp(name, "ssh-tunnel") == 0)
+		return fa_onoff(ld, n, name, v, &pd->ssh_tunnel);
+	if (strcmp(name, "dialback") == 0)
+		return fa_onoff(ld, n, name, v, &pd->dialback);
+	if (strcmp(name, "sip-response") == 0)
+		return fa_sip_response(ld, n, v, pd);
+	if (strcmp(name, "mra-domain") == 0)
+		return fa_domain(ld, n, name, v, &pd->mra_domain);
+	if (strcmp(name, "mra-trusts") == 0) {
+		pd->has_mra_trusts = 1;
+		return load_idrefs(ld, n, name, &pd->mra_trusts, &pd->nmra_trusts);
+	}
+	if (strcmp(name, "domain") == 0)
+		return fa_domain(ld, n, name, v, &pd->domain);
+	if (strcmp(name, "to") == 0)
+		return fa_domain(ld, n, name, v, &pd->to);
+	if (strcmp(name, "subdomains") == 0)
+		return fa_subdomains(ld, n, v, pd);
+	if (strcmp(name, "request") == 0) {
+		if ((i = pick(ld, n, name, v, methods)) >= 0)
+			pd->request = (enum uctls_sip_method)i;
+	} else if (strcmp(name, "signatures") == 0) {
+		if ((i = pick(ld, n, name, v, sigs)) >= 0)
+			pd->rsa_only = i == 1;
+	} else if (strcmp(name, "client-cert") == 0) {
+		if ((i = pick(ld, n, name, v, certs)) >= 0)
+			pd->client_cert = (enum uctls_client_cert)(i + 1);
+	} else if (strcmp(name, "starttls") == 0) {
+		if ((i = pick(ld, n, name, v, starttls)) >= 0)
+			pd->starttls = (enum uctls_starttls)i;
+	} else {
+		return 0; /* a name attribute: load_names */
+	}
+	return i < 0 ? -1 : 0;
+}
+
+/* The id of the peer with role SERVER (1) or client (0) in the document,
+ * else the family's conventional one. */
+static const char *
+peer_id_of(const struct loader *ld, int server)
+{
+	const struct uctls_xml_node *c;
+	const char *role, *id;
+	size_t i;
+
+	for (i = 0; ld->root != NULL && i < ld->root->nchildren; i++) {
+		c = ld->root->children[i];
+		role = uctls_xml_attr(c, "role");
+		id = uctls_xml_attr(c, "id");
+		if (strcmp(c->name, "peer") == 0 && role != NULL && id != NULL &&
+		    strcmp(role, server ? "server" : "client") == 0)
+			return id;
+	}
+	return ld->fam->peer_id[server];
+}
+
+/* FA on the peer PD of the other role. */
+static int
+wrong_peer(struct loader *ld, const struct uctls_xml_node *n,
+           const struct uctls_family_attr *fa, const struct uctls_peerdef *pd)
+{
+	int server = fa->peer == UCTLS_ATTR_SERVER;
+	const char *there = peer_id_of(ld, server);
+	char hint[256] = "";
+
+	if (fa->instead != NULL)
+		snprintf(hint, sizeof(hint), "; the name %s expects of %s is %s=",
+		         pd->id, there, fa->instead);
+	return fail(ld, n, "%s belongs on peer %s (%s), not on %s, %s%s", fa->name,
+	            there, ld->fam->peer_what[server], ld->fam->peer_what[!server],
+	            "where it would mean nothing", hint);
+}
+
+/* Traversal: each end checks the other's name, unless it says it does
+ * not (tls-verify="off"). */
+static int
+check_traversal_names(struct loader *ld, const struct uctls_xml_node *n,
+                      const struct uctls_peerdef *pd)
+{
+	int server = strcmp(pd->role, "server") == 0;
+	const char *attr = server ? "tls-verify-name" : "peer-address";
+	const char *other = peer_id_of(ld, !server);
+
+	if (strcmp(ld->fam->name, "traversal") != 0)
+		return 0;
+	if (pd->tls_verify == UCTLS_OFF && pd->nnames > 0)
+		return fail(ld, n, "tls-verify=\"off\" with %s: a name check that is "
+		                   "off checks no name; drop one of them",
+		            uctls_xml_attr(n, attr) != NULL ? attr : "verify-name");
+	if (pd->tls_verify == UCTLS_OFF || pd->nnames > 0)
+		return 0;
+	return fail(ld, n, "no %s: %s must name what it expects in %s's certificate "
+	                   "(%s=\"NAME\"), or say tls-verify=\"off\" to run without "
+	                   "a name check", attr, ld->fam->peer_what[server], other, attr);
+}
+
+/* Every family attribute of N, checked against the peer it belongs on. */
+static int
+load_family_attrs(struct loader *ld, const struct uctls_xml_node *n,
+                  struct uctls_peerdef *pd)
+{
+	const struct uctls_family_attr *fa;
+	int server = strcmp(pd->role, "server") == 0;
+	const char *v;
+	size_t i;
+
+	pd->sip_status = 200;
+	for (i = 0; i < n->nattrs; i++) {
+		fa = uctls_family_attr(ld->fam, n->attrs[i].name);
+		if (fa == NULL)
+			continue;
+		if (fa->peer != UCTLS_ATTR_EITHER && (fa->peer == UCTLS_ATTR_SERVER) != server)
+			return wrong_peer(ld, n, fa, pd);
+	}
+	for (i = 0; i < n->nattrs; i++) {
+		fa = uctls_family_attr(ld->fam, n->attrs[i].name);
+		v = n->attrs[i].value;
+		if (fa != NULL && fa_value(ld, n, fa->name, v, pd) < 0)
+			return -1;
+	}
+	if (pd->has_mra_trusts && pd->mra_domain == NULL)
+		return fail(ld, n, "mra-trusts without mra-domain: the Jabber client "
+		                   "it configures exists only with mra-domain=");
 	return 0;
 }
 
@@ -1545,10 +1759,8 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	size_t ne = 0, k;
 
 	pd->line = n->line;
-	for (k = 0; ld->fam->name_attrs[k] != NULL && ne < 31; k++)
-		extra[ne++] = ld->fam->name_attrs[k];
-	for (k = 0; ld->fam->peer_attrs[k] != NULL && ne < 63; k++)
-		extra[ne++] = ld->fam->peer_attrs[k];
+	for (k = 0; ld->fam->attrs[k].name != NULL && ne < 63; k++)
+		extra[ne++] = ld->fam->attrs[k].name;
 	extra[ne] = NULL;
 	if (check_attrs(ld, n, peer_attrs, extra) < 0 ||
 	    check_no_text(ld, n) < 0 || check_no_children(ld, n) < 0)
@@ -1582,22 +1794,23 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	if (load_profile(ld, n, pd) < 0 ||
 	    load_idrefs(ld, n, "sends", &pd->sends, &pd->nsends) < 0 ||
 	    load_idrefs(ld, n, "trusts", &pd->trusts, &pd->ntrusts) < 0 ||
-	    load_names(ld, n, pd) < 0 || load_tls_opts(ld, n, pd) < 0)
+	    load_family_attrs(ld, n, pd) < 0 || load_names(ld, n, pd) < 0 ||
+	    load_tls_opts(ld, n, pd) < 0)
 		return -1;
-	return load_xattrs(ld, n, pd);
+	return check_traversal_names(ld, n, pd);
 }
 
 const char *
-uctls_peer_xattr(const struct uctls_peerdef *pd, const char *name)
+uctls_peer_domain(const struct uctls_peerdef *pd)
 {
-	size_t i;
-
-	for (i = 0; i < pd->nx; i++)
-		if (strcmp(pd->xnames[i], name) == 0)
-			return pd->xvalues[i];
-	return NULL;
+	return pd->domain != NULL ? pd->domain : pd->id;
 }
 
+const char *
+uctls_sip_method_name(enum uctls_sip_method m)
+{
+	return m == UCTLS_SIP_REGISTER ? "REGISTER" : m == UCTLS_SIP_INVITE ? "INVITE" : "OPTIONS";
+}
 /* ------------------------------------------------------------------------
  * <expect>, <clock>, <summary>, <scenario>
  * ------------------------------------------------------------------------ */
@@ -1659,15 +1872,22 @@ load_expect(struct loader *ld, const struct uctls_xml_node *n)
 		return fail(ld, n, "side `%s' is not a peer id; peers: %s",
 		            side, list);
 	}
+	if (!uctls_reason_known(reason) && uctls_reason_suggest(reason) != NULL)
+		return fail(ld, n, "unknown reason `%s'; did you mean `%s'? "
+		                   "(uctls steps lists the reasons)", reason,
+		            uctls_reason_suggest(reason));
 	if (!uctls_reason_known(reason))
 		return fail(ld, n, "unknown reason `%s'; expected one of %s; "
 		                   "or alert:NAME, stream-error:NAME, "
 		                   "sip-status:CODE", reason,
 		            join(list, sizeof(list), uctls_reasons));
 	if (other != NULL && !uctls_reason_known(other))
-		return fail(ld, n, "unknown reason `%s' in other=; expected a "
-		                   "reason identifier such as alert:unknown-ca",
-		            other);
+		return fail(ld, n, "unknown reason `%s' in other=; %s%s%s"
+		                   "expected a reason identifier such as "
+		                   "alert:unknown-ca", other,
+		            uctls_reason_suggest(other) ? "did you mean `" : "",
+		            uctls_reason_suggest(other) ? uctls_reason_suggest(other) : "",
+		            uctls_reason_suggest(other) ? "'? " : "");
 	if ((ex->fail_at = strdup(fail_at)) == NULL ||
 	    (ex->side = strdup(side)) == NULL ||
 	    (ex->reason = strdup(reason)) == NULL ||
@@ -1777,6 +1997,7 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 	int last = -1, have_pki = 0;
 	unsigned k;
 
+	ld->root = root;
 	if (strcmp(root->name, "scenario") != 0)
 		return fail_line(ld, root->line, "root element is <%s>; "
 		                 "expected <scenario>", root->name);
@@ -1899,6 +2120,20 @@ uctls_scenario_load(const char *file, struct uctls_scenario **out,
                     struct uctls_err *err)
 {
 	struct uctls_xml_node *root = NULL;
+	int rv;
+
+	*out = NULL;
+	if (uctls_xml_load_file(file, &root, err) < 0)
+		return -1;
+	rv = uctls_scenario_load_dom(file, root, out, err);
+	uctls_xml_free(root);
+	return rv;
+}
+
+int
+uctls_scenario_load_dom(const char *file, const struct uctls_xml_node *root,
+                        struct uctls_scenario **out, struct uctls_err *err)
+{
 	struct uctls_scenario *sc = NULL;
 	struct loader ld;
 	int rv = -1;
@@ -1918,8 +2153,6 @@ uctls_scenario_load(const char *file, struct uctls_scenario **out,
 	/* Relative validity is resolved against this when there is no
 	 * <clock>; <clock> comes before <pki> and replaces it. */
 	sc->now = time(NULL);
-	if (uctls_xml_load_file(file, &root, err) < 0)
-		goto out;
 	memset(&ld, 0, sizeof(ld));
 	ld.sc = sc;
 	ld.err = err;
@@ -1929,7 +2162,6 @@ uctls_scenario_load(const char *file, struct uctls_scenario **out,
 	sc = NULL;
 	rv = 0;
 out:
-	uctls_xml_free(root);
 	uctls_scenario_free(sc);
 	return rv;
 }
@@ -1976,8 +2208,11 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		free_strv(pd->sends, pd->nsends);
 		free_strv(pd->trusts, pd->ntrusts);
 		free_strv(pd->names, pd->nnames);
-		free_strv(pd->xnames, pd->nx);
-		free_strv(pd->xvalues, pd->nx);
+		free(pd->mra_domain);
+		free_strv(pd->mra_trusts, pd->nmra_trusts);
+		free(pd->domain);
+		free(pd->to);
+		free_strv(pd->subdomains, pd->nsubdomains);
 		free(pd->tls);
 	}
 	for (i = 0; i < sc->ninstalls; i++) {

@@ -121,6 +121,26 @@ struct uctls_certdef {
 	unsigned long serial; /* 0: derived from the position in <pki> */
 };
 
+/* Values of the family attributes of a <peer>; 0 is the default. */
+enum uctls_onoff { UCTLS_DEFAULT = 0, UCTLS_ON, UCTLS_OFF }; /* yes/no, on/off */
+enum uctls_sip_answer {
+	UCTLS_SIP_ANSWER_STATUS = 0, /* a final response, sip_status (200) */
+	UCTLS_SIP_ANSWER_NONE,       /* no answer */
+	UCTLS_SIP_ANSWER_GARBAGE     /* bytes that are not SIP */
+};
+enum uctls_sip_method { UCTLS_SIP_OPTIONS = 0, UCTLS_SIP_REGISTER, UCTLS_SIP_INVITE };
+enum uctls_client_cert {
+	UCTLS_CLIENT_CERT_PROFILE = 0, /* as the profile says (required) */
+	UCTLS_CLIENT_CERT_REQUIRED,
+	UCTLS_CLIENT_CERT_OPTIONAL,
+	UCTLS_CLIENT_CERT_NONE
+};
+enum uctls_starttls {
+	UCTLS_STARTTLS_REQUIRED = 0, /* offered with <required/> */
+	UCTLS_STARTTLS_OFFERED,
+	UCTLS_STARTTLS_NONE
+};
+
 /* One <peer>. */
 /* The largest max-depth= (and uctls check --max-depth). */
 #define UCTLS_MAX_DEPTH_LIMIT 1000
@@ -141,9 +161,27 @@ struct uctls_peerdef {
 	unsigned max_depth; /* max-depth=: intermediate CA certificates allowed
 	                       between the other side's end-entity certificate
 	                       and the trust anchor (verify.h); 0: the profile's */
-	char **xnames; /* owned: family-specific attributes (family.h peer_attrs) */
-	char **xvalues;
-	size_t nx;
+
+	/* Family attributes (family.h peer_attrs), parsed and validated by the
+	 * loader: an attribute only on the peer it belongs on, with a value of
+	 * its accepted set.  Zero is the default of each. */
+	enum uctls_onoff tls_verify;    /* traversal, both: off: no name check */
+	enum uctls_onoff ssh_tunnel;    /* traversal C: off: no MRA SSH tunnel */
+	char *mra_domain;               /* traversal E: owned or NULL */
+	int has_mra_trusts;             /* traversal E: 0: the Jabber client trusts C's trusts */
+	char **mra_trusts;              /* owned ids, may be empty */
+	size_t nmra_trusts;
+	enum uctls_sip_answer sip_answer; /* traversal E, sip-trunk B */
+	int sip_status;                 /* with UCTLS_SIP_ANSWER_STATUS: 200-699 */
+	enum uctls_sip_method request;  /* sip-trunk A */
+	enum uctls_client_cert client_cert; /* sip-trunk B */
+	int rsa_only;                   /* sip-trunk, both: signatures="rsa" */
+	char *domain;                   /* xmpp-s2s, both: owned; NULL: the id */
+	char *to;                       /* xmpp-s2s I: owned; NULL: R's domain */
+	char **subdomains;              /* xmpp-s2s R: owned, may be empty */
+	size_t nsubdomains;
+	enum uctls_starttls starttls;   /* xmpp-s2s R */
+	enum uctls_onoff dialback;      /* xmpp-s2s, both: off: no dialback */
 };
 
 /* <install>: a certificate uploaded to a peer before the handshakes (the
@@ -203,6 +241,13 @@ struct uctls_scenario {
 int uctls_scenario_load(const char *file, struct uctls_scenario **out,
                         struct uctls_err *err);
 
+/* The same from a tree already read (xml.h), e.g. one a fix has edited
+ * (fix.h); FILE names it in messages and anchors relative paths.  ROOT is
+ * borrowed. */
+struct uctls_xml_node;
+int uctls_scenario_load_dom(const char *file, const struct uctls_xml_node *root,
+                            struct uctls_scenario **out, struct uctls_err *err);
+
 void uctls_scenario_free(struct uctls_scenario *sc);
 
 /* Lookups; NULL when absent. */
@@ -211,8 +256,10 @@ const struct uctls_certdef *uctls_scenario_cert(const struct uctls_scenario *sc,
 const struct uctls_peerdef *uctls_scenario_peer(const struct uctls_scenario *sc,
                                                 const char *id);
 
-/* A family-specific attribute of PD (family.h peer_attrs), or NULL. */
-const char *uctls_peer_xattr(const struct uctls_peerdef *pd, const char *name);
+/* The XMPP domain of PD (xmpp-s2s domain=, else its id). */
+const char *uctls_peer_domain(const struct uctls_peerdef *pd);
+/* "OPTIONS", "REGISTER", "INVITE" */
+const char *uctls_sip_method_name(enum uctls_sip_method m);
 
 /* Name tables shared by the loader, the PKI and the reports. */
 const char *uctls_key_type_name(enum uctls_key_type k); /* "rsa-2048" ... */

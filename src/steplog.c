@@ -112,7 +112,34 @@ uctls_log_free(struct uctls_log *log)
 	free(log->family);
 	free(log->version);
 	free(log->cipher);
+	for (i = 0; i < log->nfixes; i++) {
+		free(log->fixes[i].what);
+		free(log->fixes[i].result);
+	}
+	free(log->fixes);
+	free(log->fixes_note);
 	free(log);
+}
+
+int
+uctls_log_add_fix(struct uctls_log *log, const char *what, int passes, const char *result)
+{
+	struct uctls_fixnote *n = realloc(log->fixes, (log->nfixes + 1) * sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	log->fixes = n;
+	n = &log->fixes[log->nfixes];
+	n->what = strdup(what);
+	n->result = strdup(result);
+	n->passes = passes;
+	if (n->what == NULL || n->result == NULL) {
+		free(n->what);
+		free(n->result);
+		return -1;
+	}
+	log->nfixes++;
+	return 0;
 }
 
 struct uctls_step *

@@ -43,6 +43,14 @@ struct uctls_side_info {
 	size_t npeer;
 };
 
+/* A candidate fix, applied to the scenario and re-run (fix.h). */
+struct uctls_fixnote {
+	char *what;   /* the change, in words */
+	int passes;   /* 1: every step passes with it */
+	char *result; /* "every step passes", "moves the failure to STEP on SIDE:
+	                 REASON", ... */
+};
+
 struct uctls_log {
 	char *scenario;  /* name */
 	char *file;
@@ -54,6 +62,9 @@ struct uctls_log {
 	char *version;  /* negotiated TLS version ("TLS1.3") or NULL */
 	char *cipher;   /* negotiated cipher suite or NULL */
 	double total_ms;
+	struct uctls_fixnote *fixes; /* verified fixes, best first (fix.h) */
+	size_t nfixes;
+	char *fixes_note;            /* why no fix was verified, or NULL */
 };
 
 struct uctls_log *uctls_log_new(const char *scenario, const char *file,
@@ -67,6 +78,10 @@ struct uctls_step *uctls_log_add(struct uctls_log *log, const char *step,
                                  const char *reason, const char *detail,
                                  const char *hint, double ms);
 int uctls_log_add_also(struct uctls_step *st, const char *text);
+/* Appends a verified fix (strings copied).  Returns 0, or -1 when out of
+ * memory. */
+int uctls_log_add_fix(struct uctls_log *log, const char *what, int passes,
+                      const char *result);
 
 /* Registers a side (at most three); returns it or NULL. */
 struct uctls_side_info *uctls_log_side(struct uctls_log *log, const char *id,

@@ -683,7 +683,8 @@ check_validity(struct vstate *v)
 			                       "%s is not valid before %s (verification time %s)",
 			                       ci_label(c), nb, now) < 0)
 				return -1;
-		} else if (b - v->ctx->now < 30 * DAY) {
+		} else if (b - v->ctx->now <
+		           (time_t)(v->ctx->warn_days != 0 ? v->ctx->warn_days : 30) * DAY) {
 			if (note(v->d, "%s expires in %ld days (%s) - not the cause", ci_label(c),
 			         (long)((b - v->ctx->now) / DAY), na) < 0)
 				return -1;

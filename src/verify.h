@@ -58,6 +58,9 @@ struct uctls_verify_ctx {
 	                             certificates may stand between the end-entity
 	                             certificate and the trust anchor (as OpenSSL's
 	                             -verify_depth counts); 0: the profile's limit */
+	unsigned warn_days;       /* a certificate of the path that expires within this
+	                             many days is a note ("expires in N days - not the
+	                             cause"); 0: 30 */
 };
 
 struct uctls_diag {

@@ -29,6 +29,7 @@
 #define UCTLS_XML_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -74,6 +75,22 @@ void uctls_xml_free(struct uctls_xml_node *node);
 
 /* The value of attribute NAME of N, or NULL when absent (borrowed). */
 const char *uctls_xml_attr(const struct uctls_xml_node *n, const char *name);
+
+/* Editing (xml-dom.c), for fixes (fix.h).  A deep copy of N whose parent is
+ * PARENT, or NULL when out of memory. */
+struct uctls_xml_node *uctls_xml_copy(const struct uctls_xml_node *n,
+                                      struct uctls_xml_node *parent);
+/* Sets attribute NAME of N to a copy of VALUE (added last when absent);
+ * VALUE NULL removes it.  Returns 0, or -1 when out of memory. */
+int uctls_xml_set_attr(struct uctls_xml_node *n, const char *name, const char *value);
+/* The first element named NAME at or below N (document order) whose id
+ * attribute is ID (any, when ID is NULL); borrowed, NULL when none. */
+struct uctls_xml_node *uctls_xml_find(struct uctls_xml_node *n, const char *name,
+                                      const char *id);
+/* Writes the tree as an XML document (UTF-8, two-space indentation; the
+ * comments of the original are not kept).  Returns 0, or -1 on a write
+ * error. */
+int uctls_xml_write(FILE *f, const struct uctls_xml_node *root);
 
 /* ------------------------------------------------------------------------
  * Part 2: the push parser (XMPP streams, RFC 6120), used by xmpp.c.

@@ -1,0 +1,639 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "family.h"
+#include "fix.h"
+#include "report.h"
+
+#define MAX_EDITS 4
+#define MAX_ANC 16
+
+/* One attribute set (VALUE) or removed (VALUE NULL) on the element ELEM
+ * whose id is ID; ELEM "extension" means: every <extension> child of the
+ * certificate ID. */
+struct edit {
+	const char *elem;
+	char *id, *value;
+	const char *attr;
+};
+
+struct cand {
+	char *what;
+	struct edit e[MAX_EDITS];
+	size_t ne;
+	int rank; /* 0 passes, 1 moves the failure later, 2 changes it, 3 no help */
+	char *result;
+	struct uctls_xml_node *dom;
+};
+
+struct ctx {
+	const struct uctls_scenario *sc;
+	const struct uctls_xml_node *root;
+	const struct uctls_step *fail;
+	const struct uctls_peerdef *x; /* where the verifier is configured */
+	const struct uctls_peerdef *y; /* the peer that presented the chain */
+	const char *xname;             /* the verifier's name in words */
+	int jabber;                    /* the MRA client verified (E's mra- attributes) */
+	const struct uctls_certdef *anc[MAX_ANC]; /* y's leaf and its issuers, up */
+	size_t nanc;
+	struct cand c[UCTLS_FIX_MAX];
+	size_t n;
+	int oom;
+};
+
+static char *
+fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+/* A new candidate described by WHAT (owned), or NULL when full. */
+static struct cand *
+cand_new(struct ctx *c, char *what)
+{
+	struct cand *k;
+
+	if (what == NULL) {
+		c->oom = 1;
+		return NULL;
+	}
+	if (c->n == UCTLS_FIX_MAX) {
+		free(what);
+		return NULL;
+	}
+	k = &c->c[c->n++];
+	memset(k, 0, sizeof(*k));
+	k->what = what;
+	return k;
+}
+
+static void
+edit_add(struct ctx *c, struct cand *k, const char *elem, const char *id, const char *attr,
+         const char *value)
+{
+	struct edit *e;
+
+	if (k == NULL || k->ne == MAX_EDITS)
+		return;
+	e = &k->e[k->ne++];
+	e->elem = elem;
+	e->attr = attr;
+	e->id = strdup(id);
+	e->value = value != NULL ? strdup(value) : NULL;
+	if (e->id == NULL || (value != NULL && e->value == NULL))
+		c->oom = 1;
+}
+
+static const char *
+subject_of(const struct uctls_certdef *cd)
+{
+	return cd->subject != NULL ? cd->subject : cd->id;
+}
+
+static int
+in_strv(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The DOM value of attribute ATTR of <peer id=ID>, or NULL. */
+static const char *
+peer_attr(const struct ctx *c, const char *id, const char *attr)
+{
+	struct uctls_xml_node *n = uctls_xml_find((struct uctls_xml_node *)c->root, "peer", id);
+
+	return n != NULL ? uctls_xml_attr(n, attr) : NULL;
+}
+
+/* The trust list the verifier uses: its `trusts', or for the MRA client
+ * E's mra-trusts (default: C's trusts). */
+static const char *
+trust_attr(const struct ctx *c, const char **peer)
+{
+	size_t i;
+	const char *v;
+
+	*peer = c->x->id;
+	if (!c->jabber)
+		return "trusts";
+	v = peer_attr(c, c->x->id, "mra-trusts");
+	for (i = 0; v == NULL && i < c->sc->npeers; i++)
+		if (&c->sc->peers[i] != c->y)
+			*peer = c->sc->peers[i].id; /* only to read its list */
+	return v != NULL ? "mra-trusts" : "trusts";
+}
+
+static void
+add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
+{
+	const char *from, *attr = trust_attr(c, &from), *old = peer_attr(c, from, attr);
+	struct cand *k;
+	char *list;
+
+	k = cand_new(c, fmt("add the %s `%s' (%s) to %s's trust list%s", kind, subject_of(cd),
+	                    cd->id, c->xname, c->jabber ? " (the Jabber client's)" : ""));
+	list = fmt("%s%s%s", old != NULL ? old : "", old != NULL && *old ? " " : "", cd->id);
+	if (list == NULL)
+		c->oom = 1;
+	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
+	free(list);
+}
+
+/* issuer-not-found, untrusted-root, self-signed: what is missing between
+ * y's leaf and the verifier's trust anchors. */
+static void
+gen_chain(struct ctx *c, const char *reason)
+{
+	const struct uctls_certdef *top = c->anc[c->nanc - 1];
+	const char *from, *tattr = trust_attr(c, &from);
+	const struct uctls_peerdef *tp = uctls_scenario_peer(c->sc, from);
+	size_t i, len = 0;
+	char *sends = NULL, *t;
+	struct cand *k;
+
+	if (strcmp(reason, "self-signed") == 0 || strcmp(reason, "untrusted-root") == 0) {
+		add_trust(c, top, top->issuer == NULL && c->nanc > 1 ? "root CA" : "certificate");
+		return;
+	}
+	/* On the MRA SSH tunnel the peer presents its leaf alone
+	 * (docs/steps.md): what it sends elsewhere does not count there. */
+	int leaf_only = strcmp(c->fail->step, "ssh-tunnel") == 0;
+
+	for (i = 1; i < c->nanc; i++) {
+		if ((!leaf_only && in_strv(c->y->sends, c->y->nsends, c->anc[i]->id)) ||
+		    (tp != NULL && strcmp(tattr, "trusts") == 0 &&
+		     in_strv(tp->trusts, tp->ntrusts, c->anc[i]->id)))
+			continue;
+		if (c->anc[i]->issuer != NULL)
+			add_trust(c, c->anc[i], "intermediate");
+		break;
+	}
+	/* The peer sends its whole chain but the root. */
+	for (i = 0; i < c->nanc && (i == 0 || c->anc[i]->issuer != NULL); i++, len++) {
+		t = fmt("%s%s%s", sends != NULL ? sends : "", i ? " " : "", c->anc[i]->id);
+		free(sends);
+		if ((sends = t) == NULL) {
+			c->oom = 1;
+			return;
+		}
+	}
+	if (len > 1 && !c->jabber && !leaf_only) {
+		k = cand_new(c, fmt("have %s send its intermediate CA certificate%s after its own "
+		                    "(sends=\"%s\")", c->y->id, len > 2 ? "s" : "", sends));
+		edit_add(c, k, "peer", c->y->id, "sends", sends);
+	}
+	free(sends);
+}
+
+static int
+is_ip(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* The attribute of X's <peer> whose comma list holds NAME. */
+static const char *
+name_attr(const struct ctx *c, const char *name)
+{
+	struct uctls_xml_node *n = uctls_xml_find((struct uctls_xml_node *)c->root, "peer",
+	                                          c->x->id);
+	size_t i, l = strlen(name);
+	const char *v, *p;
+
+	for (i = 0; n != NULL && i < n->nattrs; i++) {
+		if (strcmp(n->attrs[i].name, "id") == 0 || strcmp(n->attrs[i].name, "sends") == 0 ||
+		    strcmp(n->attrs[i].name, "trusts") == 0)
+			continue;
+		for (v = n->attrs[i].value; (p = strstr(v, name)) != NULL; v = p + 1)
+			if ((p == n->attrs[i].value || p[-1] == ',' || p[-1] == ' ') &&
+			    (p[l] == '\0' || p[l] == ',' || p[l] == ' '))
+				return n->attrs[i].name;
+	}
+	return NULL;
+}
+
+/* name-mismatch, cn-only-no-san, wildcard-*: the name into the
+ * certificate, or the certificate's name into the configuration. */
+static void
+gen_name(struct ctx *c)
+{
+	const struct uctls_certdef *leaf = c->anc[0];
+	const char *want = c->jabber ? peer_attr(c, c->x->id, "mra-domain")
+	                             : (c->x->nnames > 0 ? c->x->names[0] : NULL);
+	const char *san, *attr, *have = NULL;
+	struct uctls_xml_node *n;
+	struct cand *k;
+	char *v;
+	size_t i;
+
+	if (want == NULL)
+		return;
+	n = uctls_xml_find((struct uctls_xml_node *)c->root, "cert", leaf->id);
+	if (n == NULL)
+		n = uctls_xml_find((struct uctls_xml_node *)c->root, "ca", leaf->id);
+	if (n != NULL && leaf->file == NULL) {
+		san = uctls_xml_attr(n, "san");
+		k = cand_new(c, fmt("re-issue %s's certificate `%s' (%s) with `%s' as %s subject "
+		                    "alternative name", c->y->id, subject_of(leaf), leaf->id, want,
+		                    is_ip(want) ? "an IP address" : "a DNS"));
+		v = fmt("%s%s%s:%s", san != NULL ? san : "", san != NULL ? "," : "",
+		        is_ip(want) ? "IP" : "DNS", want);
+		if (v == NULL)
+			c->oom = 1;
+		edit_add(c, k, "cert", leaf->id, "san", v);
+		free(v);
+	}
+	for (i = 0; i < leaf->nsans && have == NULL; i++)
+		if (leaf->sans[i].type == UCTLS_SAN_DNS || leaf->sans[i].type == UCTLS_SAN_IP)
+			have = leaf->sans[i].value;
+	if (have == NULL || c->jabber || (attr = name_attr(c, want)) == NULL)
+		return;
+	k = cand_new(c, fmt("configure %s's %s as `%s', a name the certificate carries", c->x->id,
+	                    attr, have));
+	edit_add(c, k, "peer", c->x->id, attr, have);
+}
+
+static int
+has_oid(const struct uctls_certdef *cd, const char *oid)
+{
+	return in_strv(cd->eku, cd->neku, oid);
+}
+
+/* eku-*-missing: the leaf re-issued with both purposes, or the CA that
+ * restricts them re-issued without the restriction. */
+static void
+gen_eku(struct ctx *c, int server)
+{
+	const char *oid = server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2";
+	const struct uctls_certdef *leaf = c->anc[0];
+	struct cand *k;
+	size_t i;
+
+	if (leaf->file == NULL && (!leaf->has_eku || !has_oid(leaf, oid))) {
+		k = cand_new(c, fmt("re-issue %s's certificate `%s' (%s) with both serverAuth and "
+		                    "clientAuth extended key usage", c->y->id, subject_of(leaf),
+		                    leaf->id));
+		edit_add(c, k, "cert", leaf->id, "eku", "serverAuth,clientAuth");
+		return;
+	}
+	for (i = 1; i < c->nanc; i++)
+		if (c->anc[i]->file == NULL && c->anc[i]->has_eku && !has_oid(c->anc[i], oid)) {
+			k = cand_new(c, fmt("re-issue the CA `%s' (%s) without its extended key usage "
+			                    "restriction", subject_of(c->anc[i]), c->anc[i]->id));
+			edit_add(c, k, "ca", c->anc[i]->id, "eku", NULL);
+			return;
+		}
+}
+
+/* expired, not-yet-valid: renew what the clock does not fit. */
+static void
+gen_validity(struct ctx *c)
+{
+	struct cand *k = NULL;
+	char *what = NULL, *t;
+	size_t i;
+
+	for (i = 0; i < c->nanc; i++) {
+		const struct uctls_certdef *cd = c->anc[i];
+
+		if (cd->file != NULL || (c->sc->now >= cd->not_before && c->sc->now <= cd->not_after))
+			continue;
+		t = fmt("%s%s`%s' (%s)", what != NULL ? what : "renew ", what != NULL ? ", " : "",
+		        subject_of(cd), cd->id);
+		free(what);
+		if ((what = t) == NULL) {
+			c->oom = 1;
+			return;
+		}
+	}
+	if (what == NULL || (k = cand_new(c, what)) == NULL)
+		return;
+	for (i = 0; i < c->nanc; i++) {
+		const struct uctls_certdef *cd = c->anc[i];
+		const char *el = cd->is_ca ? "ca" : "cert";
+
+		if (cd->file != NULL || (c->sc->now >= cd->not_before && c->sc->now <= cd->not_after))
+			continue;
+		edit_add(c, k, el, cd->id, "not-before", NULL);
+		edit_add(c, k, el, cd->id, "not-after", NULL);
+	}
+}
+
+/* One attribute of every generated certificate of the path that has it:
+ * removed (back to the default) or set. */
+static void
+gen_attr(struct ctx *c, const char *attr, const char *only, const char *value,
+         const char *words)
+{
+	struct uctls_xml_node *n;
+	struct cand *k = NULL;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < c->nanc; i++) {
+		const struct uctls_certdef *cd = c->anc[i];
+		const char *el = cd->is_ca ? "ca" : "cert";
+
+		n = uctls_xml_find((struct uctls_xml_node *)c->root, el, cd->id);
+		if (n == NULL || cd->file != NULL || (v = uctls_xml_attr(n, attr)) == NULL ||
+		    (only != NULL && strncmp(v, only, strlen(only)) != 0))
+			continue;
+		if (k == NULL && (k = cand_new(c, fmt("re-issue `%s' (%s) %s", subject_of(cd),
+		                                      cd->id, words))) == NULL)
+			return;
+		edit_add(c, k, el, cd->id, attr, value);
+	}
+}
+
+/* A SIP answer other than 200: the answering peer answers 200. */
+static void
+gen_sip(struct ctx *c)
+{
+	size_t i;
+	struct cand *k;
+
+	for (i = 0; i < c->sc->npeers; i++)
+		if (peer_attr(c, c->sc->peers[i].id, "sip-response") != NULL) {
+			k = cand_new(c, fmt("have %s answer the request with 200 OK",
+			                    c->sc->peers[i].id));
+			edit_add(c, k, "peer", c->sc->peers[i].id, "sip-response", NULL);
+		}
+}
+
+static void
+generate(struct ctx *c)
+{
+	const char *r = c->fail->reason;
+
+	if (strncmp(r, "sip-status:", 11) == 0 || strcmp(r, "sip-malformed") == 0 ||
+	    strcmp(r, "timeout") == 0)
+		gen_sip(c);
+	if (c->nanc == 0)
+		return;
+	if (strcmp(r, "issuer-not-found") == 0 || strcmp(r, "untrusted-root") == 0 ||
+	    strcmp(r, "self-signed") == 0)
+		gen_chain(c, r);
+	else if (strcmp(r, "name-mismatch") == 0 || strcmp(r, "cn-only-no-san") == 0 ||
+	         strcmp(r, "wildcard-not-allowed") == 0 || strcmp(r, "wildcard-missing") == 0)
+		gen_name(c);
+	else if (strcmp(r, "eku-server-auth-missing") == 0)
+		gen_eku(c, 1);
+	else if (strcmp(r, "eku-client-auth-missing") == 0)
+		gen_eku(c, 0);
+	else if (strcmp(r, "expired") == 0 || strcmp(r, "not-yet-valid") == 0)
+		gen_validity(c);
+	else if (strcmp(r, "insecure-algorithm") == 0)
+		gen_attr(c, "hash", NULL, NULL, "with a SHA-256 signature");
+	else if (strcmp(r, "key-size") == 0)
+		gen_attr(c, "key", "rsa", "rsa-2048", "with an RSA-2048 key");
+	else if (strcmp(r, "key-usage") == 0)
+		gen_attr(c, "key-usage", NULL, NULL, "with the default key usage");
+	else if (strcmp(r, "leaf-is-ca") == 0)
+		gen_attr(c, "basic-constraints", NULL, NULL, "as an end entity (cA=FALSE)");
+	else if (strcmp(r, "bad-criticality") == 0)
+		gen_attr(c, "critical", NULL, NULL, "with the default criticality");
+}
+
+static void
+gen_critical_ext(struct ctx *c)
+{
+	struct cand *k;
+	size_t i, j;
+
+	for (i = 0; i < c->nanc; i++)
+		for (j = 0; j < c->anc[i]->nexts; j++)
+			if (c->anc[i]->exts[j].critical) {
+				k = cand_new(c, fmt("re-issue `%s' (%s) with its extension %s marked "
+				                    "non-critical", subject_of(c->anc[i]),
+				                    c->anc[i]->id, c->anc[i]->exts[j].oid));
+				edit_add(c, k, "extension", c->anc[i]->id, "critical", "no");
+				return;
+			}
+}
+
+/* Who verified whom: X the failing side's configuration, Y the other
+ * peer (for the MRA client, both are E: it verifies E with E's mra-
+ * attributes); Y's leaf and its issuers from the scenario's PKI. */
+static int
+setup(struct ctx *c)
+{
+	const struct uctls_certdef *cd;
+	size_t i;
+
+	if (c->sc->npeers != 2)
+		return 0;
+	c->x = uctls_scenario_peer(c->sc, c->fail->side);
+	c->xname = c->fail->side;
+	if (c->x == NULL) {
+		c->jabber = 1;
+		for (i = 0; i < c->sc->npeers; i++)
+			if (strcmp(c->sc->peers[i].role, "server") == 0)
+				c->x = c->y = &c->sc->peers[i];
+		if (c->x == NULL)
+			return 0;
+	} else {
+		c->y = &c->sc->peers[c->x == &c->sc->peers[0] ? 1 : 0];
+	}
+	if (c->y->nsends == 0)
+		return 1;
+	for (cd = uctls_scenario_cert(c->sc, c->y->sends[0]); cd != NULL && c->nanc < MAX_ANC;
+	     cd = cd->issuer != NULL ? uctls_scenario_cert(c->sc, cd->issuer) : NULL) {
+		c->anc[c->nanc++] = cd;
+		if (cd->issuer == NULL || (c->nanc > 1 && cd == c->anc[c->nanc - 2]))
+			break;
+	}
+	return 1;
+}
+
+static struct uctls_xml_node *
+find_cert(struct uctls_xml_node *root, const char *elem, const char *id)
+{
+	struct uctls_xml_node *n = uctls_xml_find(root, elem, id);
+
+	if (n == NULL && strcmp(elem, "cert") == 0)
+		n = uctls_xml_find(root, "ca", id);
+	if (n == NULL && strcmp(elem, "ca") == 0)
+		n = uctls_xml_find(root, "cert", id);
+	return n;
+}
+
+/* A copy of ROOT with K's edits, or NULL when out of memory. */
+static struct uctls_xml_node *
+apply(const struct uctls_xml_node *root, const struct cand *k)
+{
+	struct uctls_xml_node *dom = uctls_xml_copy(root, NULL), *n;
+	size_t i, j;
+	int bad = dom == NULL;
+
+	for (i = 0; i < k->ne && !bad; i++) {
+		const struct edit *e = &k->e[i];
+
+		if (strcmp(e->elem, "extension") == 0) {
+			n = find_cert(dom, "cert", e->id);
+			for (j = 0; n != NULL && j < n->nchildren && !bad; j++)
+				if (strcmp(n->children[j]->name, "extension") == 0)
+					bad = uctls_xml_set_attr(n->children[j], e->attr, e->value) < 0;
+			continue;
+		}
+		n = strcmp(e->elem, "peer") == 0 ? uctls_xml_find(dom, "peer", e->id)
+		                                 : find_cert(dom, e->elem, e->id);
+		if (n != NULL)
+			bad = uctls_xml_set_attr(n, e->attr, e->value) < 0;
+	}
+	if (bad) {
+		uctls_xml_free(dom);
+		return NULL;
+	}
+	return dom;
+}
+
+static int
+step_index(const struct uctls_scenario *sc, const char *step)
+{
+	const struct uctls_family *f = uctls_family_find(sc->family);
+	int i;
+
+	for (i = 0; f != NULL && f->steps[i] != NULL; i++)
+		if (strcmp(f->steps[i], step) == 0)
+			return i;
+	return -1;
+}
+
+/* Re-runs K's scenario; sets its rank and result. */
+static int
+verify_cand(struct ctx *c, struct cand *k, struct uctls_keypool *pool,
+            const struct uctls_run_opts *opts)
+{
+	struct uctls_scenario *sc2 = NULL;
+	struct uctls_log *log2 = NULL;
+	const struct uctls_step *f2;
+	struct uctls_err err;
+
+	if ((k->dom = apply(c->root, k)) == NULL)
+		return -1;
+	uctls_err_clear(&err);
+	if (uctls_scenario_load_dom(c->sc->file, k->dom, &sc2, &err) < 0 ||
+	    uctls_engine_run(sc2, pool, opts, &log2, &err) < 0) {
+		k->rank = 3;
+		k->result = fmt("not verified: the changed scenario does not run (%s)", err.msg);
+	} else if ((f2 = uctls_log_failure(log2)) == NULL) {
+		k->rank = 0;
+		k->result = strdup("verified: every step passes");
+	} else {
+		int later = step_index(c->sc, f2->step) > step_index(c->sc, c->fail->step);
+		int same = strcmp(f2->step, c->fail->step) == 0 && strcmp(f2->side, c->fail->side) == 0 &&
+		           strcmp(f2->reason, c->fail->reason) == 0;
+
+		k->rank = later ? 1 : same ? 3 : 2;
+		k->result = fmt("%s %s on %s: %s", same ? "does not help: still fails at"
+		                                   : later ? "moves the failure to"
+		                                           : "changes the failure to",
+		                f2->step, f2->side, f2->reason);
+	}
+	uctls_log_free(log2);
+	uctls_scenario_free(sc2);
+	return k->result != NULL ? 0 : -1;
+}
+
+/* The best passing fix's tree, with <expect result="pass"/>. */
+static struct uctls_xml_node *
+best_tree(struct cand *k)
+{
+	struct uctls_xml_node *dom = k->dom, *ex = uctls_xml_find(dom, "expect", NULL);
+	static const char *const drop[] = { "fail-at", "side", "reason", "other", NULL };
+	size_t i;
+
+	for (i = 0; ex != NULL && drop[i] != NULL; i++)
+		uctls_xml_set_attr(ex, drop[i], NULL);
+	if (ex != NULL && uctls_xml_set_attr(ex, "result", "pass") < 0)
+		return NULL;
+	k->dom = NULL;
+	return dom;
+}
+
+static void
+cand_clear(struct cand *k)
+{
+	size_t i;
+
+	free(k->what);
+	free(k->result);
+	uctls_xml_free(k->dom);
+	for (i = 0; i < k->ne; i++) {
+		free(k->e[i].id);
+		free(k->e[i].value);
+	}
+}
+
+int
+uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
+               struct uctls_log *log, struct uctls_keypool *pool,
+               const struct uctls_run_opts *opts, struct uctls_xml_node **best,
+               struct uctls_err *err)
+{
+	struct ctx c;
+	struct uctls_run_opts o;
+	size_t i, r;
+	int rv = -1;
+
+	if (best != NULL)
+		*best = NULL;
+	memset(&c, 0, sizeof(c));
+	c.sc = sc;
+	c.root = root;
+	c.fail = uctls_log_failure(log);
+	if (c.fail == NULL || c.fail->reason == NULL || !setup(&c))
+		return 0;
+	generate(&c);
+	if (strcmp(c.fail->reason, "unknown-critical-extension") == 0 && c.nanc > 0)
+		gen_critical_ext(&c);
+	/* Re-runs stay in this process: no key log, no real peer. */
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = opts != NULL ? opts->timeout_ms : 0;
+	for (i = 0; i < c.n && !c.oom; i++)
+		if (verify_cand(&c, &c.c[i], pool, &o) < 0)
+			c.oom = 1;
+	if (c.oom) {
+		uctls_err_set(err, "verifying fixes: out of memory");
+		goto out;
+	}
+	for (r = 0; r < 4; r++)
+		for (i = 0; i < c.n; i++)
+			if (c.c[i].rank == (int)r &&
+			    uctls_log_add_fix(log, c.c[i].what, r == 0, c.c[i].result) < 0) {
+				uctls_err_set(err, "verifying fixes: out of memory");
+				goto out;
+			}
+	for (i = 0; best != NULL && *best == NULL && i < c.n; i++)
+		if (c.c[i].rank == 0 && (*best = best_tree(&c.c[i])) == NULL) {
+			uctls_err_set(err, "verifying fixes: out of memory");
+			goto out;
+		}
+	rv = 0;
+out:
+	for (i = 0; i < c.n; i++)
+		cand_clear(&c.c[i]);
+	return rv;
+}
