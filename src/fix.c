@@ -39,6 +39,7 @@ struct ctx {
 	const struct uctls_peerdef *y; /* the peer that presented the chain */
 	const char *xname;             /* the verifier's name in words */
 	int jabber;                    /* the MRA client verified (E's mra- attributes) */
+	int install;                   /* the install step: X's upload (anc: what it uploads) */
 	const struct uctls_certdef *anc[MAX_ANC]; /* y's leaf and its issuers, up */
 	size_t nanc;
 	struct cand c[UCTLS_FIX_MAX];
@@ -159,6 +160,33 @@ add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
 	free(list);
 }
 
+/* Every CA above y's leaf into the trust list: what a connection on which
+ * the peer presents its leaf alone (the MRA SSH tunnel) needs. */
+static void
+trust_all(struct ctx *c)
+{
+	const char *from, *attr = trust_attr(c, &from), *old = peer_attr(c, from, attr);
+	struct cand *k;
+	char *list = NULL, *t;
+	size_t i;
+
+	if (c->nanc < (c->install ? 2 : 3))
+		return;
+	list = strdup(old != NULL ? old : "");
+	for (i = 1; i < c->nanc && list != NULL; i++) {
+		t = fmt("%s%s%s", list, *list ? " " : "", c->anc[i]->id);
+		free(list);
+		list = t;
+	}
+	k = cand_new(c, fmt("add the root CA `%s' and the intermediates of %s's chain to %s's "
+	                    "trust list%s", subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname,
+	                    c->jabber ? " (the Jabber client's)" : ""));
+	if (list == NULL)
+		c->oom = 1;
+	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
+	free(list);
+}
+
 /* issuer-not-found, untrusted-root, self-signed: what is missing between
  * y's leaf and the verifier's trust anchors. */
 static void
@@ -173,6 +201,7 @@ gen_chain(struct ctx *c, const char *reason)
 
 	if (strcmp(reason, "self-signed") == 0 || strcmp(reason, "untrusted-root") == 0) {
 		add_trust(c, top, top->issuer == NULL && c->nanc > 1 ? "root CA" : "certificate");
+		trust_all(c);
 		return;
 	}
 	/* On the MRA SSH tunnel the peer presents its leaf alone
@@ -188,6 +217,7 @@ gen_chain(struct ctx *c, const char *reason)
 			add_trust(c, c->anc[i], "intermediate");
 		break;
 	}
+	trust_all(c);
 	/* The peer sends its whole chain but the root. */
 	for (i = 0; i < c->nanc && (i == 0 || c->anc[i]->issuer != NULL); i++, len++) {
 		t = fmt("%s%s%s", sends != NULL ? sends : "", i ? " " : "", c->anc[i]->id);
@@ -234,14 +264,53 @@ name_attr(const struct ctx *c, const char *name)
 	return NULL;
 }
 
+/* The name the verifier wanted, as the diagnosis quotes it (verify.c,
+ * engine-xmpp.c): what it needs, else what it was configured to expect. */
+static char *
+wanted_name(const struct ctx *c)
+{
+	static const char *const marks[] = { "it needs `", "configured to expect `",
+		                             "configured name `", NULL };
+	const char *d = c->fail->detail, *p, *e;
+	size_t i;
+
+	for (i = 0; d != NULL && marks[i] != NULL; i++)
+		if ((p = strstr(d, marks[i])) != NULL &&
+		    (e = strchr(p += strlen(marks[i]), '\'')) != NULL)
+			return strndup(p, (size_t)(e - p));
+	if (c->jabber)
+		return (p = peer_attr(c, c->x->id, "mra-domain")) != NULL ? strdup(p) : NULL;
+	return c->x->nnames > 0 ? strdup(c->x->names[0]) : NULL;
+}
+
+/* The SAN list of LEAF with WANT added: a sip: URI beside sip: URIs
+ * (RFC 5922 7.1: they take precedence), an IP address as such, else a
+ * DNS name; a certificate without SANs keeps its CN as a DNS name. */
+static char *
+san_with(const struct uctls_certdef *leaf, const char *old, const char *want)
+{
+	const char *cn = leaf->subject != NULL ? strstr(leaf->subject, "CN=") : NULL;
+	int sip = old != NULL && strstr(old, "URI:sip:") != NULL;
+	char cnpart[300] = "";
+	size_t l;
+
+	if (old == NULL && cn != NULL && (cn == leaf->subject || cn[-1] == ',')) {
+		l = strcspn(cn + 3, ",");
+		if (l > 0 && l < 250 && memchr(cn + 3, ' ', l) == NULL &&
+		    (strlen(want) != l || strncmp(cn + 3, want, l) != 0))
+			snprintf(cnpart, sizeof(cnpart), "DNS:%.*s,", (int)l, cn + 3);
+	}
+	return fmt("%s%s%s%s%s", old != NULL ? old : "", old != NULL ? "," : "", cnpart,
+	           sip ? "URI:sip:" : is_ip(want) ? "IP:" : "DNS:", want);
+}
+
 /* name-mismatch, cn-only-no-san, wildcard-*: the name into the
  * certificate, or the certificate's name into the configuration. */
 static void
 gen_name(struct ctx *c)
 {
 	const struct uctls_certdef *leaf = c->anc[0];
-	const char *want = c->jabber ? peer_attr(c, c->x->id, "mra-domain")
-	                             : (c->x->nnames > 0 ? c->x->names[0] : NULL);
+	char *want = wanted_name(c);
 	const char *san, *attr, *have = NULL;
 	struct uctls_xml_node *n;
 	struct cand *k;
@@ -255,11 +324,14 @@ gen_name(struct ctx *c)
 		n = uctls_xml_find((struct uctls_xml_node *)c->root, "ca", leaf->id);
 	if (n != NULL && leaf->file == NULL) {
 		san = uctls_xml_attr(n, "san");
+		v = san_with(leaf, san, want);
 		k = cand_new(c, fmt("re-issue %s's certificate `%s' (%s) with `%s' as %s subject "
-		                    "alternative name", c->y->id, subject_of(leaf), leaf->id, want,
-		                    is_ip(want) ? "an IP address" : "a DNS"));
-		v = fmt("%s%s%s:%s", san != NULL ? san : "", san != NULL ? "," : "",
-		        is_ip(want) ? "IP" : "DNS", want);
+		                    "alternative name (san=\"%s\")", c->y->id, subject_of(leaf),
+		                    leaf->id, want,
+		                    v != NULL && strstr(v, "URI:sip:") ? "a sip: URI"
+		                    : is_ip(want)                      ? "an IP address"
+		                                                       : "a DNS",
+		                    v != NULL ? v : ""));
 		if (v == NULL)
 			c->oom = 1;
 		edit_add(c, k, "cert", leaf->id, "san", v);
@@ -268,11 +340,12 @@ gen_name(struct ctx *c)
 	for (i = 0; i < leaf->nsans && have == NULL; i++)
 		if (leaf->sans[i].type == UCTLS_SAN_DNS || leaf->sans[i].type == UCTLS_SAN_IP)
 			have = leaf->sans[i].value;
-	if (have == NULL || c->jabber || (attr = name_attr(c, want)) == NULL)
-		return;
-	k = cand_new(c, fmt("configure %s's %s as `%s', a name the certificate carries", c->x->id,
-	                    attr, have));
-	edit_add(c, k, "peer", c->x->id, attr, have);
+	if (have != NULL && !c->jabber && (attr = name_attr(c, want)) != NULL) {
+		k = cand_new(c, fmt("configure %s's %s as `%s', a name the certificate carries",
+		                    c->x->id, attr, have));
+		edit_add(c, k, "peer", c->x->id, attr, have);
+	}
+	free(want);
 }
 
 static int
@@ -382,6 +455,162 @@ gen_sip(struct ctx *c)
 		}
 }
 
+/* The <install> of peer ID in the tree. */
+static struct uctls_xml_node *
+find_install(struct uctls_xml_node *root, const char *id)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < root->nchildren; i++)
+		if (strcmp(root->children[i]->name, "install") == 0 &&
+		    (v = uctls_xml_attr(root->children[i], "peer")) != NULL && strcmp(v, id) == 0)
+			return root->children[i];
+	return NULL;
+}
+
+/* The uploaded certificates from the leaf up (install.h: entity,
+ * intermediates, root), as an install cert= list. */
+static char *
+install_order(const struct ctx *c)
+{
+	char *list = strdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < c->nanc && list != NULL; i++) {
+		t = fmt("%s%s%s", list, i ? " " : "", c->anc[i]->id);
+		free(list);
+		list = t;
+	}
+	return list;
+}
+
+/* The install step: what the upload or the device's trust store needs
+ * (install.c's rules). */
+static void
+gen_install(struct ctx *c)
+{
+	const char *r = c->fail->reason, *id = c->x->id;
+	struct cand *k;
+	char *v;
+
+	if (strcmp(r, "bad-format") == 0 || strcmp(r, "malformed-certificate") == 0) {
+		k = cand_new(c, fmt("upload the certificate to %s as PEM text, as issued", id));
+		edit_add(c, k, "install", id, "format", NULL);
+	} else if (strcmp(r, "bundle-order") == 0) {
+		v = install_order(c);
+		k = cand_new(c, fmt("upload the bundle to %s as entity, intermediates, root (cert=\"%s\"), "
+		                    "ending in one newline", id, v != NULL ? v : ""));
+		edit_add(c, k, "install", id, "cert", v);
+		edit_add(c, k, "install", id, "newlines", NULL);
+		free(v);
+	} else if (strcmp(r, "key-mismatch") == 0) {
+		k = cand_new(c, fmt("upload to %s the private key of the certificate itself", id));
+		edit_add(c, k, "install", id, "key", NULL);
+		edit_add(c, k, "install", id, "key-file", NULL);
+	} else if (strcmp(r, "csr-san-mismatch") == 0 &&
+	           (v = (char *)uctls_xml_attr(find_install((struct uctls_xml_node *)c->root, id),
+	                                       "csr-san")) != NULL) {
+		k = cand_new(c, fmt("re-issue `%s' (%s) with exactly the SANs of its CSR (%s)",
+		                    subject_of(c->anc[0]), c->anc[0]->id, v));
+		edit_add(c, k, "cert", c->anc[0]->id, "san", v);
+	} else if (strcmp(r, "cn-only-no-san") == 0) {
+		v = san_with(c->anc[0], NULL, "");
+		if (v != NULL && strlen(v) > 4)
+			v[strlen(v) - 5] = '\0'; /* only the CN: drop the empty name added */
+		k = cand_new(c, fmt("re-issue `%s' (%s) with its CN as a DNS subject alternative name",
+		                    subject_of(c->anc[0]), c->anc[0]->id));
+		edit_add(c, k, "cert", c->anc[0]->id, "san",
+		         v != NULL && *v ? v : NULL);
+		free(v);
+	}
+}
+
+/* The peer's chain, when it sent none: its first end-entity certificate
+ * (with its intermediates). */
+static void
+gen_send(struct ctx *c)
+{
+	const struct uctls_certdef *cd = NULL;
+	size_t i;
+	struct cand *k;
+
+	for (i = 0; i < c->sc->ncerts && cd == NULL; i++)
+		if (!c->sc->certs[i].is_ca &&
+		    !in_strv(c->x->sends, c->x->nsends, c->sc->certs[i].id))
+			cd = &c->sc->certs[i];
+	if (cd == NULL)
+		return;
+	k = cand_new(c, fmt("configure a certificate on %s: have it send `%s' (%s)%s", c->y->id,
+	                    subject_of(cd), cd->id,
+	                    cd->issuer != NULL ? " and its intermediate" : ""));
+	if (cd->issuer != NULL && uctls_scenario_cert(c->sc, cd->issuer) != NULL &&
+	    uctls_scenario_cert(c->sc, cd->issuer)->issuer != NULL) {
+		char *v = fmt("%s %s", cd->id, cd->issuer);
+
+		edit_add(c, k, "peer", c->y->id, "sends", v);
+		free(v);
+	} else {
+		edit_add(c, k, "peer", c->y->id, "sends", cd->id);
+	}
+}
+
+/* A peer attribute back to its default on every peer that has it. */
+static void
+gen_peer_default(struct ctx *c, const char *attr, const char *words)
+{
+	struct cand *k = NULL;
+	size_t i;
+
+	for (i = 0; i < c->sc->npeers; i++)
+		if (peer_attr(c, c->sc->peers[i].id, attr) != NULL) {
+			if (k == NULL && (k = cand_new(c, strdup(words))) == NULL)
+				return;
+			edit_add(c, k, "peer", c->sc->peers[i].id, attr, NULL);
+		}
+}
+
+static void gen_critical_ext(struct ctx *c);
+
+/* signer-not-ca: the certificate issued by the first real CA above the
+ * end-entity certificate that signed it. */
+static void
+gen_reissue_from_ca(struct ctx *c)
+{
+	struct cand *k;
+	size_t i;
+
+	for (i = 1; i + 1 < c->nanc; i++)
+		if (!c->anc[i]->is_ca && c->anc[i + 1]->is_ca) {
+			k = cand_new(c, fmt("re-issue `%s' (%s) from the CA `%s' (%s), not from the "
+			                    "end-entity certificate `%s' (%s)",
+			                    subject_of(c->anc[i - 1]), c->anc[i - 1]->id,
+			                    subject_of(c->anc[i + 1]), c->anc[i + 1]->id,
+			                    subject_of(c->anc[i]), c->anc[i]->id));
+			edit_add(c, k, c->anc[i - 1]->is_ca ? "ca" : "cert", c->anc[i - 1]->id,
+			         "issuer", c->anc[i + 1]->id);
+			return;
+		}
+}
+
+/* key-usage is also found by the owner of the certificate, whose stack
+ * cannot sign with it (docs/steps.md): X's own leaf. */
+static void
+gen_own_key_usage(struct ctx *c)
+{
+	struct uctls_xml_node *n;
+	struct cand *k;
+
+	if (c->x->nsends == 0 || c->x == c->y)
+		return;
+	n = uctls_xml_find((struct uctls_xml_node *)c->root, "cert", c->x->sends[0]);
+	if (n == NULL || uctls_xml_attr(n, "key-usage") == NULL)
+		return;
+	k = cand_new(c, fmt("re-issue %s's own certificate (%s) with the default key usage "
+	                    "(digitalSignature)", c->x->id, c->x->sends[0]));
+	edit_add(c, k, "cert", c->x->sends[0], "key-usage", NULL);
+}
+
 static void
 generate(struct ctx *c)
 {
@@ -390,11 +619,27 @@ generate(struct ctx *c)
 	if (strncmp(r, "sip-status:", 11) == 0 || strcmp(r, "sip-malformed") == 0 ||
 	    strcmp(r, "timeout") == 0)
 		gen_sip(c);
+	else if (strcmp(r, "protocol-version") == 0)
+		gen_peer_default(c, "tls", "configure both sides with TLS 1.2 and 1.3");
+	else if (strcmp(r, "no-shared-cipher") == 0)
+		gen_peer_default(c, "signatures", "allow ECDSA as well as RSA signatures on both sides");
+	else if (strcmp(r, "starttls-not-offered") == 0 || strcmp(r, "starttls-failed") == 0)
+		gen_peer_default(c, "starttls", "have R offer STARTTLS (required)");
+	else if ((strcmp(r, "no-client-cert") == 0 || strcmp(r, "no-server-cert") == 0) &&
+	         c->y->nsends == 0)
+		gen_send(c);
 	if (c->nanc == 0)
 		return;
+	if (c->install) {
+		gen_install(c);
+		if (strcmp(r, "issuer-not-found") == 0 || strcmp(r, "untrusted-root") == 0)
+			trust_all(c);
+	}
 	if (strcmp(r, "issuer-not-found") == 0 || strcmp(r, "untrusted-root") == 0 ||
-	    strcmp(r, "self-signed") == 0)
-		gen_chain(c, r);
+	    strcmp(r, "self-signed") == 0) {
+		if (!c->install)
+			gen_chain(c, r);
+	}
 	else if (strcmp(r, "name-mismatch") == 0 || strcmp(r, "cn-only-no-san") == 0 ||
 	         strcmp(r, "wildcard-not-allowed") == 0 || strcmp(r, "wildcard-missing") == 0)
 		gen_name(c);
@@ -408,12 +653,24 @@ generate(struct ctx *c)
 		gen_attr(c, "hash", NULL, NULL, "with a SHA-256 signature");
 	else if (strcmp(r, "key-size") == 0)
 		gen_attr(c, "key", "rsa", "rsa-2048", "with an RSA-2048 key");
-	else if (strcmp(r, "key-usage") == 0)
+	else if (strcmp(r, "key-usage") == 0) {
 		gen_attr(c, "key-usage", NULL, NULL, "with the default key usage");
+		gen_own_key_usage(c);
+	}
 	else if (strcmp(r, "leaf-is-ca") == 0)
 		gen_attr(c, "basic-constraints", NULL, NULL, "as an end entity (cA=FALSE)");
 	else if (strcmp(r, "bad-criticality") == 0)
 		gen_attr(c, "critical", NULL, NULL, "with the default criticality");
+	else if (strcmp(r, "unknown-critical-extension") == 0) {
+		gen_critical_ext(c);
+		gen_attr(c, "critical", NULL, NULL, "with only the extensions the device accepts "
+		                                    "marked critical");
+	} else if (strcmp(r, "bad-signature") == 0)
+		gen_attr(c, "signed-with", NULL, NULL, "signed with its issuer's current key");
+	else if (strcmp(r, "path-length") == 0)
+		gen_attr(c, "path-len", NULL, NULL, "without pathLenConstraint");
+	else if (strcmp(r, "signer-not-ca") == 0)
+		gen_reissue_from_ca(c);
 }
 
 static void
@@ -433,6 +690,35 @@ gen_critical_ext(struct ctx *c)
 			}
 }
 
+/* The install step failed on X: what X was given to upload, from its
+ * end-entity certificate up. */
+static int
+setup_install(struct ctx *c)
+{
+	const struct uctls_installdef *in = NULL;
+	const struct uctls_certdef *cd = NULL;
+	char *const *ids;
+	size_t i, n;
+
+	c->install = 1;
+	c->x = c->y = uctls_scenario_peer(c->sc, c->fail->side);
+	c->xname = c->fail->side;
+	for (i = 0; c->x != NULL && i < c->sc->ninstalls; i++)
+		if (strcmp(c->sc->installs[i].peer, c->x->id) == 0)
+			in = &c->sc->installs[i];
+	if (in == NULL || in->file != NULL)
+		return c->x != NULL;
+	ids = in->ncerts > 0 ? in->certs : c->x->sends;
+	n = in->ncerts > 0 ? in->ncerts : c->x->nsends;
+	for (i = 0; i < n && cd == NULL; i++)
+		if ((cd = uctls_scenario_cert(c->sc, ids[i])) != NULL && cd->is_ca)
+			cd = NULL;
+	for (; cd != NULL && c->nanc < MAX_ANC;
+	     cd = cd->issuer != NULL ? uctls_scenario_cert(c->sc, cd->issuer) : NULL)
+		c->anc[c->nanc++] = cd;
+	return 1;
+}
+
 /* Who verified whom: X the failing side's configuration, Y the other
  * peer (for the MRA client, both are E: it verifies E with E's mra-
  * attributes); Y's leaf and its issuers from the scenario's PKI. */
@@ -442,6 +728,8 @@ setup(struct ctx *c)
 	const struct uctls_certdef *cd;
 	size_t i;
 
+	if (strcmp(c->fail->step, "install") == 0)
+		return setup_install(c);
 	if (c->sc->npeers != 2)
 		return 0;
 	c->x = uctls_scenario_peer(c->sc, c->fail->side);
@@ -497,8 +785,9 @@ apply(const struct uctls_xml_node *root, const struct cand *k)
 					bad = uctls_xml_set_attr(n->children[j], e->attr, e->value) < 0;
 			continue;
 		}
-		n = strcmp(e->elem, "peer") == 0 ? uctls_xml_find(dom, "peer", e->id)
-		                                 : find_cert(dom, e->elem, e->id);
+		n = strcmp(e->elem, "peer") == 0      ? uctls_xml_find(dom, "peer", e->id)
+		    : strcmp(e->elem, "install") == 0 ? find_install(dom, e->id)
+		                                      : find_cert(dom, e->elem, e->id);
 		if (n != NULL)
 			bad = uctls_xml_set_attr(n, e->attr, e->value) < 0;
 	}
@@ -607,8 +896,6 @@ uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *roo
 	if (c.fail == NULL || c.fail->reason == NULL || !setup(&c))
 		return 0;
 	generate(&c);
-	if (strcmp(c.fail->reason, "unknown-critical-extension") == 0 && c.nanc > 0)
-		gen_critical_ext(&c);
 	/* Re-runs stay in this process: no key log, no real peer. */
 	memset(&o, 0, sizeof(o));
 	o.timeout_ms = opts != NULL ? opts->timeout_ms : 0;

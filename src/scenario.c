@@ -1686,11 +1686,10 @@ wrong_peer(struct loader *ld, const struct uctls_xml_node *n,
 	char hint[256] = "";
 
 	if (fa->instead != NULL)
-		snprintf(hint, sizeof(hint), "; the name %s expects of %s is %s=",
-		         pd->id, there, fa->instead);
-	return fail(ld, n, "%s belongs on peer %s (%s), not on %s, %s%s", fa->name,
-	            there, ld->fam->peer_what[server], ld->fam->peer_what[!server],
-	            "where it would mean nothing", hint);
+		snprintf(hint, sizeof(hint), "; for the name %s expects in %s's "
+		         "certificate, use %s=", pd->id, there, fa->instead);
+	return fail(ld, n, "%s belongs on peer %s (%s), not on %s%s", fa->name,
+	            there, ld->fam->peer_what[server], pd->id, hint);
 }
 
 /* Traversal: each end checks the other's name, unless it says it does
@@ -1711,9 +1710,10 @@ check_traversal_names(struct loader *ld, const struct uctls_xml_node *n,
 		            uctls_xml_attr(n, attr) != NULL ? attr : "verify-name");
 	if (pd->tls_verify == UCTLS_OFF || pd->nnames > 0)
 		return 0;
-	return fail(ld, n, "no %s: %s must name what it expects in %s's certificate "
-	                   "(%s=\"NAME\"), or say tls-verify=\"off\" to run without "
-	                   "a name check", attr, ld->fam->peer_what[server], other, attr);
+	return fail(ld, n, "no %s: %s (%s) must say which name it expects in %s's "
+	                   "certificate (%s=\"NAME\"), or tls-verify=\"off\" to run "
+	                   "without a name check", attr, pd->id, ld->fam->peer_what[server],
+	            other, attr);
 }
 
 /* Every family attribute of N, checked against the peer it belongs on. */

@@ -5,13 +5,28 @@
 #   <!-- expect-error: LINE: SUBSTRING -->
 # and `uctls run FILE' must exit with status 2 (input error; not a crash:
 # status < 128), and print on stderr "FILE:LINE:" and SUBSTRING.
+# Parity: `uctls validate FILE' and `uctls pki export FILE DIR' share the
+# loader, so they must exit 2 too, with the same message as run.
 # Environment (set by the Makefile): UCTLS, the built program; top_srcdir.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${UCTLS:=./harness/uctls}"
 
 errfile=$(mktemp "${TMPDIR:-/tmp}/uctls-bad.XXXXXX") || exit 99
-trap 'rm -f "$errfile"' EXIT HUP INT TERM
+errfile2=$(mktemp "${TMPDIR:-/tmp}/uctls-bad.XXXXXX") || exit 99
+outdir=$(mktemp -d "${TMPDIR:-/tmp}/uctls-bad.XXXXXX") || exit 99
+trap 'rm -rf "$errfile" "$errfile2" "$outdir"' EXIT HUP INT TERM
+
+# Runs `uctls ARGS...' and compares its status and stderr with run's.
+same_as_run() {
+	"$UCTLS" "$@" >/dev/null 2>"$errfile2"
+	st=$?
+	if [ "$st" -ne 2 ]; then
+		echo "uctls $1 exit status $st, expected 2 (as run)"
+	elif ! cmp -s "$errfile" "$errfile2"; then
+		echo "uctls $1 says \`$(head -n 1 "$errfile2")', run says \`$(head -n 1 "$errfile")'"
+	fi
+}
 
 set -- "$top_srcdir"/tests/bad/*.xml
 if [ ! -e "$1" ]; then
@@ -44,6 +59,10 @@ for f in "$@"; do
 		why="stderr lacks \`$f:$line:'"
 	elif ! grep -F -e "$want" "$errfile" >/dev/null; then
 		why="stderr lacks \`$want'"
+	else
+		why=$(same_as_run validate "$f")
+		[ -n "$why" ] || why=$(same_as_run pki export "$f" "$outdir/pki")
+		rm -rf "$outdir/pki"
 	fi
 	if [ -z "$why" ]; then
 		echo "ok $n - $name"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check_suites.h"
+#include "family.h"
 #include "scenario.h"
 #include "testutil.h"
 
@@ -478,6 +479,16 @@ END_TEST
 #define PEER(x) H PKI "<peer id=\"s\" role=\"server\"/>\n" x "\n" END
 /* A document whose line 5 is <expect X/>. */
 #define EXPECT(x) H PKI PEERS "<expect " x "/>\n" END
+/* Family FAM with the client peer CID (line 3) and the server peer SID
+ * (line 4), their family attributes CA and SA. */
+#define FAM(fam, cid, ca, sid, sa) "<scenario name=\"t\" family=\"" fam "\">\n" PKI \
+	"<peer id=\"" cid "\" role=\"client\" " ca "/>\n" \
+	"<peer id=\"" sid "\" role=\"server\" " sa "/>\n" END
+#define TRAV(c, e) FAM("traversal", "C", c, "E", e)
+#define TRUNK(a, b) FAM("sip-trunk", "A", a, "B", b)
+#define XMPP(i, r) FAM("xmpp-s2s", "I", i, "R", r)
+#define PA "peer-address=\"e.example.com\" "
+#define TVN "tls-verify-name=\"c.example.com\" "
 
 static const struct bad_row {
 	const char *xml;
@@ -752,7 +763,82 @@ static const struct bad_row {
 	{ EXPECT("fail-at=\"tls-handshake\" side=\"root\" reason=\"expired\""), 5,
 	  "<expect>: side `root' is not a peer id; peers: c, s" },
 	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"expird\""), 5,
-	  "<expect>: unknown reason `expird'; expected one of issuer-not-found" },
+	  "<expect>: unknown reason `expird'; did you mean `expired'?" },
+	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"unknown-issuer\""), 5,
+	  "<expect>: unknown reason `unknown-issuer'; did you mean `issuer-not-found'?" },
+	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"quux\""), 5,
+	  "<expect>: unknown reason `quux'; expected one of issuer-not-found" },
+	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"expired\" "
+	         "other=\"unknown_ca\""), 5,
+	  "<expect>: unknown reason `unknown_ca' in other=; did you mean "
+	  "`alert:unknown-ca'?" },
+	/* family attributes: on the peer they belong on, with their values */
+	{ TRAV(PA, TVN "peer-address=\"c.example.com\""), 4,
+	  "<peer id=\"E\">: peer-address belongs on peer C (the traversal client, "
+	  "Expressway-C), not on E; for the name E expects in C's certificate, use "
+	  "tls-verify-name=" },
+	{ TRAV(PA "tls-verify-name=\"e.example.com\"", TVN), 3,
+	  "<peer id=\"C\">: tls-verify-name belongs on peer E (the traversal server, "
+	  "Expressway-E), not on C; for the name C expects in E's certificate, use "
+	  "peer-address=" },
+	{ TRAV(PA, TVN "ssh-tunnel=\"no\""), 4,
+	  "<peer id=\"E\">: ssh-tunnel belongs on peer C" },
+	{ TRAV(PA "mra-domain=\"example.com\"", TVN), 3,
+	  "<peer id=\"C\">: mra-domain belongs on peer E" },
+	{ TRAV(PA "sip-response=\"503\"", TVN), 3,
+	  "<peer id=\"C\">: sip-response belongs on peer E" },
+	{ TRAV(PA, TVN "sip-response=\"200 OK\""), 4,
+	  "<peer id=\"E\">: sip-response `200 OK'; expected a final status code "
+	  "200-699 (digits only, e.g. 503), none, or garbage" },
+	{ TRAV(PA, TVN "sip-response=\"700\""), 4, "sip-response `700'; expected" },
+	{ TRAV(PA "ssh-tunnel=\"false\"", TVN), 3,
+	  "<peer id=\"C\">: ssh-tunnel `false'; expected yes or no" },
+	{ TRAV(PA "tls-verify=\"no\"", TVN), 3,
+	  "<peer id=\"C\">: tls-verify `no'; expected on or off" },
+	{ TRAV("", TVN), 3,
+	  "<peer id=\"C\">: no peer-address: C (the traversal client, Expressway-C) "
+	  "must say which name it expects in E's certificate "
+	  "(peer-address=\"NAME\"), or tls-verify=\"off\"" },
+	{ TRAV(PA, ""), 4,
+	  "<peer id=\"E\">: no tls-verify-name: E (the traversal server, "
+	  "Expressway-E) must say which name it expects in C's certificate" },
+	{ TRAV(PA, TVN "tls-verify=\"off\""), 4,
+	  "<peer id=\"E\">: tls-verify=\"off\" with tls-verify-name" },
+	{ TRAV(PA, TVN "mra-trusts=\"root\""), 4,
+	  "<peer id=\"E\">: mra-trusts without mra-domain" },
+	{ TRAV(PA, TVN "mra-domain=\"example.com\" mra-trusts=\"nope\""), 4,
+	  "<peer id=\"E\">: mra-trusts unknown id `nope'" },
+	{ TRUNK("", "request=\"INVITE\""), 4,
+	  "<peer id=\"B\">: request belongs on peer A (the UAC, the TLS client)" },
+	{ TRUNK("request=\"BYE\"", ""), 3,
+	  "<peer id=\"A\">: request `BYE'; expected OPTIONS, REGISTER or INVITE" },
+	{ TRUNK("sip-response=\"none\"", ""), 3,
+	  "<peer id=\"A\">: sip-response belongs on peer B (the UAS, the TLS server)" },
+	{ TRUNK("", "sip-response=\"2OO\""), 4, "<peer id=\"B\">: sip-response `2OO'" },
+	{ TRUNK("client-cert=\"none\"", ""), 3,
+	  "<peer id=\"A\">: client-cert belongs on peer B" },
+	{ TRUNK("", "client-cert=\"maybe\""), 4,
+	  "<peer id=\"B\">: client-cert `maybe'; expected required, optional or none" },
+	{ TRUNK("signatures=\"ecdsa\"", ""), 3,
+	  "<peer id=\"A\">: signatures `ecdsa'; expected any or rsa" },
+	{ XMPP("", "starttls=\"bogus\""), 4,
+	  "<peer id=\"R\">: starttls `bogus'; expected required, offered or none" },
+	{ XMPP("starttls=\"none\"", ""), 3,
+	  "<peer id=\"I\">: starttls belongs on peer R (the receiving server)" },
+	{ XMPP("dialback=\"2026-01-01\"", ""), 3,
+	  "<peer id=\"I\">: dialback `2026-01-01'; expected yes or no" },
+	{ XMPP("subdomains=\"conference.example.com\"", ""), 3,
+	  "<peer id=\"I\">: subdomains belongs on peer R (the receiving server)" },
+	{ XMPP("", "subdomains=\" , \""), 4, "<peer id=\"R\">: subdomains=\" , \": no name" },
+	{ XMPP("", "to=\"example.com\""), 4,
+	  "<peer id=\"R\">: to belongs on peer I (the initiating server)" },
+	{ XMPP("domain=\"a b\"", ""), 3, "<peer id=\"I\">: domain=\"a b\": expected one" },
+	{ XMPP("to=\"\"", ""), 3, "<peer id=\"I\">: to=\"\": expected one" },
+	/* another family's attribute */
+	{ FAM("sip-trunk", "A", "peer-address=\"x\"", "B", ""), 3,
+	  "unknown attribute `peer-address' on <peer>" },
+	{ FAM("tls", "c", "dialback=\"no\"", "s", ""), 3,
+	  "unknown attribute `dialback' on <peer>" },
 	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"alert:\""), 5,
 	  "<expect>: unknown reason `alert:'" },
 	{ EXPECT("fail-at=\"tls-handshake\" side=\"c\" reason=\"expired\" "
@@ -836,6 +922,108 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* Family attributes load into typed fields (the engine reads only these). */
+static struct uctls_scenario *
+load_doc(const char *xml)
+{
+	struct uctls_scenario *sc = NULL;
+	struct uctls_err err;
+
+	uctls_err_clear(&err);
+	if (uctls_scenario_load(tu_write("fam.xml", xml), &sc, &err) < 0)
+		ck_abort_msg("does not load: %s", err.msg);
+	return sc;
+}
+
+START_TEST(test_family_fields)
+{
+	struct uctls_scenario *sc;
+	const struct uctls_peerdef *c, *e;
+
+	sc = load_doc(TRAV(PA "ssh-tunnel=\"no\"", TVN "mra-domain=\"example.com\" "
+	                   "mra-trusts=\"\" sip-response=\"503\""));
+	c = &sc->peers[0];
+	e = &sc->peers[1];
+	ck_assert_int_eq(c->ssh_tunnel, UCTLS_OFF);
+	ck_assert_int_eq((int)c->nnames, 1);
+	ck_assert_str_eq(c->names[0], "e.example.com");
+	ck_assert_str_eq(e->names[0], "c.example.com");
+	ck_assert_str_eq(e->mra_domain, "example.com");
+	ck_assert_int_eq(e->has_mra_trusts, 1);
+	ck_assert_int_eq((int)e->nmra_trusts, 0);
+	ck_assert_int_eq(e->sip_answer, UCTLS_SIP_ANSWER_STATUS);
+	ck_assert_int_eq(e->sip_status, 503);
+	uctls_scenario_free(sc);
+
+	sc = load_doc(TRAV("tls-verify=\"off\"", "tls-verify=\"off\" sip-response=\"garbage\""));
+	ck_assert_int_eq(sc->peers[0].tls_verify, UCTLS_OFF);
+	ck_assert_int_eq((int)sc->peers[0].nnames, 0);
+	ck_assert_int_eq(sc->peers[0].ssh_tunnel, UCTLS_DEFAULT);
+	ck_assert_int_eq(sc->peers[1].sip_answer, UCTLS_SIP_ANSWER_GARBAGE);
+	ck_assert_ptr_null(sc->peers[1].mra_domain);
+	uctls_scenario_free(sc);
+
+	sc = load_doc(TRUNK("request=\"REGISTER\" signatures=\"rsa\" x509-subject-name=\"b\"",
+	                    "client-cert=\"optional\" sip-response=\"none\""));
+	ck_assert_int_eq(sc->peers[0].request, UCTLS_SIP_REGISTER);
+	ck_assert_str_eq(uctls_sip_method_name(sc->peers[0].request), "REGISTER");
+	ck_assert_int_eq(sc->peers[0].rsa_only, 1);
+	ck_assert_str_eq(sc->peers[0].names[0], "b");
+	ck_assert_int_eq(sc->peers[1].client_cert, UCTLS_CLIENT_CERT_OPTIONAL);
+	ck_assert_int_eq(sc->peers[1].sip_answer, UCTLS_SIP_ANSWER_NONE);
+	ck_assert_int_eq(sc->peers[1].request, UCTLS_SIP_OPTIONS);
+	uctls_scenario_free(sc);
+
+	sc = load_doc(XMPP("domain=\"a.example\" to=\"b.example\" dialback=\"no\"",
+	                   "subdomains=\"muc.b.example, pub.b.example x.b.example\" "
+	                   "starttls=\"offered\""));
+	ck_assert_str_eq(uctls_peer_domain(&sc->peers[0]), "a.example");
+	ck_assert_str_eq(uctls_peer_domain(&sc->peers[1]), "R");
+	ck_assert_str_eq(sc->peers[0].to, "b.example");
+	ck_assert_int_eq(sc->peers[0].dialback, UCTLS_OFF);
+	ck_assert_int_eq(sc->peers[1].dialback, UCTLS_DEFAULT);
+	ck_assert_int_eq((int)sc->peers[1].nsubdomains, 3);
+	ck_assert_str_eq(sc->peers[1].subdomains[2], "x.b.example");
+	ck_assert_int_eq(sc->peers[1].starttls, UCTLS_STARTTLS_OFFERED);
+	uctls_scenario_free(sc);
+	tu_cleanup();
+}
+END_TEST
+
+/* The nearest known reason to an unknown one. */
+static const struct suggest_row {
+	const char *in, *out;
+} suggest_rows[] = {
+	{ "unknown-issuer", "issuer-not-found" },
+	{ "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "issuer-not-found" },
+	{ "unable to get local issuer certificate", "issuer-not-found" },
+	{ "GNUTLS_CERT_SIGNER_NOT_FOUND", "issuer-not-found" },
+	{ "X509_V_ERR_CERT_HAS_EXPIRED", "expired" },
+	{ "GNUTLS_CERT_EXPIRED", "expired" },
+	{ "GNUTLS_CERT_UNEXPECTED_OWNER", "name-mismatch" },
+	{ "hostname_mismatch", "name-mismatch" },
+	{ "self-signed-certificate-in-chain", "untrusted-root" },
+	{ "unknown-ca", "alert:unknown-ca" },
+	{ "expird", "expired" },
+	{ "Revoked", "revoked" },
+	{ "eku-server-auth-mising", "eku-server-auth-missing" },
+	{ "quux", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_reason_suggest)
+{
+	const struct suggest_row *r = &suggest_rows[_i];
+	const char *got = uctls_reason_suggest(r->in);
+
+	if (r->out == NULL)
+		ck_assert_msg(got == NULL, "`%s': suggested `%s'", r->in, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, r->out) == 0, "`%s': `%s', expected `%s'",
+		              r->in, got ? got : "(none)", r->out);
+}
+END_TEST
+
 Suite *
 make_scenario_suite(void)
 {
@@ -858,6 +1046,9 @@ make_scenario_suite(void)
 	                    (int)(sizeof(name_rows) / sizeof(name_rows[0])));
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_too_large);
+	tcase_add_test(tc, test_family_fields);
+	tcase_add_loop_test(tc, test_reason_suggest, 0,
+	                    (int)(sizeof(suggest_rows) / sizeof(suggest_rows[0])));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad");

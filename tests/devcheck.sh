@@ -14,7 +14,18 @@
 #   serverAuth-only leaf checked for the client role       tls-handshake eku-client-auth-missing
 #     the same leaf for the server role                    exit 0, pass
 #   CN-only leaf (no SAN)                                  tls-handshake cn-only-no-san
-# and once: a certificate file or trust file that cannot be read, exit 2.
+#   root-first fullchain (root, intermediate, leaf), found by --key or as the
+#     only non-CA: expressway-e and cucm tls-handshake bundle-order (the leaf
+#     itself passes), generic a pass with a bundle-order note; a leaf problem
+#     of a root-first file is the leaf's (eku-client-auth-missing), never the
+#     root's
+#   no --name: a pass that says "names: not checked, no --name given"
+#   a leaf that expires in 3 days; --warn-days 400: warnings, exit 0
+#   CN-only leaf for expressway-e: passes, with a warning that Jabber over
+#     MRA would refuse it (cn-only-no-san)
+#   three profiles x two files: a matrix, exit 1
+# and once: a certificate file or trust file that cannot be read, exit 2;
+# SHA-1, RSA-1024 and EKU problems of one file all in the text report.
 #
 # TAP for Automake's tap-driver.  Environment: UCTLS (the program; default
 # the build tree's), top_srcdir.
@@ -136,7 +147,8 @@ tls_www_client
 signing_key
 expiration_days = 365
 T
-	for k in root int srv sonly cn other; do
+	sed 's/expiration_days = 365/expiration_days = 3/' "$d/srv.tmpl" >"$d/soon.tmpl"
+	for k in root int srv sonly cn soon other; do
 		certtool --generate-privkey --key-type=ecdsa --outfile "$d/$k.key" \
 			>/dev/null 2>&1 || return 1
 	done
@@ -145,7 +157,7 @@ T
 	certtool --generate-certificate --load-privkey "$d/int.key" \
 		--load-ca-certificate "$d/root.pem" --load-ca-privkey "$d/root.key" \
 		--template "$d/int.tmpl" --outfile "$d/int.pem" >/dev/null 2>&1 || return 1
-	for l in srv sonly cn; do
+	for l in srv sonly cn soon; do
 		certtool --generate-certificate --load-privkey "$d/$l.key" \
 			--load-ca-certificate "$d/int.pem" --load-ca-privkey "$d/int.key" \
 			--template "$d/$l.tmpl" --outfile "$d/$l.pem" >/dev/null 2>&1 || return 1
@@ -155,7 +167,7 @@ T
 mk_openssl() {
 	d=$1
 	mkdir -p "$d" || return 1
-	for k in root int srv sonly cn other; do
+	for k in root int srv sonly cn soon other; do
 		openssl ecparam -name prime256v1 -genkey -noout -out "$d/$k.key" \
 			>/dev/null 2>&1 || return 1
 	done
@@ -168,6 +180,7 @@ mk_openssl() {
 		'extendedKeyUsage=serverAuth' 'subjectAltName=DNS:srv.field.example' >"$d/sonly.ext"
 	printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
 		'extendedKeyUsage=serverAuth,clientAuth' >"$d/cn.ext"
+	cp "$d/srv.ext" "$d/soon.ext"
 	openssl req -new -x509 -key "$d/root.key" -subj "/CN=Field Root CA" -days 3650 \
 		-addext "basicConstraints=critical,CA:TRUE" \
 		-addext "keyUsage=critical,keyCertSign,cRLSign" \
@@ -178,19 +191,52 @@ mk_openssl() {
 		-set_serial 2 -days 3650 -extfile "$d/ca.ext" -out "$d/int.pem" \
 		>/dev/null 2>&1 || return 1
 	s=3
-	for l in srv sonly cn; do
+	for l in srv sonly cn soon; do
+		days=365
+		[ $l = soon ] && days=3
 		openssl req -new -key "$d/$l.key" -subj "/CN=srv.field.example" \
 			-out "$d/$l.csr" >/dev/null 2>&1 || return 1
 		openssl x509 -req -in "$d/$l.csr" -CA "$d/int.pem" -CAkey "$d/int.key" \
-			-set_serial $s -days 365 -extfile "$d/$l.ext" -out "$d/$l.pem" \
+			-set_serial $s -days $days -extfile "$d/$l.ext" -out "$d/$l.pem" \
 			>/dev/null 2>&1 || return 1
 		s=$((s + 1))
 	done
 }
 
+# json_ok LABEL PYTHON: asserts PYTHON (statements; `d' is the first JSON
+# object of $tmp/out, `steps' its steps by name, `also' the notes of its
+# tls-handshake step joined by newlines) holds.
+json_ok() {
+	if python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+steps = {s["step"]: s for s in d["steps"]}
+also = "\n".join(steps["tls-handshake"]["also"])
+exec(sys.argv[2])
+' "$tmp/out" "$2" 2>"$tmp/py"; then
+		ok "$1"
+	else
+		notok "$1" "$(cat "$tmp/py" "$tmp/out")"
+	fi
+}
+
+# text_ok LABEL PATTERN ARGS...: `uctls check ARGS' (text) prints PATTERN
+# (a fixed string).
+text_ok() {
+	label=$1
+	pat=$2
+	shift 2
+	"$UCTLS" check "$@" >"$tmp/text" 2>&1
+	if grep -qF -- "$pat" "$tmp/text"; then
+		ok "$label"
+	else
+		notok "$label" "no \`$pat' in the text report of: uctls check $*" "$(cat "$tmp/text")"
+	fi
+}
+
 # --- the cases --------------------------------------------------------------
 
-CASES=9 # assertions of cases(); skipped together when the tool is missing
+CASES=29 # assertions of cases(); skipped together when the tool is missing
 
 cases() {
 	t=$1
@@ -229,6 +275,96 @@ cases() {
 		"$d/sonly-chain.pem"
 	expect "$t: CN-only leaf (no SAN)" 1 "fail tls-handshake cn-only-no-san" \
 		--profile generic --name $name --trust "$d/root.pem" "$d/cn-chain.pem"
+	bundle_cases "$t" "$d"
+	note_cases "$t" "$d"
+}
+
+# The end entity found in any order (issue 10, 1).
+bundle_cases() {
+	t=$1
+	d=$2
+	name=srv.field.example
+	cat "$d/root.pem" "$d/int.pem" "$d/srv.pem" >"$d/rootfirst.pem"
+	cat "$d/root.pem" "$d/int.pem" "$d/sonly.pem" >"$d/sonly-rootfirst.pem"
+	trust="--trust $d/root.pem --trust $d/int.pem"
+	no_root_blame='
+for t in [d["failure"]["detail"]] + steps["tls-handshake"]["also"]:
+    assert not (("eku-" in t or "key-usage" in t or "name-mismatch" in t or "leaf-is-ca" in t)
+                and "Field Root CA" in t), t
+assert "CN=srv.field.example" in d["failure"]["detail"], d["failure"]["detail"]'
+	# shellcheck disable=SC2086 # $trust: two options
+	expect "$t: root-first fullchain, expressway-e, --key" 1 "fail tls-handshake bundle-order" \
+		--profile expressway-e --name $name $trust --key "$d/srv.key" "$d/rootfirst.pem"
+	json_ok "$t: ... the order is the cause, no leaf rule blamed on the root, the leaf passes" \
+		"$no_root_blame
+assert \"position 3\" in d[\"failure\"][\"detail\"]
+assert \"only the order is wrong\" in also, also"
+	# shellcheck disable=SC2086
+	expect "$t: root-first fullchain, cucm, no --key (the only non-CA)" 1 \
+		"fail tls-handshake bundle-order" --profile cucm --name $name $trust "$d/rootfirst.pem"
+	json_ok "$t: ... no leaf rule blamed on the root" "$no_root_blame"
+	# shellcheck disable=SC2086
+	expect "$t: root-first fullchain, generic (order not a failure)" 0 "pass - -" \
+		--profile generic --name $name $trust "$d/rootfirst.pem"
+	json_ok "$t: ... but a bundle-order note" \
+		"assert \"bundle-order (not a failure for profile generic)\" in also, also"
+	# shellcheck disable=SC2086
+	expect "$t: root-first serverAuth-only leaf as client: the leaf's EKU" 1 \
+		"fail tls-handshake eku-client-auth-missing" \
+		--profile generic --role client --name $name $trust "$d/sonly-rootfirst.pem"
+	json_ok "$t: ... named on the leaf, not the root" "$no_root_blame"
+}
+
+# Nothing passed silently (issue 10, 2, 3, 4, 5).
+note_cases() {
+	t=$1
+	d=$2
+	name=srv.field.example
+	cat "$d/soon.pem" "$d/int.pem" >"$d/soon-chain.pem"
+	expect "$t: no --name, the exit status kept" 0 "pass - -" \
+		--profile generic --trust "$d/root.pem" "$d/good.pem"
+	json_ok "$t: ... JSON says names were not checked" \
+		"assert \"names: not checked, no --name given\" in also, also"
+	text_ok "$t: ... and so does the text" "names: not checked, no --name given" \
+		--profile generic --trust "$d/root.pem" "$d/good.pem"
+	expect "$t: a leaf that expires in 3 days: a pass" 0 "pass - -" \
+		--profile generic --name $name --trust "$d/root.pem" "$d/soon-chain.pem"
+	json_ok "$t: ... with a warning in JSON" \
+		"assert any(a.startswith(\"warning: \") and \"expires in\" in a
+           for a in steps[\"tls-handshake\"][\"also\"]), also"
+	text_ok "$t: ... and in text" "warning (tls-handshake on device): \`CN=srv.field.example' expires in" \
+		--profile generic --name $name --trust "$d/root.pem" "$d/soon-chain.pem"
+	expect "$t: --warn-days 400, a leaf of 365 days: a pass" 0 "pass - -" \
+		--profile generic --name $name --trust "$d/root.pem" --warn-days 400 "$d/good.pem"
+	json_ok "$t: ... with a warning" \
+		"assert any(a.startswith(\"warning: \") and \"expires in 36\" in a
+           for a in steps[\"tls-handshake\"][\"also\"]), also"
+	expect "$t: CN-only leaf for expressway-e: passes for the zone" 0 "pass - -" \
+		--profile expressway-e --name $name --trust "$d/root.pem" --trust "$d/int.pem" \
+		"$d/cn-chain.pem"
+	json_ok "$t: ... with a warning that Jabber over MRA would refuse it" \
+		"assert \"warning: passes for the zone, but Jabber over MRA would refuse it: cn-only-no-san\" in also, also"
+	"$UCTLS" check --profile cucm --profile expressway-e --profile jabber --name $name \
+		--trust "$d/root.pem" --trust "$d/int.pem" "$d/good.pem" "$d/rootfirst.pem" \
+		>"$tmp/text" 2>&1
+	st=$?
+	if [ $st -eq 1 ] && grep -q '^matrix (profile x file):' "$tmp/text" &&
+		[ "$(sed -n '/^matrix/,$p' "$tmp/text" | grep -c ' pass  *-$')" -eq 3 ] &&
+		grep -q "^  cucm  *$d/rootfirst.pem  *fail  *tls-handshake bundle-order$" "$tmp/text" &&
+		grep -q "^  jabber  *$d/rootfirst.pem  *pass  *-$" "$tmp/text"; then
+		ok "$t: 3 profiles x 2 files: a matrix, exit 1"
+	else
+		notok "$t: 3 profiles x 2 files: a matrix, exit 1" "exit $st" "$(cat "$tmp/text")"
+	fi
+	"$UCTLS" check --json --profile cucm --profile jabber --name $name \
+		--trust "$d/root.pem" --trust "$d/int.pem" "$d/good.pem" "$d/rootfirst.pem" \
+		>"$tmp/out" 2>&1
+	st=$?
+	if [ $st -eq 1 ] && [ "$(wc -l <"$tmp/out")" -eq 4 ]; then
+		ok "$t: 2 profiles x 2 files, --json: 4 lines, exit 1"
+	else
+		notok "$t: 2 profiles x 2 files, --json: 4 lines, exit 1" "exit $st" "$(cat "$tmp/out")"
+	fi
 }
 
 for tool in certtool openssl; do
@@ -289,6 +425,42 @@ if grep -qF "$words" "$tmp/err"; then
 	ok "a trust file of Base-64 that is not DER: the error says so"
 else
 	notok "a trust file of Base-64 that is not DER: the error says so" "$(cat "$tmp/err")"
+fi
+
+# SHA-1, RSA-1024 and a missing serverAuth in one file, and an install
+# problem before them: every one in the text report (issue 10, 7).
+if command -v openssl >/dev/null 2>&1 && [ -r "$tmp/openssl/int.pem" ]; then
+	d=$tmp/openssl
+	printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+		'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=clientAuth' \
+		'subjectAltName=DNS:srv.field.example' >"$d/weak.ext"
+	if openssl genrsa -out "$d/weak.key" 1024 >/dev/null 2>&1 &&
+		openssl req -new -key "$d/weak.key" -subj "/CN=srv.field.example" \
+			-out "$d/weak.csr" >/dev/null 2>&1 &&
+		openssl x509 -req -in "$d/weak.csr" -CA "$d/int.pem" -CAkey "$d/int.key" \
+			-set_serial 20 -days 365 -sha1 -extfile "$d/weak.ext" -out "$d/weak.pem" \
+			>/dev/null 2>&1; then
+		cat "$d/weak.pem" "$d/int.pem" >"$d/weak-chain.pem"
+		"$UCTLS" check --profile expressway-e --name srv.field.example \
+			--trust "$d/root.pem" "$d/weak-chain.pem" >"$tmp/text" 2>&1
+		miss=
+		for w in "install failed on device: issuer-not-found" \
+			"tls-handshake failed on device too: insecure-algorithm" "SHA1" \
+			"key-size: \`CN=srv.field.example' has an RSA-1024 key" \
+			"eku-server-auth-missing: \`CN=srv.field.example'"; do
+			grep -qF -- "$w" "$tmp/text" || miss="$miss [$w]"
+		done
+		if [ -z "$miss" ]; then
+			ok "SHA-1, RSA-1024, EKU and install problems of one file: all in text"
+		else
+			notok "SHA-1, RSA-1024, EKU and install problems of one file: all in text" \
+				"missing:$miss" "$(cat "$tmp/text")"
+		fi
+	else
+		notok "make the SHA-1 RSA-1024 certificate" "openssl failed"
+	fi
+else
+	skip "SHA-1, RSA-1024, EKU and install problems of one file: all in text" "openssl not found"
 fi
 
 echo "1..$n"
