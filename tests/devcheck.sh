@@ -349,7 +349,7 @@ note_cases() {
 		>"$tmp/text" 2>&1
 	st=$?
 	if [ $st -eq 1 ] && grep -q '^matrix (profile x file):' "$tmp/text" &&
-		[ "$(sed -n '/^matrix/,$p' "$tmp/text" | grep -c ' pass  *-$')" -eq 3 ] &&
+		[ "$(sed -n '/^matrix/,$p' "$tmp/text" | grep -c ' pass  *-$')" -eq 4 ] &&
 		grep -q "^  cucm  *$d/rootfirst.pem  *fail  *tls-handshake bundle-order$" "$tmp/text" &&
 		grep -q "^  jabber  *$d/rootfirst.pem  *pass  *-$" "$tmp/text"; then
 		ok "$t: 3 profiles x 2 files: a matrix, exit 1"
