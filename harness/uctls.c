@@ -334,7 +334,7 @@ add_profile(struct check_args *a, const char *arg)
 
 	for (i = 0; i < a->profiles.n; i++)
 		if (strcmp(a->profiles.v[i], arg) == 0) {
-			fprintf(stderr, "uctls check: --profile `%s' given twice\n", arg);
+			fprintf(stderr, "uctls check: --profile given twice (`%s')\n", arg);
 			return -1;
 		}
 	return strv_push(&a->profiles, arg);

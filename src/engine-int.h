@@ -145,6 +145,10 @@ int eng_app_sip(struct run *r, struct side *s);
 /* engine-xmpp.c: XMPP server-to-server streams around the handshake. */
 const char *eng_x_domain(const struct uctls_peerdef *pd);
 int eng_x_dialback(const struct side *s);
+/* The XMPP steps the engine decides on, compared by identity (s->step ==
+ * eng_step_established), never by spelling. */
+extern const char eng_step_stream_open[], eng_step_starttls[], eng_step_stream_restart[],
+	eng_step_s2s_auth[], eng_step_established[], eng_step_subdomain[];
 int eng_x_begin(struct run *r, struct side *s, struct uctls_err *err);
 int eng_x_after_tls(struct run *r, struct side *s);
 int eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err);

@@ -218,7 +218,7 @@ eng_x_subdomains(struct run *r, struct side *s)
 
 	if (r->server->nsubdomains == 0)
 		return eng_side_done(r, s);
-	if (eng_enter_step(r, s, "subdomain") < 0)
+	if (eng_enter_step(r, s, eng_step_subdomain) < 0)
 		return -1;
 	for (i = 0; i < r->server->nsubdomains; i++) {
 		struct uctls_diag d;
@@ -319,8 +319,8 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
 		/* R answered the restart and then refused: no features to
 		 * offer is an authentication failure. */
-		if (s->xstage == 1 && s->xheader && strcmp(s->step, "stream-restart") == 0 &&
-		    eng_enter_step(r, s, "s2s-auth") < 0)
+		if (s->xstage == 1 && s->xheader && s->step == eng_step_stream_restart &&
+		    eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 			return -1;
 		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
 		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
@@ -328,7 +328,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 	}
 	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0) {
 		if (s->xstage == 0) {
-			if (eng_enter_step(r, s, "starttls") < 0)
+			if (eng_enter_step(r, s, eng_step_starttls) < 0)
 				return -1;
 			if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
 				/* RFC 7590 3.1: TLS is mandatory between servers. */
@@ -352,7 +352,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
 			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
 			           eng_x_dialback(s);
-			if (eng_enter_step(r, s, "s2s-auth") < 0)
+			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 				return -1;
 			s->xdialback_ok = dialback;
 			if (s->tls != NULL) {
@@ -399,7 +399,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 			                             : "neither SASL EXTERNAL nor dialback");
 		}
 		/* After SASL success: the stream is authenticated. */
-		if (eng_enter_step(r, s, "established") < 0)
+		if (eng_enter_step(r, s, eng_step_established) < 0)
 			return -1;
 		return x_ping(r, s, me, to);
 	}
@@ -436,7 +436,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		const char *type = uctls_xmpp_attr(e, "type");
 
 		if (type != NULL && strcmp(type, "valid") == 0) {
-			if (eng_enter_step(r, s, "established") < 0)
+			if (eng_enter_step(r, s, eng_step_established) < 0)
 				return -1;
 			return x_ping(r, s, me, to);
 		}
@@ -459,14 +459,14 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
 		const struct uctls_diag *d;
 
-		if (s->state == S_APP && strcmp(s->step, "established") == 0 && s->xpinged) {
+		if (s->state == S_APP && s->step == eng_step_established && s->xpinged) {
 			/* Close our side too (RFC 6120 4.4). */
 			s->xechoed = 1;
 			return x_send(s, uctls_xmpp_stream_close());
 		}
 		/* I gave up on authentication: what R found wrong with I's
 		 * certificate is the cause, not the close. */
-		if (s->tls != NULL && strcmp(s->step, "s2s-auth") == 0 &&
+		if (s->tls != NULL && s->step == eng_step_s2s_auth &&
 		    uctls_tls_peer_verdict(s->tls, &d) > 0)
 			return eng_side_fail(r, s, d);
 		return eng_side_fail_msg(r, s, "connection-closed", NULL,
@@ -512,7 +512,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 				           : s->def->starttls == UCTLS_STARTTLS_OFFERED ? 1
 				                                                        : 0;
 
-				if (eng_enter_step(r, s, "starttls") < 0)
+				if (eng_enter_step(r, s, eng_step_starttls) < 0)
 					return -1;
 				return x_send(s, uctls_xmpp_features(mode, 0, 0));
 			}
@@ -523,7 +523,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			int dialback = eng_x_dialback(s);
 
 			s->xexternal = verdict == 0;
-			if (eng_enter_step(r, s, "s2s-auth") < 0)
+			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 				return -1;
 			if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
 			                                         (verdict > 0 && s->profile->sasl_offer_always),
@@ -550,7 +550,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			return 0;
 		}
 		/* After SASL success. */
-		if (eng_enter_step(r, s, "established") < 0)
+		if (eng_enter_step(r, s, eng_step_established) < 0)
 			return -1;
 		return x_send(s, uctls_xmpp_features(0, 0, 0));
 	}
@@ -612,7 +612,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		free(s->note);
 		s->note = n;
 		if (x_send(s, uctls_xmpp_db_answer(me, s->xpeer, 1)) < 0 ||
-		    eng_enter_step(r, s, "established") < 0)
+		    eng_enter_step(r, s, eng_step_established) < 0)
 			return -1;
 		return 0;
 	}
@@ -676,7 +676,7 @@ eng_x_begin(struct run *r, struct side *s, struct uctls_err *err)
 		return uctls_err_set(err, "out of memory");
 	s->state = S_PRE;
 	s->want = POLLIN;
-	if (eng_enter_step(r, s, "stream-open") < 0)
+	if (eng_enter_step(r, s, eng_step_stream_open) < 0)
 		return -1;
 	if (s->is_server)
 		return 0;
@@ -688,7 +688,7 @@ int
 eng_x_after_tls(struct run *r, struct side *s)
 {
 	s->xstage = 1;
-	if (eng_enter_step(r, s, "stream-restart") < 0)
+	if (eng_enter_step(r, s, eng_step_stream_restart) < 0)
 		return -1;
 	if (s->is_server)
 		return 0;

@@ -24,12 +24,15 @@ static const struct phase traversal_phases[] = {
 
 /* xmpp-s2s: one connection whose application exchange surrounds the TLS
  * handshake (docs/steps.md). */
+const char eng_step_stream_open[] = "stream-open", eng_step_starttls[] = "starttls",
+           eng_step_stream_restart[] = "stream-restart", eng_step_s2s_auth[] = "s2s-auth",
+           eng_step_established[] = "established", eng_step_subdomain[] = "subdomain";
 static const char *const xmpp_steps[] = {
-	"tcp-connect", "stream-open", "starttls", "tls-handshake", "stream-restart",
-	"s2s-auth", "established", "subdomain", NULL
+	"tcp-connect", eng_step_stream_open, eng_step_starttls, "tls-handshake",
+	eng_step_stream_restart, eng_step_s2s_auth, eng_step_established, eng_step_subdomain, NULL
 };
 static const struct phase xmpp_phases[] = {
-	{ "tcp-connect", "tls-handshake", "established", APP_XMPP, 0, 0, xmpp_steps },
+	{ "tcp-connect", "tls-handshake", eng_step_established, APP_XMPP, 0, 0, xmpp_steps },
 };
 
 /* What the server writes once its handshake is done, and the client reads
@@ -96,10 +99,9 @@ eng_enter_step(struct run *r, struct side *s, const char *step)
 		free(s->note);
 		s->note = NULL;
 	}
-	if (s->step == NULL || strcmp(s->step, step) != 0) {
-		s->step = step;
+	if (s->step == NULL || strcmp(s->step, step) != 0)
 		s->t0 = eng_now_ms();
-	}
+	s->step = step; /* the caller's constant: steps compare by identity */
 	return 0;
 }
 
@@ -676,7 +678,7 @@ log_status(struct run *r, const char *step, const char *side, enum uctls_status 
 static int
 step_planned(const struct run *r, const char *step)
 {
-	return strcmp(step, "subdomain") != 0 || r->server->nsubdomains > 0;
+	return step != eng_step_subdomain || r->server->nsubdomains > 0;
 }
 
 static int

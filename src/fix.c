@@ -195,6 +195,9 @@ gen_chain(struct ctx *c, const char *reason)
 	const struct uctls_certdef *top = c->anc[c->nanc - 1];
 	const char *from, *tattr = trust_attr(c, &from);
 	const struct uctls_peerdef *tp = uctls_scenario_peer(c->sc, from);
+	/* On the MRA SSH tunnel the peer presents its leaf alone
+	 * (docs/steps.md): what it sends elsewhere does not count there. */
+	int leaf_only = strcmp(c->fail->step, "ssh-tunnel") == 0;
 	size_t i, len = 0;
 	char *sends = NULL, *t;
 	struct cand *k;
@@ -204,21 +207,8 @@ gen_chain(struct ctx *c, const char *reason)
 		trust_all(c);
 		return;
 	}
-	/* On the MRA SSH tunnel the peer presents its leaf alone
-	 * (docs/steps.md): what it sends elsewhere does not count there. */
-	int leaf_only = strcmp(c->fail->step, "ssh-tunnel") == 0;
-
-	for (i = 1; i < c->nanc; i++) {
-		if ((!leaf_only && in_strv(c->y->sends, c->y->nsends, c->anc[i]->id)) ||
-		    (tp != NULL && strcmp(tattr, "trusts") == 0 &&
-		     in_strv(tp->trusts, tp->ntrusts, c->anc[i]->id)))
-			continue;
-		if (c->anc[i]->issuer != NULL)
-			add_trust(c, c->anc[i], "intermediate");
-		break;
-	}
-	trust_all(c);
-	/* The peer sends its whole chain but the root. */
+	/* First the standard fix, the peer sending its whole chain but the
+	 * root (RFC 8446 4.4.2, RFC 5246 7.4.2), then the trust list. */
 	for (i = 0; i < c->nanc && (i == 0 || c->anc[i]->issuer != NULL); i++, len++) {
 		t = fmt("%s%s%s", sends != NULL ? sends : "", i ? " " : "", c->anc[i]->id);
 		free(sends);
@@ -233,6 +223,16 @@ gen_chain(struct ctx *c, const char *reason)
 		edit_add(c, k, "peer", c->y->id, "sends", sends);
 	}
 	free(sends);
+	for (i = 1; i < c->nanc; i++) {
+		if ((!leaf_only && in_strv(c->y->sends, c->y->nsends, c->anc[i]->id)) ||
+		    (tp != NULL && strcmp(tattr, "trusts") == 0 &&
+		     in_strv(tp->trusts, tp->ntrusts, c->anc[i]->id)))
+			continue;
+		if (c->anc[i]->issuer != NULL)
+			add_trust(c, c->anc[i], "intermediate");
+		break;
+	}
+	trust_all(c);
 }
 
 static int

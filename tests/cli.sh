@@ -47,7 +47,7 @@ X
 sed -e 's|<expect result="pass"/>|<expect fail-at="tls-handshake" side="client" reason="expired"/>|' \
 	-e 's|cli/pass|cli/wrong-expect|' "$tmp/pass.xml" >"$tmp/wrong.xml"
 
-echo "1..27"
+echo "1..40"
 t "--help exits 0" 0 "$UCTLS" --help
 has "--help lists run" "$tmp/out" "uctls run"
 t "--version exits 0" 0 "$UCTLS" --version
@@ -83,8 +83,24 @@ has "--keylog writes NSS key log lines" "$tmp/keys" "^CLIENT_HANDSHAKE_TRAFFIC_S
 t "check: pki export of the scenario" 0 "$UCTLS" pki export "$tmp/pass.xml" "$tmp/exp"
 at="--at 2026-06-01T12:00:00Z"
 t "check: --profile given twice is a usage error" 2 "$UCTLS" check --profile generic \
-	--profile strict-mutual "$tmp/exp/srv.pem"
+	--profile generic "$tmp/exp/srv.pem"
 has "check: ... and says so" "$tmp/err" "--profile given twice"
+for o in "--role server" "--at 2026-06-01T12:00:00Z" "--key $tmp/exp/srv.key" "--warn-days 10"; do
+	# shellcheck disable=SC2086 # $o: option and value
+	t "check: ${o%% *} given twice is a usage error" 2 "$UCTLS" check --profile generic \
+		$o $o "$tmp/exp/srv.pem"
+	has "check: ... and says so" "$tmp/err" "${o%% *} given twice"
+done
+t "check: --warn-days x is a usage error" 2 "$UCTLS" check --profile generic --warn-days x \
+	"$tmp/exp/srv.pem"
+t "check: --at takes a date alone (midnight UTC)" 0 "$UCTLS" check --profile generic \
+	--at 2026-06-01 --trust "$tmp/exp/root.pem" --name srv.example.com "$tmp/exp/srv.pem"
+t "check: --at 2026-02-30 (no such day) is a usage error" 2 "$UCTLS" check --profile generic \
+	--at 2026-02-30 "$tmp/exp/srv.pem"
+t "check: --at 2026-02-30T00:00:00Z is a usage error" 2 "$UCTLS" check --profile generic \
+	--at 2026-02-30T00:00:00Z "$tmp/exp/srv.pem"
+t "check: --at 2026-06-01T24:00:00Z is a usage error" 2 "$UCTLS" check --profile generic \
+	--at 2026-06-01T24:00:00Z "$tmp/exp/srv.pem"
 t "check: --csr-san with no SAN at all is a usage error" 2 "$UCTLS" check --profile generic \
 	--csr-san ,,, "$tmp/exp/srv.pem"
 t "check: --max-depth x is a usage error" 2 "$UCTLS" check --profile generic --max-depth x \
