@@ -237,7 +237,10 @@ struct uctls_scenario {
  * "FILE:LINE: what was wrong" (see err.h).  Checks: well-formed XML, known
  * elements and attributes, required attributes, values (key types, dates,
  * SAN syntax, OIDs), unique ids, issuer/sends/trusts references, issuer
- * cycles, known family and profile, <expect> step names for the family. */
+ * cycles, known family and profile, <expect> step names for the family,
+ * family attributes (on the peer they belong on, values of their set, into
+ * the typed fields above), traversal's names (peer-address on C,
+ * tls-verify-name on E, or tls-verify="off"). */
 int uctls_scenario_load(const char *file, struct uctls_scenario **out,
                         struct uctls_err *err);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -1027,6 +1028,99 @@ out:
 }
 
 static int
+is_ip_text(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* Why a wildcard SAN of NM does not cover NAME, when one looks as if it
+ * might: it stands for exactly one label (RFC 9525 6.3, RFC 6125 6.4.3).
+ * Writes into BUF (empty when no wildcard is near). */
+static void
+wildcard_why(const struct names *nm, const char *name, char *buf, size_t n)
+{
+	size_t i, nl = strlen(name), dl;
+	const char *d;
+
+	buf[0] = '\0';
+	for (i = 0; i < nm->nsans; i++) {
+		if (nm->sans[i].type != UCTLS_SAN_DNS || strncmp(nm->sans[i].value, "*.", 2) != 0)
+			continue;
+		d = nm->sans[i].value + 1; /* ".example.com" */
+		dl = strlen(d);
+		if (nl + 1 == dl && strcasecmp(name, d + 1) == 0) {
+			snprintf(buf, n, " (the wildcard `%s' does not cover the domain `%s' itself: "
+			                 "it stands for exactly one label; RFC 9525 6.3)",
+			         nm->sans[i].value, name);
+			return;
+		}
+		if (nl > dl && strcasecmp(name + nl - dl, d) == 0 &&
+		    memchr(name, '.', nl - dl) != NULL) {
+			snprintf(buf, n, " (the wildcard `%s' covers one label only, e.g. `x%s', not "
+			                 "`%s', which has more labels before `%s'; RFC 9525 6.3, RFC "
+			                 "6125 6.4.3)",
+			         nm->sans[i].value, d, name, d);
+			return;
+		}
+	}
+}
+
+/* The configured names did not match: cause, detail and a hint that fits
+ * the name (an IP address needs an IP SAN). */
+static int
+identity_problem(struct vstate *v, enum uctls_ident_result worst, const char *matched,
+                 const char *near, const char *configured, const struct names *nm)
+{
+	const struct uctls_profile *p = v->ctx->profile;
+	const char *first = v->ctx->names[0];
+	int ip = is_ip_text(first);
+	const char *san_hint = ip ? "re-issue the certificate with the address as an IP subject "
+	                            "alternative name (a DNS name never matches an IP address), "
+	                            "or configure an FQDN the certificate carries"
+	                          : "re-issue the certificate with the name as a DNS subject "
+	                            "alternative name";
+	char why[512];
+
+	switch (worst) {
+	case UCTLS_IDENT_CN_ONLY:
+		return uctls_diag_problem(
+			v->d, "cn-only-no-san", GNUTLS_A_BAD_CERTIFICATE, san_hint,
+			"%s's configured name `%s' is in the subject CN of %s but in none of "
+			"its SANs, and profile %s does not match the CN %s; the certificate "
+			"carries: %s",
+			v->verifier, matched, ci_label(&v->path[0]), p->name,
+			nm->nsans ? "of a certificate that has SANs (RFC 6125 6.4.4)"
+			          : "at all (RFC 9525 6.3; browsers since Chrome 58)",
+			nm->text);
+	case UCTLS_IDENT_WILDCARD_REFUSED:
+		return uctls_diag_problem(
+			v->d, "wildcard-not-allowed", GNUTLS_A_BAD_CERTIFICATE,
+			"add the exact name as a DNS subject alternative name",
+			"%s's configured name `%s' matches only the wildcard `%s' of %s, and "
+			"profile %s does not accept wildcards; the certificate carries: %s",
+			v->verifier, matched, near != NULL ? near : "*", ci_label(&v->path[0]),
+			p->name, nm->text);
+	default:
+		wildcard_why(nm, first, why, sizeof(why));
+		return uctls_diag_problem(
+			v->d, "name-mismatch", GNUTLS_A_BAD_CERTIFICATE,
+			ip ? san_hint
+			   : "configure the name the certificate carries, or re-issue the "
+			     "certificate with the configured name as a DNS subject alternative name",
+			"%s is configured to expect %s of %s, but %s carries only: %s%s%s%s",
+			v->verifier, configured, v->peer, ci_label(&v->path[0]), nm->text,
+			p->sip_ids && strstr(nm->text, "URI:sip:") != NULL
+			        ? " (RFC 5922 7.1: with a sip: URI identity present, DNS names are "
+			          "not examined)"
+			        : "",
+			why, ip ? " (an IP address is matched only against iPAddress SANs; RFC "
+			          "9525 6.2.1, RFC 5280 4.2.1.6)" : "");
+	}
+}
+
+static int
 check_identity(struct vstate *v)
 {
 	const struct uctls_profile *p = v->ctx->profile;
@@ -1083,41 +1177,7 @@ check_identity(struct vstate *v)
 			cl += (size_t)snprintf(configured + cl, sizeof(configured) - cl,
 			                       "%s`%s'", cl ? " or " : "", v->ctx->names[i]);
 	}
-	switch (worst) {
-	case UCTLS_IDENT_CN_ONLY:
-		rv = uctls_diag_problem(
-			v->d, "cn-only-no-san", GNUTLS_A_BAD_CERTIFICATE,
-			"re-issue the certificate with the name as a DNS subject alternative name",
-			"%s's configured name `%s' is in the subject CN of %s but in none of "
-			"its SANs, and profile %s does not match the CN %s; the certificate "
-			"carries: %s",
-			v->verifier, matched, ci_label(&v->path[0]), p->name,
-			nm.nsans ? "of a certificate that has SANs (RFC 6125 6.4.4)"
-			         : "at all (RFC 9525 6.3; browsers since Chrome 58)",
-			nm.text);
-		break;
-	case UCTLS_IDENT_WILDCARD_REFUSED:
-		rv = uctls_diag_problem(
-			v->d, "wildcard-not-allowed", GNUTLS_A_BAD_CERTIFICATE,
-			"add the exact name as a DNS subject alternative name",
-			"%s's configured name `%s' matches only the wildcard `%s' of %s, and "
-			"profile %s does not accept wildcards; the certificate carries: %s",
-			v->verifier, matched, near != NULL ? near : "*", ci_label(&v->path[0]), p->name,
-			nm.text);
-		break;
-	default:
-		rv = uctls_diag_problem(
-			v->d, "name-mismatch", GNUTLS_A_BAD_CERTIFICATE,
-			"configure the name the certificate carries, or re-issue the certificate "
-			"with the configured name as a DNS subject alternative name",
-			"%s is configured to expect %s of %s, but %s carries only: %s%s",
-			v->verifier, configured, v->peer, ci_label(&v->path[0]), nm.text,
-			p->sip_ids && strstr(nm.text, "URI:sip:") != NULL
-			        ? " (RFC 5922 7.1: with a sip: URI identity present, DNS names are "
-			          "not examined)"
-			        : "");
-		break;
-	}
+	rv = identity_problem(v, worst, matched, near, configured, &nm);
 out:
 	names_free(&nm);
 	return rv < 0 && v->d->reason == NULL ? -1 : 0;

@@ -150,6 +150,16 @@ static const struct row rows[] = {
 	  "<ca id='ic' issuer='root' subject='CN=Client CA' eku='clientAuth'/>"
 	  "<cert id='s' issuer='ic' subject='CN=s' san='DNS:s' eku='serverAuth'/>",
 	  "s ic", "root", "s", "generic", 1, "eku-server-auth-missing", "CN=Client CA", NULL },
+	/* an IP address as the configured name: only an IP SAN matches it */
+	{ "IP peer address", "<cert id='s' issuer='int' subject='CN=expe.example.com' san='DNS:expe.example.com'/>",
+	  "s int", "root", "192.0.2.10", "generic", 1, "name-mismatch", "iPAddress SANs", NULL },
+	/* a wildcard stands for one label only (RFC 9525 6.3) */
+	{ "wildcard one label", "<cert id='s' issuer='int' subject='CN=example.com' san='DNS:*.example.com'/>",
+	  "s int", "root", "conference.corp.example.com", "generic", 1, "name-mismatch",
+	  "covers one label only", NULL },
+	{ "wildcard not the domain", "<cert id='s' issuer='int' subject='CN=x' san='DNS:*.example.com'/>",
+	  "s int", "root", "example.com", "generic", 1, "name-mismatch", "does not cover the domain",
+	  NULL },
 	/* unknown critical extension */
 	{ "unknown critical",
 	  "<cert id='s' issuer='int' subject='CN=s'><extension oid='1.3.6.1.4.1.55555.1' critical='yes'/></cert>",
