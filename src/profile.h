@@ -43,6 +43,11 @@ struct uctls_profile {
 	unsigned max_depth;     /* intermediate CAs accepted between the end-entity certificate
 	                           and the trust anchor; 0: 100 (OpenSSL's default depth) */
 	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */
+	const char *trust_words; /* the device's own name for its trust list, used in hints
+	                            ("trusted CA list (Maintenance > Security > Trusted CA
+	                            list)", "callmanager-trust"); NULL: "trust list" */
+	const char *symptom;    /* what the device shows when this verification fails, in
+	                           its own words, for the report; NULL: nothing */
 	/* Install step (install.h): what the device checks on upload. */
 	int inst_pem_only, inst_ca_first, inst_bundle_order, inst_bundle_newline, inst_cn_in_san;
 	const unsigned *inst_key_bits;          /* 0-terminated, or NULL: any */

@@ -354,9 +354,35 @@ path_set(struct vstate *v, gnutls_x509_crt_t *crts, size_t n, int anchored)
 	v->gstatus = 0;
 }
 
+/* The verifier's trust list in the device's own words (profile.h
+ * trust_words), e.g. "C's trusted CA list (Maintenance > Security >
+ * Trusted CA list)". */
+static char *
+trust_list_words(const struct vstate *v)
+{
+	const char *w = v->ctx->profile->trust_words;
+
+	return fmt("%s's %s", v->verifier, w != NULL ? w : "trust list");
+}
+
+static int diagnose_missing(struct vstate *v, const char *tl);
+
 /* No path reached a trust anchor: name the missing link of the longest. */
 static int
 diagnose_unanchored(struct vstate *v)
+{
+	char *tl = trust_list_words(v);
+	int rv;
+
+	if (tl == NULL)
+		return -1;
+	rv = diagnose_missing(v, tl);
+	free(tl);
+	return rv;
+}
+
+static int
+diagnose_missing(struct vstate *v, const char *tl)
 {
 	const struct uctls_verify_ctx *c = v->ctx;
 	struct certinfo *top;
@@ -376,15 +402,14 @@ diagnose_unanchored(struct vstate *v)
 	if (is_self_signed(top->crt)) {
 		if (v->plen == 1) {
 			hint = fmt("have %s send a CA-issued certificate, or add %s itself "
-			           "to %s's trust list",
-			           v->peer, ci_label(top), v->verifier);
+			           "to %s",
+			           v->peer, ci_label(top), tl);
 			rv = uctls_diag_problem(v->d, "self-signed", GNUTLS_A_UNKNOWN_CA, hint,
 			                        "%s presented the self-signed certificate %s, "
 			                        "which is not in %s's trust list",
 			                        v->peer, ci_label(top), v->verifier);
 		} else {
-			hint = fmt("add the root CA %s to %s's trust list", ci_label(top),
-			           v->verifier);
+			hint = fmt("add the root CA %s to %s", ci_label(top), tl);
 			rv = uctls_diag_problem(v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA,
 			                        hint,
 			                        "the chain %s sent ends at the root CA %s, "
@@ -404,8 +429,8 @@ diagnose_unanchored(struct vstate *v)
 			if (!gnutls_x509_crt_check_issuer(top->crt, cand))
 				continue;
 			if (is_self_signed(cand)) {
-				hint = fmt("add the root CA `%s' (%s) to %s's trust list",
-				           ci_idn(top), uctls_pki_id_at(c->pki, i), v->verifier);
+				hint = fmt("add the root CA `%s' (%s) to %s", ci_idn(top),
+				           uctls_pki_id_at(c->pki, i), tl);
 				rv = uctls_diag_problem(
 					v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA, hint,
 					"%s's certificate %s chains to the root CA `%s' (%s), "
@@ -414,14 +439,14 @@ diagnose_unanchored(struct vstate *v)
 					v->verifier, v->peer);
 			} else {
 				hint = c->leaf_only
-				               ? fmt("add the intermediate `%s' to %s's trust list: "
+				               ? fmt("add the intermediate `%s' to %s: "
 				                     "on this connection %s presents its certificate "
 				                     "alone, so only the trust list can complete the "
 				                     "chain",
-				                     ci_idn(top), v->verifier, v->peer)
+				                     ci_idn(top), tl, v->peer)
 				               : fmt("have %s send the intermediate `%s' after its "
-				                     "certificate, or add it to %s's trust list",
-				                     v->peer, ci_idn(top), v->verifier);
+				                     "certificate, or add it to %s",
+				                     v->peer, ci_idn(top), tl);
 				rv = uctls_diag_problem(
 					v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
 					"the issuer of %s is the intermediate CA `%s' (%s), "
@@ -434,8 +459,8 @@ diagnose_unanchored(struct vstate *v)
 			return rv;
 		}
 	}
-	hint = fmt("have %s send its issuing CA `%s', or add it to %s's trust list",
-	           v->peer, ci_idn(top), v->verifier);
+	hint = fmt("have %s send its issuing CA `%s', or add it to %s", v->peer, ci_idn(top),
+	           tl);
 	rv = uctls_diag_problem(v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
 	                        "the issuer `%s' of %s was neither sent by %s nor "
 	                        "found in %s's trust list",
