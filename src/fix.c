@@ -8,6 +8,7 @@
 
 #include "family.h"
 #include "fix.h"
+#include "profile.h"
 #include "report.h"
 
 #define MAX_EDITS 4
@@ -144,6 +145,17 @@ trust_attr(const struct ctx *c, const char **peer)
 	return v != NULL ? "mra-trusts" : "trusts";
 }
 
+/* The verifier's trust list in its device's own words (profile.h). */
+static const char *
+trust_words(const struct ctx *c)
+{
+	const struct uctls_profile *p = uctls_profile_find(c->jabber ? "jabber"
+	                                                   : c->x->profile != NULL ? c->x->profile
+	                                                                          : "");
+
+	return p != NULL && p->trust_words != NULL ? p->trust_words : "trust list";
+}
+
 static void
 add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
 {
@@ -151,8 +163,8 @@ add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
 	struct cand *k;
 	char *list;
 
-	k = cand_new(c, fmt("add the %s `%s' (%s) to %s's trust list%s", kind, subject_of(cd),
-	                    cd->id, c->xname, c->jabber ? " (the Jabber client's)" : ""));
+	k = cand_new(c, fmt("add the %s `%s' (%s) to %s's %s", kind, subject_of(cd), cd->id,
+	                    c->xname, trust_words(c)));
 	list = fmt("%s%s%s", old != NULL ? old : "", old != NULL && *old ? " " : "", cd->id);
 	if (list == NULL)
 		c->oom = 1;
@@ -178,9 +190,9 @@ trust_all(struct ctx *c)
 		free(list);
 		list = t;
 	}
-	k = cand_new(c, fmt("add the root CA `%s' and the intermediates of %s's chain to %s's "
-	                    "trust list%s", subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname,
-	                    c->jabber ? " (the Jabber client's)" : ""));
+	k = cand_new(c, fmt("add the root CA `%s' and the intermediates of %s's chain to %s's %s",
+	                    subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname,
+	                    trust_words(c)));
 	if (list == NULL)
 		c->oom = 1;
 	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "profile.h"
 #include "report.h"
 
 #define TEXT_WIDTH 100 /* wrap column of the human report */
@@ -385,6 +386,21 @@ text_table(FILE *f, const struct uctls_log *log)
 	}
 }
 
+/* What the failing side's device shows, in its own words (profile.h
+ * symptom), next to uctls's reason. */
+static void
+text_symptom(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
+{
+	const struct uctls_profile *p = NULL;
+	size_t i;
+
+	for (i = 0; i < log->nsides; i++)
+		if (streq(log->sides[i].id, fl->side) && log->sides[i].profile != NULL)
+			p = uctls_profile_find(log->sides[i].profile);
+	if (p != NULL && p->symptom != NULL)
+		put_wrapped(f, 5, "the device shows: ", p->symptom);
+}
+
 /* The fixes uctls applied and re-ran (fix.h), best first. */
 static void
 text_fixes(FILE *f, const struct uctls_log *log)
@@ -414,7 +430,7 @@ is_warning(const char *note)
  * (TOO: another failing record than the cause), detail, hint, and every
  * other problem and note. */
 static void
-text_problems(FILE *f, const struct uctls_step *fl, int too)
+text_problems(FILE *f, const struct uctls_step *fl, int too, const char *verified)
 {
 	size_t i;
 
@@ -427,7 +443,11 @@ text_problems(FILE *f, const struct uctls_step *fl, int too)
 	fputc('\n', f);
 	if (fl->detail != NULL)
 		put_wrapped(f, 5, "", fl->detail);
-	if (fl->hint != NULL)
+	/* A hint uctls verified by re-running the scenario (fix.h) replaces
+	 * the reasoned one. */
+	if (verified != NULL)
+		put_wrapped(f, 5, "hint (verified): ", verified);
+	else if (fl->hint != NULL)
 		put_wrapped(f, 5, "hint: ", fl->hint);
 	for (i = 0; i < fl->nalso; i++) {
 		if (is_warning(fl->also[i]))
@@ -451,7 +471,7 @@ text_other_failures(FILE *f, const struct uctls_log *log, const struct uctls_ste
 		if (st == fl || st->status != UCTLS_FAIL ||
 		    (streq(st->step, fl->step) && !streq(st->side, fl->side)))
 			continue;
-		text_problems(f, st, 1);
+		text_problems(f, st, 1, NULL);
 	}
 }
 
@@ -471,7 +491,8 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 		                        "  -> no step was recorded\n", f);
 		return;
 	}
-	text_problems(f, fl, 0);
+	text_problems(f, fl, 0, log->nfixes > 0 && log->fixes[0].passes ? log->fixes[0].what : NULL);
+	text_symptom(f, log, fl);
 	text_fixes(f, log);
 
 	ncols = side_columns(log, ids);
