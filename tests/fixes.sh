@@ -64,7 +64,7 @@ if python3 - "$tmp/r.json" <<'P'
 import json, sys
 d = json.loads(open(sys.argv[1]).readline())
 fx = d["fixes"]
-assert fx[0]["verified"] and "trust list" in fx[0]["fix"], fx[0]
+assert fx[0]["verified"] and "trusted CA list" in fx[0]["fix"], fx[0]
 moved = [x for x in fx if "send" in x["fix"]]
 assert moved and not moved[0]["verified"], moved
 assert "moves the failure to ssh-tunnel on C: issuer-not-found" in moved[0]["result"], moved[0]
