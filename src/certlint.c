@@ -95,6 +95,42 @@ uctls_lint_self_issued(gnutls_x509_crt_t crt)
 	return same;
 }
 
+int
+uctls_san_foreach(gnutls_x509_crt_t crt,
+                  int (*fn)(void *arg, int type, const char *val, size_t len), void *arg)
+{
+	char *buf, *nb;
+	size_t cap = 256, sz;
+	unsigned k, type;
+	int ret, rv = -1;
+
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (k = 0;;) {
+		sz = cap - 1;
+		ret = gnutls_x509_crt_get_subject_alt_name2(crt, k, buf, &sz, &type, NULL);
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+			if ((nb = realloc(buf, sz + 1)) == NULL)
+				goto out;
+			buf = nb;
+			cap = sz + 1;
+			continue; /* the same entry again */
+		}
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret < 0)
+			sz = 0;
+		buf[sz] = '\0';
+		if ((rv = fn(arg, ret, buf, sz)) != 0)
+			goto out;
+		k++;
+	}
+	rv = 0;
+out:
+	free(buf);
+	return rv;
+}
+
 /* One pass over the extensions: presence, criticality, duplicates
  * (RFC 5280 4.2: "A certificate MUST NOT include more than one instance of
  * a particular extension"). */
@@ -404,54 +440,35 @@ lint_san_entry(struct lint *l, int type, const char *v, size_t n)
 	           type == GNUTLS_SAN_DNSNAME ? " (RFC 5280 4.2.1.6, RFC 1034 3.5)" : "");
 }
 
+static int
+san_entry_cb(void *arg, int type, const char *val, size_t len)
+{
+	struct lint *l = arg;
+
+	if (type < 0)
+		return bad(l, "malformed-san", "re-issue the certificate",
+		           "has a subjectAltName entry (number %u) that cannot be decoded: %s",
+		           l->nsans + 1, gnutls_strerror(type)) < 0 ? -1 : 1;
+	l->nsans++;
+	return lint_san_entry(l, type, val, len) < 0 ? -1 : 0;
+}
+
 /* Every entry, however many (a public certificate may carry hundreds). */
 static int
 lint_sans(struct lint *l)
 {
-	char *buf = NULL;
-	size_t cap = 256, sz;
-	unsigned k, type;
-	int ret, rv = -1;
+	int r;
 
 	if (!HAS(l, X_SAN))
 		return 0;
-	if ((buf = malloc(cap)) == NULL)
-		return -1;
-	for (k = 0;; k++) {
-		sz = cap - 1;
-		ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
-			char *nb = realloc(buf, sz + 1);
-
-			if (nb == NULL)
-				goto out;
-			buf = nb;
-			cap = sz + 1;
-			k--;
-			continue;
-		}
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (ret < 0) {
-			if (bad(l, "malformed-san", "re-issue the certificate",
-			        "has a subjectAltName entry (number %u) that cannot be decoded: %s",
-			        k + 1, gnutls_strerror(ret)) < 0)
-				goto out;
-			break;
-		}
-		l->nsans++;
-		if (lint_san_entry(l, ret, buf, sz) < 0)
-			goto out;
-	}
+	if ((r = uctls_san_foreach(l->crt, san_entry_cb, l)) != 0)
+		return r < 0 ? -1 : 0; /* an entry that cannot be decoded ends it */
 	if (l->nsans == 0 &&
 	    bad(l, "malformed-san", "re-issue the certificate with its names in the extension",
 	        "has an empty subjectAltName extension (RFC 5280 4.2.1.6: at least one "
 	        "entry)") < 0)
-		goto out;
-	rv = 0;
-out:
-	free(buf);
-	return rv;
+		return -1;
+	return 0;
 }
 
 /* CA/Browser Forum Baseline Requirements 2.0 (TLS server certificates),
@@ -610,47 +627,61 @@ dns_internal(const char *s, size_t n)
 /* BR 7.1.2.7.12: a subscriber certificate names public DNS names and
  * public IP addresses only; BR 7.1.4.3: a subject CN repeats one of them. */
 static int
+webpki_san_cb(void *arg, int type, const char *val, size_t len)
+{
+	struct lint *l = arg;
+
+	if (type == GNUTLS_SAN_IPADDRESS && ip_reserved((const unsigned char *)val, len))
+		return bad(l, "bad-extension", "use a public name or address",
+		           "names a reserved IP address in its subjectAltName (CA/B Forum BR "
+		           "7.1.2.7.12)") < 0 ? -1 : 0;
+	if (type == GNUTLS_SAN_DNSNAME && dns_internal(val, len))
+		return bad(l, "bad-extension", "use a name under a public top-level domain",
+		           "has the internal name `%.*s' in its subjectAltName (CA/B Forum BR 1.6.1, "
+		           "7.1.2.7.12)", (int)(len > 200 ? 200 : len), val) < 0 ? -1 : 0;
+	return 0;
+}
+
+struct cn_in_san {
+	const char *cn;
+	int found;
+};
+
+static int
+cn_in_san_cb(void *arg, int type, const char *val, size_t len)
+{
+	struct cn_in_san *c = arg;
+
+	c->found |= type == GNUTLS_SAN_DNSNAME && len == strlen(c->cn) &&
+	            strncasecmp(val, c->cn, len) == 0;
+	return c->found;
+}
+
+/* BR 7.1.2.7.12: a subscriber certificate names public DNS names and
+ * public IP addresses only; BR 7.1.4.3: a subject CN repeats one of them. */
+static int
 lint_webpki_names(struct lint *l)
 {
-	char buf[1024], cn[256];
-	size_t sz, csz;
-	unsigned k, type, c;
-	int ret, found;
+	struct cn_in_san c;
+	char cn[256];
+	size_t csz;
+	unsigned i;
 
-	for (k = 0;; k++) {
-		sz = sizeof(buf) - 1;
-		ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (ret == GNUTLS_SAN_IPADDRESS && ip_reserved((unsigned char *)buf, sz) &&
-		    bad(l, "bad-extension", "use a public name or address",
-		        "names a reserved IP address in its subjectAltName (CA/B Forum BR "
-		        "7.1.2.7.12)") < 0)
-			return -1;
-		if (ret == GNUTLS_SAN_DNSNAME && dns_internal(buf, sz) &&
-		    bad(l, "bad-extension", "use a name under a public top-level domain",
-		        "has the internal name `%.*s' in its subjectAltName (CA/B Forum BR 1.6.1, "
-		        "7.1.2.7.12)", (int)(sz > 200 ? 200 : sz), buf) < 0)
-			return -1;
-	}
-	for (c = 0;; c++) {
+	if (uctls_san_foreach(l->crt, webpki_san_cb, l) < 0)
+		return -1;
+	for (i = 0;; i++) {
 		csz = sizeof(cn);
-		if (gnutls_x509_crt_get_dn_by_oid(l->crt, GNUTLS_OID_X520_COMMON_NAME, c, 0, cn,
+		if (gnutls_x509_crt_get_dn_by_oid(l->crt, GNUTLS_OID_X520_COMMON_NAME, i, 0, cn,
 		                                  &csz) < 0)
 			break;
-		found = 0;
-		for (k = 0; !found; k++) {
-			sz = sizeof(buf) - 1;
-			ret = gnutls_x509_crt_get_subject_alt_name2(l->crt, k, buf, &sz, &type, NULL);
-			if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-				break;
-			found = ret == GNUTLS_SAN_DNSNAME && sz == strlen(cn) &&
-			        strncasecmp(buf, cn, sz) == 0;
-		}
-		if (!found && bad(l, "bad-subject", "re-issue the certificate with the CN among "
-		                                    "its DNS subject alternative names",
-		                  "has the subject CN `%s', which is none of its subjectAltName "
-		                  "names (CA/B Forum BR 7.1.4.3)", cn) < 0)
+		c.cn = cn;
+		c.found = 0;
+		if (uctls_san_foreach(l->crt, cn_in_san_cb, &c) < 0)
+			return -1;
+		if (!c.found && bad(l, "bad-subject", "re-issue the certificate with the CN among "
+		                                      "its DNS subject alternative names",
+		                    "has the subject CN `%s', which is none of its subjectAltName "
+		                    "names (CA/B Forum BR 7.1.4.3)", cn) < 0)
 			return -1;
 	}
 	return 0;

@@ -35,6 +35,16 @@ typedef int (*uctls_lint_report)(void *arg, const char *reason, const char *hint
 int uctls_lint_cert(gnutls_x509_crt_t crt, enum uctls_lint_pos pos,
                     const struct uctls_profile *p, uctls_lint_report report, void *arg);
 
+/* Calls FN for every subjectAltName entry of CRT, in order, however long:
+ * TYPE is GnuTLS's gnutls_x509_subject_alt_name_t, or a negative GnuTLS
+ * error for an entry that cannot be decoded (VAL empty); VAL is
+ * NUL-terminated (an iPAddress: LEN raw octets).  Stops when FN returns
+ * non-zero and returns that; 0 after the last entry; -1 when out of
+ * memory. */
+int uctls_san_foreach(gnutls_x509_crt_t crt,
+                      int (*fn)(void *arg, int type, const char *val, size_t len),
+                      void *arg);
+
 /* Subject and issuer DN are the same octets: a self-issued certificate
  * (RFC 5280 3.2, 6.1: not counted for path length and name constraints),
  * whatever its key identifiers. */

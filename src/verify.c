@@ -1005,51 +1005,36 @@ names_san(struct names *nm, int ret, const char *buf, size_t sz)
 }
 
 static int
+names_san_cb(void *arg, int type, const char *val, size_t len)
+{
+	return type < 0 ? 0 : names_san(arg, type, val, len) < 0 ? -1 : 0;
+}
+
+static int
 names_get(gnutls_x509_crt_t crt, struct names *nm)
 {
-	char *buf;
-	size_t sz, cap = 1024;
-	unsigned k, type;
-	int ret, rv = -1;
+	char buf[1024];
+	size_t sz;
+	unsigned k;
+	int ret;
 
 	memset(nm, 0, sizeof(*nm));
-	if ((buf = malloc(cap)) == NULL)
+	if (uctls_san_foreach(crt, names_san_cb, nm) < 0)
 		return -1;
 	for (k = 0;; k++) {
-		sz = cap - 1;
-		ret = gnutls_x509_crt_get_subject_alt_name2(crt, k, buf, &sz, &type, NULL);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
-			char *nb = realloc(buf, sz + 1);
-
-			if (nb == NULL)
-				goto out;
-			buf = nb;
-			cap = sz + 1;
-			k--;
+		sz = sizeof(buf);
+		ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, k, 0, buf, &sz);
+		/* A CN longer than the buffer is longer than ub-common-name (64,
+		 * RFC 5280 A.1) allows: not a name to match; the next CN is. */
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
 			continue;
-		}
-		if (ret < 0)
-			continue;
-		buf[sz] = '\0';
-		if (names_san(nm, ret, buf, sz) < 0)
-			goto out;
-	}
-	for (k = 0;; k++) {
-		sz = cap;
-		ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, k, 0, buf,
-		                                    &sz);
 		if (ret < 0)
 			break;
 		if (names_add_cn(nm, buf) < 0)
-			goto out;
+			return -1;
 	}
 	names_done(nm);
-	rv = 0;
-out:
-	free(buf);
-	return rv;
+	return 0;
 }
 
 static int
