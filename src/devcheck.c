@@ -538,10 +538,66 @@ peer_check(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_
 	return r < 0 ? -1 : 0;
 }
 
+/* Verified fixes for files (fix.h does it for scenarios): each change
+ * the user can make to the bundle or the trust list is re-verified, and
+ * kept in LOG when it makes this profile's verification pass.  SENT holds
+ * the end entity first (the order fix), CHAIN the file's order. */
+static int
+check_fixes(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t *sent,
+            size_t n, size_t leaf, struct uctls_log *log)
+{
+	struct files f2 = *f;
+	struct uctls_diag d;
+	gnutls_x509_crt_t *tv = NULL;
+	size_t i;
+	int r, rv = 0;
+
+	uctls_diag_init(&d);
+	/* The bundle in the order the device needs: verified as it was (the
+	 * chain is always verified from the end entity). */
+	if (leaf != 0) {
+		r = verify_as(o, f->p, o->role_server, f, sent, n, &d);
+		uctls_diag_clear(&d);
+		if (r == 0 && uctls_log_add_fix(log, "put the end-entity certificate first in the "
+		                                     "bundle, then its intermediates, then the root",
+		                                1, "verified: the tls-handshake checks pass with it") < 0)
+			return -1;
+	}
+	/* A self-signed CA the bundle carries, added to the trust list. */
+	for (i = 1; i < n && rv == 0; i++) {
+		char *what, *dn;
+
+		if (!is_ca(sent[i]) || !gnutls_x509_crt_check_issuer(sent[i], sent[i]))
+			continue;
+		if (tv == NULL && (tv = calloc(f->trust.n + 1, sizeof(*tv))) == NULL)
+			return -1;
+		if (f->trust.n > 0)
+			memcpy(tv, f->trust.v, f->trust.n * sizeof(*tv));
+		tv[f->trust.n] = sent[i];
+		f2.trust.v = tv;
+		f2.trust.n = f->trust.n + 1;
+		r = verify_as(o, f->p, o->role_server, &f2, sent, n, &d);
+		uctls_diag_clear(&d);
+		if (r != 0)
+			continue;
+		dn = uctls_verify_dn(sent[i], 0);
+		if (asprintf(&what, "add the root CA `%s', which the bundle carries, to the device's "
+		                    "trust list (if it is the CA you mean to trust)",
+		             dn != NULL ? dn : "?") < 0)
+			what = NULL;
+		rv = what != NULL ? uctls_log_add_fix(log, what, 1, "verified: the tls-handshake checks pass with it")
+		                  : -1;
+		free(what);
+		free(dn);
+	}
+	free(tv);
+	return rv;
+}
+
 /* The certificates of CHAIN, the end entity first, verified into D. */
 static int
 check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtlist *chain,
-            struct uctls_diag *d)
+            struct uctls_diag *d, struct uctls_log *log)
 {
 	gnutls_x509_privkey_t key = load_key(f);
 	gnutls_x509_crt_t *sent = calloc(chain->n + 1, sizeof(*sent));
@@ -577,6 +633,8 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 		goto out;
 	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
 		goto out;
+	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, log) < 0)
+		goto out;
 	rv = d->reason != NULL ? 1 : 0;
 out:
 	uctls_diag_clear(&vd);
@@ -609,7 +667,7 @@ handshake_step(const struct uctls_check_opts *o, const struct files *f, struct u
 		                       "%s", why.msg) < 0)
 			goto nomem;
 	} else {
-		r = check_chain(o, f, &chain, &d);
+		r = check_chain(o, f, &chain, &d, log);
 		if (r < 0)
 			goto nomem;
 	}

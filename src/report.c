@@ -394,6 +394,9 @@ text_symptom(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 	const struct uctls_profile *p = NULL;
 	size_t i;
 
+	/* An upload refused has its own words, in the detail. */
+	if (streq(fl->step, "install"))
+		return;
 	for (i = 0; i < log->nsides; i++)
 		if (streq(log->sides[i].id, fl->side) && log->sides[i].profile != NULL)
 			p = uctls_profile_find(log->sides[i].profile);
@@ -409,7 +412,7 @@ text_fixes(FILE *f, const struct uctls_log *log)
 	size_t i;
 
 	if (log->nfixes > 0)
-		fputs("     fixes (each applied to the scenario and re-run, best first):\n", f);
+		fputs("     fixes (each applied and verified again, best first):\n", f);
 	for (i = 0; i < log->nfixes; i++) {
 		snprintf(label, sizeof(label), "%zu. ", i + 1);
 		snprintf(msg, sizeof(msg), "%s -- %s", log->fixes[i].what, log->fixes[i].result);

@@ -236,7 +236,7 @@ text_ok() {
 
 # --- the cases --------------------------------------------------------------
 
-CASES=29 # assertions of cases(); skipped together when the tool is missing
+CASES=30 # assertions of cases(); skipped together when the tool is missing
 
 cases() {
 	t=$1
@@ -299,6 +299,9 @@ assert "CN=srv.field.example" in d["failure"]["detail"], d["failure"]["detail"]'
 		"$no_root_blame
 assert \"position 3\" in d[\"failure\"][\"detail\"]
 assert \"only the order is wrong\" in also, also"
+	json_ok "$t: ... and the verified fix is to put the end-entity certificate first" \
+		"fx = d.get(\"fixes\") or []
+assert fx and fx[0][\"verified\"] and \"end-entity certificate first\" in fx[0][\"fix\"], fx"
 	# shellcheck disable=SC2086
 	expect "$t: root-first fullchain, cucm, no --key (the only non-CA)" 1 \
 		"fail tls-handshake bundle-order" --profile cucm --name $name $trust "$d/rootfirst.pem"
