@@ -623,6 +623,24 @@ gen_own_key_usage(struct ctx *c)
 	edit_add(c, k, "cert", c->x->sends[0], "key-usage", NULL);
 }
 
+/* name-constraints: the certificate issued by the root instead, whose
+ * constraints (none, in the scenario) permit the name; the peer then sends
+ * its certificate alone. */
+static void
+gen_unconstrained(struct ctx *c)
+{
+	const struct uctls_certdef *root = c->anc[c->nanc - 1], *leaf = c->anc[0];
+	struct cand *k;
+
+	if (c->nanc < 3 || root->issuer != NULL || leaf->file != NULL)
+		return;
+	k = cand_new(c, fmt("have `%s' (%s) issued by a CA whose name constraints permit its "
+	                    "names, e.g. the root `%s' (%s), and sent alone", subject_of(leaf),
+	                    leaf->id, subject_of(root), root->id));
+	edit_add(c, k, leaf->is_ca ? "ca" : "cert", leaf->id, "issuer", root->id);
+	edit_add(c, k, "peer", c->y->id, "sends", leaf->id);
+}
+
 static void
 generate(struct ctx *c)
 {
@@ -637,6 +655,9 @@ generate(struct ctx *c)
 		gen_peer_default(c, "signatures", "allow ECDSA as well as RSA signatures on both sides");
 	else if (strcmp(r, "starttls-not-offered") == 0 || strcmp(r, "starttls-failed") == 0)
 		gen_peer_default(c, "starttls", "have R offer STARTTLS (required)");
+	else if (strcmp(r, "stream-error:host-unknown") == 0)
+		gen_peer_default(c, "to", "have I address the XMPP domain R hosts (its domain, "
+		                          "as the DNS SRV record names it), not a node name");
 	else if ((strcmp(r, "no-client-cert") == 0 || strcmp(r, "no-server-cert") == 0) &&
 	         c->y->nsends == 0)
 		gen_send(c);
@@ -683,6 +704,8 @@ generate(struct ctx *c)
 		gen_attr(c, "path-len", NULL, NULL, "without pathLenConstraint");
 	else if (strcmp(r, "signer-not-ca") == 0)
 		gen_reissue_from_ca(c);
+	else if (strcmp(r, "name-constraints") == 0)
+		gen_unconstrained(c);
 }
 
 static void
