@@ -8,7 +8,8 @@
 #      the SSH tunnel) before "send the intermediate" (which only moves the
 #      failure to the SSH tunnel);
 #   3. `run --fix FILE' writes a scenario that passes, as its passing twin
-#      does, for one scenario of each family;
+#      does, for one scenario of each family; and for the scenarios of
+#      tests/fixes-twins.txt, exactly its passing twin;
 #   4. `--fix' refuses a symbolic link and a second scenario (exit 2).
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
@@ -94,6 +95,26 @@ for s in tls/expired traversal/intermediate-not-sent sip-trunk/cucm-subject-name
 		nok "$s: the fixed scenario does not pass"; sed 's/^/# /' "$tmp/o" | head -20
 	fi
 done
+
+# 3b. Where the passing twin makes the same change, --fix writes the twin:
+# the scenarios of tests/fixes-twins.txt (the others' twins show another
+# valid fix, e.g. a trust list instead of a sent intermediate).  Compared
+# as elements and attributes, without name, summary and <expect>.
+while IFS= read -r s; do
+	case $s in '' | '#'*) continue ;; esac
+	out="$tmp/twin.xml"
+	rm -f "$out"
+	"$UCTLS" run --fix "$out" "$top_srcdir/scenarios/$s.xml" >/dev/null 2>&1
+	if python3 - "$out" "$top_srcdir/scenarios/$s-ok.xml" <<'P'
+import sys, xml.etree.ElementTree as ET
+def canon(path):
+    return [(e.tag, sorted(e.attrib.items())) for e in ET.parse(path).getroot().iter()
+            if e.tag not in ("scenario", "summary", "expect")]
+sys.exit(0 if canon(sys.argv[1]) == canon(sys.argv[2]) else 1)
+P
+	then ok "$s: --fix writes its passing twin $s-ok"
+	else nok "$s: --fix does not write its passing twin $s-ok"; fi
+done <"$top_srcdir/tests/fixes-twins.txt"
 
 # 4. Safe output.
 ln -s "$tmp/target" "$tmp/link"
