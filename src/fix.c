@@ -255,6 +255,25 @@ is_ip(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* A name attribute in the words of the device's configuration page
+ * (docs/profiles.md: Expressway zone, CUCM SIP trunk security profile). */
+static const char *
+attr_words(const char *attr)
+{
+	static const char *const words[][2] = {
+		{ "peer-address", "Peer 1 address (peer-address, the traversal zone)" },
+		{ "tls-verify-name", "TLS verify subject name (tls-verify-name, the traversal zone)" },
+		{ "x509-subject-name", "X.509 Subject Name (x509-subject-name, the SIP trunk "
+		                       "security profile)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(words[i][0], attr) == 0)
+			return words[i][1];
+	return attr;
+}
+
 /* The attribute of X's <peer> whose comma list holds NAME. */
 static const char *
 name_attr(const struct ctx *c, const char *name)
@@ -354,7 +373,7 @@ gen_name(struct ctx *c)
 			have = leaf->sans[i].value;
 	if (have != NULL && !c->jabber && (attr = name_attr(c, want)) != NULL) {
 		k = cand_new(c, fmt("configure %s's %s as `%s', a name the certificate carries",
-		                    c->x->id, attr, have));
+		                    c->x->id, attr_words(attr), have));
 		edit_add(c, k, "peer", c->x->id, attr, have);
 	}
 	free(want);
