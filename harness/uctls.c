@@ -16,6 +16,7 @@
 
 #include "devcheck.h"
 #include "engine.h"
+#include "fileio.h"
 #include "fix.h"
 #include "family.h"
 #include "pki.h"
@@ -591,28 +592,27 @@ cmd_pki(int argc, char **argv)
 	return rv;
 }
 
-/* PATH opened for writing, safely: never through a symbolic link, never
- * blocking on a FIFO, only a regular file; NULL with ERR set. */
-static FILE *
-out_open(const char *path, struct uctls_err *err)
+/* NODE written to PATH as a scenario file, safely (uctls_file_write: a
+ * symbolic link, a FIFO or any other non-regular file there is refused). */
+static int
+out_write(const char *path, const struct uctls_xml_node *node, struct uctls_err *err)
 {
-	struct stat st;
-	FILE *f;
-	int fd;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int rv = -1;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		uctls_err_set(err, "%s: cannot write: %s", path,
-		              errno == ELOOP ? "it is a symbolic link" : strerror(errno));
-		return NULL;
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return uctls_err_set(err, "out of memory");
+	if (uctls_xml_write(m, node) < 0 || fclose(m) != 0) {
+		uctls_err_set(err, "%s: writing: out of memory", path);
+		goto out;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || ftruncate(fd, 0) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		uctls_err_set(err, "%s: cannot write: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	return f;
+	rv = uctls_file_write(path, buf, len, 0644, err);
+out:
+	free(buf);
+	return rv;
 }
 
 /* Verified fixes for a failing run (fix.h); with FIX_OUT, the best fixed
@@ -623,8 +623,7 @@ find_fixes(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
            const struct uctls_run_opts *opts, const char *fix_out, struct uctls_err *err)
 {
 	struct uctls_xml_node *best = NULL;
-	FILE *f;
-	int rv = -1;
+	int rv;
 
 	if (uctls_fix_find(sc, root, log, pool, opts, fix_out != NULL ? &best : NULL, err) < 0)
 		return -1;
@@ -633,13 +632,7 @@ find_fixes(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
 	if (best == NULL)
 		return uctls_err_set(err, "%s: --fix: no fix makes every step pass, nothing written",
 		                     sc->file);
-	f = out_open(fix_out, err);
-	if (f != NULL) {
-		if (uctls_xml_write(f, best) < 0 || fclose(f) != 0)
-			uctls_err_set(err, "%s: writing: %s", fix_out, strerror(errno));
-		else
-			rv = 0;
-	}
+	rv = out_write(fix_out, best, err);
 	uctls_xml_free(best);
 	return rv;
 }

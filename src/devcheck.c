@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "devcheck.h"
+#include "fileio.h"
 #include "install.h"
 #include "profile.h"
 #include "verify.h"
@@ -182,6 +183,21 @@ read_certs(const char *file, const gnutls_datum_t *data, struct crtlist *l,
 	return why->msg != NULL ? 1 : uctls_err_set(err, "out of memory");
 }
 
+/* The bytes of PATH into *D (malloc'd): a regular file of at most
+ * UCTLS_FILE_MAX_PEM bytes.  0, or -1 with ERR ("PATH: why"). */
+static int
+load_file(const char *path, gnutls_datum_t *d, struct uctls_err *err)
+{
+	unsigned char *data;
+	size_t len;
+
+	if (uctls_file_read(path, UCTLS_FILE_MAX_PEM, &data, &len, err) < 0)
+		return -1;
+	d->data = data;
+	d->size = (unsigned)len;
+	return 0;
+}
+
 /* Every certificate of the trust files of O, into L.  0, or -1 with ERR. */
 static int
 load_trust(const struct uctls_check_opts *o, struct crtlist *l, struct uctls_err *err)
@@ -192,10 +208,10 @@ load_trust(const struct uctls_check_opts *o, struct crtlist *l, struct uctls_err
 	int r;
 
 	for (i = 0; i < o->ntrust; i++) {
-		if (gnutls_load_file(o->trust_files[i], &t) < 0)
-			return uctls_err_set(err, "%s: cannot read", o->trust_files[i]);
+		if (load_file(o->trust_files[i], &t, err) < 0)
+			return -1;
 		r = read_certs(o->trust_files[i], &t, l, &why, err);
-		gnutls_free(t.data);
+		free(t.data);
 		t.data = NULL;
 		if (r == 1) { /* the words name the file */
 			uctls_err_set(err, "%s", why.msg);
@@ -697,14 +713,9 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 		return uctls_err_set(err, "unknown profile `%s' (see uctls profiles)", o->profile);
 	if (load_trust(o, &f.trust, err) < 0)
 		goto out;
-	if (gnutls_load_file(o->cert_file, &f.cert) < 0) {
-		uctls_err_set(err, "%s: cannot read", o->cert_file);
+	if (load_file(o->cert_file, &f.cert, err) < 0 ||
+	    (o->key_file != NULL && load_file(o->key_file, &f.key, err) < 0))
 		goto out;
-	}
-	if (o->key_file != NULL && gnutls_load_file(o->key_file, &f.key) < 0) {
-		uctls_err_set(err, "%s: cannot read", o->key_file);
-		goto out;
-	}
 	log = uctls_log_new("check", o->cert_file, "check");
 	if (log == NULL || uctls_log_side(log, "device", o->role_server ? "client" : "server",
 	                                  f.p->name) == NULL) {
@@ -718,8 +729,8 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 	rv = 0;
 out:
 	crtlist_free(&f.trust);
-	gnutls_free(f.cert.data);
-	gnutls_free(f.key.data);
+	free(f.cert.data);
+	free(f.key.data);
 	uctls_log_free(log);
 	return rv;
 }

@@ -1,11 +1,28 @@
 #include "config.h"
 
 #include "engine-int.h"
+#include "fileio.h"
 
 /* --- the install step (install.h) ----------------------------------------- */
 
 /* The bytes of what is uploaded: the certificates of IN as one file in the
  * format it asks for, with its trailing newlines. */
+/* A file uploaded as is: a regular file only, within the PEM limit
+ * (fileio.h), read into *OUT (NUL-terminated). */
+static int
+read_upload(struct run *r, const struct uctls_installdef *in, const char *path, char **out,
+            size_t *len, struct uctls_err *err)
+{
+	struct uctls_err e;
+	unsigned char *data = NULL;
+
+	uctls_err_clear(&e);
+	if (uctls_file_read(path, UCTLS_FILE_MAX_PEM, &data, len, &e) < 0)
+		return uctls_err_at(err, r->sc->file, in->line, "<install>: %s", e.msg);
+	*out = (char *)data;
+	return 0;
+}
+
 static int
 install_bytes(struct run *r, const struct uctls_installdef *in, char **out, size_t *len,
               struct uctls_err *err)
@@ -15,22 +32,8 @@ install_bytes(struct run *r, const struct uctls_installdef *in, char **out, size
 	char *buf = NULL, *nb;
 	int der = strcmp(in->format, "der") == 0;
 
-	if (in->file != NULL) {
-		if (gnutls_load_file(in->file, &d) < 0)
-			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
-			                    in->file);
-		buf = malloc(d.size + 1);
-		if (buf == NULL) {
-			gnutls_free(d.data);
-			return uctls_err_set(err, "out of memory");
-		}
-		memcpy(buf, d.data, d.size);
-		buf[d.size] = '\0';
-		*out = buf;
-		*len = d.size;
-		gnutls_free(d.data);
-		return 0;
-	}
+	if (in->file != NULL)
+		return read_upload(r, in, in->file, out, len, err);
 	for (i = 0; i < in->ncerts; i++) {
 		gnutls_x509_crt_t crt = uctls_pki_crt(r->pki, in->certs[i]);
 
@@ -89,9 +92,7 @@ install_key(struct run *r, const struct uctls_installdef *in, char **out, size_t
 	*out = NULL;
 	*len = 0;
 	if (in->key_file != NULL) {
-		if (gnutls_load_file(in->key_file, &d) < 0)
-			return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot read `%s'",
-			                    in->key_file);
+		return read_upload(r, in, in->key_file, out, len, err);
 	} else {
 		if (id == NULL || strcmp(id, "none") == 0)
 			return 0;

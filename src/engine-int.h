@@ -54,6 +54,11 @@ struct phase {
 
 /* How long a client facing a real TLS 1.3 server waits for a late alert. */
 #define QUIET_MS 1000
+/* After a failure facing a real peer, how much the lingering close reads
+ * and discards at most (it also stops at the timeout). */
+#define LINGER_MAX_BYTES (64 * 1024)
+/* What a timeout's detail quotes of the bytes that arrived in the step. */
+#define RX_QUOTE 32
 
 enum side_state {
 	S_CONNECT, /* client: connecting; server: accepting */
@@ -75,7 +80,13 @@ struct side {
 	int want;   /* POLLIN / POLLOUT */
 	struct uctls_tls *tls;
 	const char *step;
-	double t0;
+	double t0;  /* the step's start: its deadline is t0 + the timeout */
+	/* What arrived in the current step, for a timeout's detail: bytes read
+	 * from the socket (rx_plain before TLS, the session's count after),
+	 * and the first and last application bytes. */
+	size_t rx_plain, rx0, napp, nfirst, nlast;
+	char first[RX_QUOTE], last[RX_QUOTE];
+	int timed_out; /* failed by its deadline: no alert to linger for */
 	/* application exchange */
 	size_t ready_done;
 	char *out;  /* bytes to send, owned */
@@ -135,6 +146,7 @@ int eng_side_fail(struct run *r, struct side *s, const struct uctls_diag *d);
 int eng_side_fail_msg(struct run *r, struct side *s, const char *reason, const char *hint,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int eng_side_done(struct run *r, struct side *s);
+void eng_rx(struct side *s, const char *buf, size_t n, int raw);
 int eng_start_tls(struct run *r, struct side *s, struct uctls_err *err);
 int eng_tls_result(struct run *r, struct side *s, int ret);
 
@@ -153,6 +165,7 @@ int eng_x_begin(struct run *r, struct side *s, struct uctls_err *err);
 int eng_x_after_tls(struct run *r, struct side *s);
 int eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err);
 int eng_x_subdomains(struct run *r, struct side *s);
+const char *eng_x_awaiting(const struct side *s);
 
 /* engine-install.c: the install step. */
 int eng_run_installs(struct run *r, int *failed, struct uctls_err *err);

@@ -133,6 +133,7 @@ sip_read(struct run *r, struct side *s, int *ret)
 			*ret = eng_tls_result(r, s, tr) < 0 ? -1 : (s->state == S_FAILED);
 			return NULL;
 		}
+		eng_rx(s, buf, n, 0);
 		if (n == 0) {
 			*ret = eng_side_fail_msg(r, s, "connection-closed", NULL,
 			                     "%s closed the connection before a complete SIP "

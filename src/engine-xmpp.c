@@ -129,6 +129,7 @@ x_read(struct run *r, struct side *s)
 			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
 		n = (size_t)got;
 	}
+	eng_rx(s, buf, n, s->tls == NULL || s->state == S_PRE);
 	if (n == 0)
 		return eng_side_fail_msg(r, s, "connection-closed", NULL,
 		                     "%s closed the connection without closing the XMPP stream",
@@ -199,6 +200,7 @@ x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
 	if (uctls_xmpp_parser_reset(s->xp) < 0)
 		return uctls_err_set(err, "out of memory");
+	s->xheader = 0;
 	if (eng_start_tls(r, s, err) < 0)
 		return -1;
 	return 0;
@@ -413,6 +415,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		                  "server accepted this server's certificate for %s", me) < 0)
 			return -1;
 		s->xstage = 2;
+		s->xheader = 0;
 		if (uctls_xmpp_parser_reset(s->xp) < 0)
 			return uctls_err_set(err, "out of memory");
 		return x_send(s, uctls_xmpp_stream_header(me, to, NULL));
@@ -476,6 +479,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
 		const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
 
+		s->xheader = 1;
 		snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
 		if (x_send(s, uctls_xmpp_stream_header(me, from, id)) < 0)
 			return -1;
@@ -594,6 +598,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		    x_send(s, uctls_xmpp_sasl_success()) < 0)
 			return -1;
 		s->xstage = 2;
+		s->xheader = 0;
 		if (x_flush(r, s) < 0)
 			return -1;
 		if (uctls_xmpp_parser_reset(s->xp) < 0)
@@ -631,6 +636,29 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 		                  "the stanza was routed here", s->other->def->id) < 0 ? -1 : 0;
 	}
 	return 0;
+}
+
+/* What side S waits for from the other, for a timeout's detail. */
+const char *
+eng_x_awaiting(const struct side *s)
+{
+	if (!s->xheader)
+		return "the XMPP stream header";
+	if (s->is_server) {
+		if (s->xstage == 0)
+			return "<starttls/> after the stream header";
+		if (s->xstage == 1)
+			return "the authentication (SASL <auth/> or a dialback key) after the "
+			       "stream header";
+		return s->xpinged ? "the stream close" : "a stanza after the stream header";
+	}
+	if (s->xclosing)
+		return "the stream close";
+	if (s->step == eng_step_starttls)
+		return "<proceed/>";
+	if (s->step == eng_step_s2s_auth)
+		return "the authentication result";
+	return "the stream features after the stream header";
 }
 
 /* Runs the XMPP exchange of one side as far as it can go without

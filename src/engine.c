@@ -87,6 +87,37 @@ eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uct
 	return 0;
 }
 
+/* Bytes SIDE read from its socket so far, TLS records included. */
+static size_t
+rx_total(const struct side *s)
+{
+	return s->rx_plain + uctls_tls_rx_bytes(s->tls);
+}
+
+/* Notes N bytes that SIDE received in its current step: application bytes
+ * (plaintext, or decrypted), read from the socket as such when RAW. */
+void
+eng_rx(struct side *s, const char *buf, size_t n, int raw)
+{
+	size_t k, keep;
+
+	if (raw)
+		s->rx_plain += n;
+	s->napp += n;
+	k = n < RX_QUOTE - s->nfirst ? n : RX_QUOTE - s->nfirst;
+	memcpy(s->first + s->nfirst, buf, k);
+	s->nfirst += k;
+	if (n >= RX_QUOTE) {
+		memcpy(s->last, buf + n - RX_QUOTE, RX_QUOTE);
+		s->nlast = RX_QUOTE;
+		return;
+	}
+	keep = s->nlast + n > RX_QUOTE ? RX_QUOTE - n : s->nlast;
+	memmove(s->last, s->last + s->nlast - keep, keep);
+	memcpy(s->last + keep, buf, n);
+	s->nlast = keep + n;
+}
+
 /* Moves SIDE to STEP, recording the previous step as passed when the name
  * changes. */
 int
@@ -99,8 +130,12 @@ eng_enter_step(struct run *r, struct side *s, const char *step)
 		free(s->note);
 		s->note = NULL;
 	}
-	if (s->step == NULL || strcmp(s->step, step) != 0)
+	if (s->step == NULL || strcmp(s->step, step) != 0) {
+		/* A new step: a new deadline, nothing received yet. */
 		s->t0 = eng_now_ms();
+		s->rx0 = rx_total(s);
+		s->napp = s->nfirst = s->nlast = 0;
+	}
 	s->step = step; /* the caller's constant: steps compare by identity */
 	return 0;
 }
@@ -277,6 +312,7 @@ app_ready(struct run *r, struct side *s)
 			return eng_side_done(r, s);
 		s->quiet_ok = 1;
 		ret = uctls_tls_recv(s->tls, buf, sizeof(buf), &n);
+		eng_rx(s, buf, n, 0);
 		if (ret == UCTLS_TLS_OK) /* data, or an orderly close: no alert */
 			return eng_side_done(r, s);
 		return eng_tls_result(r, s, ret);
@@ -290,6 +326,7 @@ app_ready(struct run *r, struct side *s)
 			want = READY_LEN - s->ready_done;
 			ret = uctls_tls_recv(s->tls, buf, want < sizeof(buf) ? want : sizeof(buf),
 			                     &n);
+			eng_rx(s, buf, n, 0);
 			if (ret == UCTLS_TLS_OK && n == 0)
 				return eng_side_fail_msg(r, s, "connection-closed", NULL,
 				                     "%s closed the connection right after the "
@@ -404,19 +441,140 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 	}
 }
 
+/* What side S waits for in its current step, for a timeout's detail. */
 static const char *
-waiting_for(const struct side *s)
+waiting_for(struct run *r, const struct side *s, char *buf, size_t len)
 {
 	switch (s->state) {
 	case S_CONNECT:
 		return s->is_server ? "a connection" : "the TCP connection to be accepted";
 	case S_HANDSHAKE:
-		return "the next TLS handshake message";
+		return uctls_tls_awaiting(s->tls, buf, len);
+	case S_PRE:
+		return eng_x_awaiting(s);
 	case S_APP:
-		return s->is_server ? "the request" : "an answer";
+		if (r->phase->app == APP_XMPP)
+			return eng_x_awaiting(s);
+		if (r->phase->app == APP_SIP_OPTIONS)
+			return s->is_server ? (s->sip_ack ? "the ACK" : "the SIP request")
+			                    : "a final SIP answer";
+		return s->is_server ? "nothing" : "the ready line";
 	default:
 		return "nothing";
 	}
+}
+
+/* Writes N bytes of P quoted for a detail: printable ASCII as is, the rest
+ * as C escapes.  OUT holds 4 * RX_QUOTE + 1. */
+static const char *
+quote(const char *p, size_t n, char out[4 * RX_QUOTE + 1])
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && i < RX_QUOTE; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\r' || c == '\n' || c == '\t')
+			o += (size_t)sprintf(out + o, "\\%c", c == '\r' ? 'r' : c == '\n' ? 'n' : 't');
+		else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)sprintf(out + o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The step's deadline passed: fails the side with reason timeout, saying
+ * what arrived in the step, and for how long. */
+static int
+fail_timeout(struct run *r, struct side *s)
+{
+	char what[128], q1[4 * RX_QUOTE + 1], q2[4 * RX_QUOTE + 1], seen[320];
+	/* In the handshake, the bytes on the wire; after it, the application
+	 * data (not the records that carry session tickets). */
+	size_t got = s->state == S_HANDSHAKE ? rx_total(s) - s->rx0 : s->napp;
+	double ms = eng_now_ms() - s->t0;
+	const char *w = waiting_for(r, s, what, sizeof(what));
+
+	s->timed_out = 1;
+	if (got == 0)
+		return eng_side_fail_msg(r, s, "timeout",
+		                         "check that the other side answers; raise --timeout "
+		                         "for a slow peer",
+		                         "%s waited %.0f ms for %s from %s: nothing arrived",
+		                         s->def->id, ms, w, s->other->def->id);
+	seen[0] = '\0';
+	if (s->napp > RX_QUOTE)
+		snprintf(seen, sizeof(seen), " (it began \"%s\" and ended \"%s\")",
+		         quote(s->first, s->nfirst, q1), quote(s->last, s->nlast, q2));
+	else if (s->napp > 0)
+		snprintf(seen, sizeof(seen), " (\"%s\")", quote(s->first, s->nfirst, q1));
+	return eng_side_fail_msg(r, s, "timeout",
+	                         "the other side keeps the connection busy without "
+	                         "completing the step: check what answers there; raise "
+	                         "--timeout for a slow peer",
+	                         "%s sent %zu bytes in %.0f ms without completing %s%s",
+	                         s->other->def->id, got, ms, w, seen);
+}
+
+/* A side facing a real peer met the short silence it waits for: a pass. */
+static int
+quiet_pass(struct run *r, struct side *s)
+{
+	/* The XMPP notes already say what happened. */
+	if (r->phase->app != APP_XMPP) {
+		free(s->note);
+		s->note = NULL;
+		if (asprintf(&s->note,
+		             "%s sent no alert within %d ms after the handshake: taken as "
+		             "accepted (TLS 1.3 leaves the server's verdict on our certificate "
+		             "unsaid until data flows)",
+		             s->other->def->id, r->timeout > QUIET_MS ? QUIET_MS : r->timeout) < 0)
+			s->note = NULL;
+	}
+	return r->phase->app == APP_XMPP && !s->is_server ? eng_x_subdomains(r, s)
+	                                                  : eng_side_done(r, s);
+}
+
+/* Side S reached its step's deadline. */
+static int
+expire(struct run *r, struct side *s)
+{
+	if (s->quiet_ok)
+		return quiet_pass(r, s);
+	if (!s->other->local && s->state == S_CONNECT && s->is_server && r->nphase > 0) {
+		/* --listen: the real client did not come back for this phase
+		 * (a real Expressway-C opens its SSH tunnel elsewhere). */
+		s->state = S_DONE;
+		s->step = NULL;
+		return 0;
+	}
+	return fail_timeout(r, s);
+}
+
+/* Every step has a deadline, its start plus the timeout, whatever arrives
+ * meanwhile: a peer that trickles bytes, or keeps the connection alive
+ * without completing the step, fails it with reason timeout.  Returns the
+ * ms to the earliest deadline of the N sides PS, or -1 when one passed
+ * (and was dealt with). */
+static int
+deadlines(struct run *r, struct side **ps, int n)
+{
+	double now = eng_now_ms(), left;
+	int i, wait = r->timeout, expired = 0;
+
+	for (i = 0; i < n; i++) {
+		left = ps[i]->t0 + r->timeout - now;
+		if (left <= 0) {
+			if (expire(r, ps[i]) < 0)
+				return -2;
+			expired = 1;
+		} else if (left + 1 < wait) {
+			wait = (int)left + 1;
+		}
+	}
+	return expired ? -1 : wait;
 }
 
 static int
@@ -424,7 +582,7 @@ loop(struct run *r, struct uctls_err *err)
 {
 	struct pollfd pfd[2];
 	struct side *ps[2];
-	int i, n, ret;
+	int i, n, ret, wait, quiet;
 
 	for (;;) {
 		for (i = 0; i < 2; i++) {
@@ -444,56 +602,21 @@ loop(struct run *r, struct uctls_err *err)
 		}
 		if (n == 0)
 			return 0;
-		/* Every wait is bounded: no progress within the timeout fails
-		 * each side still waiting; a side facing a real server after its
-		 * handshake waits a short quiet time instead. */
-		ret = poll(pfd, (nfds_t)n,
-		           n == 1 && ps[0]->quiet_ok && r->timeout > QUIET_MS ? QUIET_MS : r->timeout);
+		wait = deadlines(r, ps, n);
+		if (wait == -2)
+			return -1;
+		if (wait < 0)
+			continue;
+		/* A side facing a real server after its handshake waits a
+		 * short quiet time instead. */
+		quiet = n == 1 && ps[0]->quiet_ok && wait > QUIET_MS;
+		ret = poll(pfd, (nfds_t)n, quiet ? QUIET_MS : wait);
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
 			return uctls_err_set(err, "poll: %s", strerror(errno));
-		if (ret == 0) {
-			for (i = 0; i < n; i++) {
-				if (ps[i]->quiet_ok) {
-					/* The XMPP notes already say what happened. */
-					if (r->phase->app != APP_XMPP) {
-						free(ps[i]->note);
-						ps[i]->note = NULL;
-						if (asprintf(&ps[i]->note,
-						             "%s sent no alert within %d ms after the "
-						             "handshake: taken as accepted (TLS 1.3 leaves "
-						             "the server's verdict on our certificate unsaid "
-						             "until data flows)",
-						             ps[i]->other->def->id,
-						             r->timeout > QUIET_MS ? QUIET_MS : r->timeout) < 0)
-							ps[i]->note = NULL;
-					}
-					if ((r->phase->app == APP_XMPP && !ps[i]->is_server
-					             ? eng_x_subdomains(r, ps[i])
-					             : eng_side_done(r, ps[i])) < 0)
-						return -1;
-					continue;
-				}
-				if (!ps[i]->other->local && ps[i]->state == S_CONNECT && ps[i]->is_server &&
-				    r->nphase > 0) {
-					/* --listen: the real client did not come back
-					 * for this phase (a real Expressway-C opens its
-					 * SSH tunnel elsewhere). */
-					ps[i]->state = S_DONE;
-					ps[i]->step = NULL;
-					continue;
-				}
-				if (eng_side_fail_msg(r, ps[i], "timeout",
-				                  "check that the other side answers; raise --timeout "
-				                  "for a slow peer",
-				                  "%s waited %d ms for %s from %s", ps[i]->def->id,
-				                  r->timeout, waiting_for(ps[i]),
-				                  ps[i]->other->def->id) < 0)
-					return -1;
-			}
-			return 0;
-		}
+		if (ret == 0 && quiet && quiet_pass(r, ps[0]) < 0)
+			return -1;
 	}
 }
 
@@ -604,24 +727,30 @@ phase_def(struct run *r, const struct phase *ph, int server)
 /* Closing a socket with unread input makes the kernel send a reset, which
  * can destroy our last alert before a real peer reads it.  So, facing a
  * real peer: stop sending, then read and discard until it closes too (it
- * does once it has read the alert), for at most the timeout. */
+ * does once it has read the alert), for at most the timeout and at most
+ * LINGER_MAX_BYTES in all: a peer that keeps sending gets the reset.  A
+ * side that failed by its deadline sent no alert: it closes at once. */
 static void
 linger_close(struct run *r, int fd)
 {
 	struct pollfd p;
 	char buf[4096];
+	double end = eng_now_ms() + r->timeout, left;
+	size_t total = 0;
 	ssize_t n;
 
 	shutdown(fd, SHUT_WR);
 	p.fd = fd;
 	p.events = POLLIN;
-	for (;;) {
+	while (total < LINGER_MAX_BYTES && (left = end - eng_now_ms()) > 0) {
 		p.revents = 0;
-		if (poll(&p, 1, r->timeout) <= 0)
+		if (poll(&p, 1, (int)left + 1) <= 0)
 			break;
 		n = read(fd, buf, sizeof(buf));
 		if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
 			break;
+		if (n > 0)
+			total += (size_t)n;
 	}
 }
 
@@ -633,7 +762,8 @@ close_phase(struct run *r)
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 
-		if (s->fd >= 0 && s->local && !s->other->local && s->state == S_FAILED)
+		if (s->fd >= 0 && s->local && !s->other->local && s->state == S_FAILED &&
+		    !s->timed_out)
 			linger_close(r, s->fd);
 		uctls_tls_free(s->tls);
 		if (s->fd >= 0)

@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/x509-ext.h>
 
+#include "fileio.h"
 #include "pki.h"
 
 /* Extension OIDs (RFC 5280 4.2.1). */
@@ -44,59 +45,54 @@ struct uctls_keypool {
 int
 uctls_keypool_set_dir(struct uctls_keypool *pool, const char *dir, struct uctls_err *err)
 {
+	struct uctls_err e;
+
+	uctls_err_clear(&e);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return uctls_err_set(err, "key cache %s: %s", dir, strerror(errno));
+	/* Keys are read back from it: nobody else may write there. */
+	if (uctls_file_check_private_dir(dir, &e) < 0)
+		return uctls_err_set(err, "key cache %s", e.msg);
 	free(pool->dir);
 	pool->dir = strdup(dir);
 	return pool->dir != NULL ? 0 : uctls_err_set(err, "out of memory");
 }
 
-/* The cached key for (TYPE, SLOT), or NULL when the cache has none. */
+/* The cached key for (TYPE, SLOT), or NULL when the cache has none (or
+ * a file there that is not a regular file of a sane size). */
 static gnutls_x509_privkey_t
 cache_load(const struct uctls_keypool *pool, const char *path)
 {
 	gnutls_datum_t d = { NULL, 0 };
 	gnutls_x509_privkey_t k = NULL;
+	unsigned char *data;
+	size_t len;
 
-	if (gnutls_load_file(path, &d) < 0)
+	(void)pool;
+	if (uctls_file_read(path, UCTLS_FILE_MAX_PEM, &data, &len, NULL) < 0)
 		return NULL;
+	d.data = data;
+	d.size = (unsigned)len;
 	if (gnutls_x509_privkey_init(&k) < 0 ||
 	    gnutls_x509_privkey_import(k, &d, GNUTLS_X509_FMT_PEM) < 0) {
 		gnutls_x509_privkey_deinit(k);
 		k = NULL;
 	}
-	(void)pool;
-	gnutls_free(d.data);
+	free(data);
 	return k;
 }
 
-/* Writes KEY to PATH atomically (a temporary file renamed into place), so
- * that parallel test processes sharing the cache never read half a key.
- * Failing to cache is not an error: the key is still good. */
+/* Writes KEY to PATH atomically (uctls_file_write: a temporary file renamed
+ * into place), so that parallel test processes sharing the cache never read
+ * half a key.  Failing to cache is not an error: the key is still good. */
 static void
 cache_store(gnutls_x509_privkey_t key, const char *path)
 {
 	gnutls_datum_t d = { NULL, 0 };
-	char tmp[4096];
-	FILE *f;
-	int fd, ok;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-		return;
 	if (gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d) < 0)
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		if (fd >= 0)
-			close(fd);
-		gnutls_free(d.data);
-		return;
-	}
-	ok = fwrite(d.data, 1, d.size, f) == d.size;
-	ok &= fclose(f) == 0;
-	if (!ok || rename(tmp, path) < 0)
-		unlink(tmp);
+	(void)uctls_file_write(path, d.data, d.size, 0600, NULL);
 	gnutls_free(d.data);
 }
 
@@ -309,51 +305,23 @@ def_index(const struct uctls_scenario *sc, const char *id)
 	return -1;
 }
 
-/* Reads a whole file; errno-based message on failure. */
+/* Reads a whole certificate or key file (a regular file of at most
+ * UCTLS_FILE_MAX_PEM bytes); the message names the scenario's line. */
 static int
 read_file(const struct uctls_scenario *sc, const struct uctls_certdef *def,
           const char *path, gnutls_datum_t *out, struct uctls_err *err)
 {
-	FILE *f;
-	unsigned char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, r;
-	int rv = -1;
+	struct uctls_err e;
+	unsigned char *data;
+	size_t len;
 
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return uctls_err_at(err, sc->file, def->line,
-		                    "<%s id=\"%s\">: cannot read `%s': %s",
-		                    tag(def), def->id, path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			cap = cap == 0 ? 4096 : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL) {
-				uctls_err_set(err, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: cannot read `%s': %s", tag(def),
-		             def->id, path, strerror(errno));
-		goto out;
-	}
-	buf[len] = '\0';
-	out->data = buf;
+	uctls_err_clear(&e);
+	if (uctls_file_read(path, UCTLS_FILE_MAX_PEM, &data, &len, &e) < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: %s", tag(def),
+		                    def->id, e.msg);
+	out->data = data;
 	out->size = (unsigned)len;
-	buf = NULL;
-	rv = 0;
-out:
-	free(buf);
-	fclose(f);
-	return rv;
+	return 0;
 }
 
 /* A key matches a certificate when both hash to the same public-key id
@@ -1150,32 +1118,17 @@ uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt)
  * Export
  */
 
+/* DIR/NAME replaced safely (uctls_file_write: never through a symbolic
+ * link, never blocking on a FIFO), in MODE exactly. */
 static int
 write_file(const char *dir, const char *name, const void *data, size_t len, int mode,
            struct uctls_err *err)
 {
 	char path[4096];
-	FILE *f;
-	int fd, ok;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return uctls_err_set(err, "%s/%s: path too long", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return uctls_err_set(err, "%s: %s", path, strerror(errno));
-	/* An existing file keeps its mode: a key must not stay readable. */
-	if (fchmod(fd, (mode_t)mode) < 0) {
-		close(fd);
-		return uctls_err_set(err, "%s: %s", path, strerror(errno));
-	}
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		return uctls_err_set(err, "%s: %s", path, strerror(errno));
-	}
-	ok = fwrite(data, 1, len, f) == len;
-	ok &= fclose(f) == 0;
-	return ok ? 0 : uctls_err_set(err, "%s: write failed", path);
+	return uctls_file_write(path, data, len, (mode_t)mode, err);
 }
 
 /* Appends the PEM of CRT to *BUF. */
@@ -1210,23 +1163,15 @@ uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, c
 	FILE *m = NULL;
 	int rv = -1;
 
-	/* Like mkdir -p: the parents too. */
-	{
-		char path[4096], *p;
+	/* OUTDIR itself only (mode 0700), in a parent that exists. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
 
-		if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-			return uctls_err_set(err, "%s: path too long", dir);
-		for (p = path + 1; *p != '\0'; p++) {
-			if (*p != '/')
-				continue;
-			*p = '\0';
-			if (mkdir(path, 0755) < 0 && errno != EEXIST)
-				return uctls_err_set(err, "%s: %s", path, strerror(errno));
-			*p = '/';
-		}
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return uctls_err_set(err, "%s: %s", dir, strerror(errno));
+		return uctls_err_set(err, "%s: cannot create: %s%s", dir, strerror(e),
+		                     e == ENOENT ? " (uctls creates OUTDIR, not its parents)" : "");
 	}
+	if (uctls_file_check_dir(dir, err) < 0)
+		return -1;
 	m = open_memstream(&man, &manlen);
 	if (m == NULL)
 		return uctls_err_set(err, "out of memory");

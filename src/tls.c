@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
@@ -32,6 +37,8 @@ struct uctls_tls {
 	char cipher[96];
 	unsigned own_versions;  /* bit (minor) of each TLS 1.x version enabled here */
 	unsigned peer_versions; /* server: versions the ClientHello offered */
+	int fd;
+	size_t rx; /* bytes read from the socket, for what a timeout reports */
 };
 
 #define VBIT(minor) (1u << (minor)) /* TLS 1.minor, from wire version 3.(minor+1) */
@@ -353,6 +360,26 @@ setup_creds(struct uctls_tls *t, struct uctls_err *err)
 	return 0;
 }
 
+static ssize_t
+t_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct uctls_tls *t = p;
+	ssize_t n = recv(t->fd, buf, len, 0);
+
+	if (n > 0)
+		t->rx += (size_t)n;
+	return n;
+}
+
+static int
+t_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct uctls_tls *t = p;
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN, .revents = 0 };
+
+	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
 int
 uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
               struct uctls_err *err)
@@ -427,7 +454,12 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	gnutls_session_set_verify_function(t->sess, verify_cb);
 	if (cfg->keylog != NULL)
 		gnutls_session_set_keylog_function(t->sess, keylog_cb);
-	gnutls_transport_set_int(t->sess, fd);
+	/* Reads go through t_pull, which counts the bytes; writes keep
+	 * GnuTLS's own sendmsg on the descriptor. */
+	t->fd = fd;
+	gnutls_transport_set_ptr2(t->sess, t, (gnutls_transport_ptr_t)(intptr_t)fd);
+	gnutls_transport_set_pull_function(t->sess, t_pull);
+	gnutls_transport_set_pull_timeout_function(t->sess, t_pull_timeout);
 	gnutls_handshake_set_timeout(t->sess, 0);
 	*out = t;
 	return 0;
@@ -779,4 +811,25 @@ const char *
 uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i)
 {
 	return i < t->npeer ? t->peer_fpr[i] : NULL;
+}
+
+size_t
+uctls_tls_rx_bytes(const struct uctls_tls *t)
+{
+	return t != NULL ? t->rx : 0;
+}
+
+const char *
+uctls_tls_awaiting(const struct uctls_tls *t, char *buf, size_t len)
+{
+	gnutls_handshake_description_t last = gnutls_handshake_get_last_in(t->sess);
+	const char *name = gnutls_handshake_description_get_name(last);
+
+	/* Nothing yet: GnuTLS says -1 (or HelloRequest, which uctls never
+	 * receives). */
+	if ((int)last <= 0 || (int)last > 255 || name == NULL)
+		snprintf(buf, len, "%s", t->cfg.is_server ? "the ClientHello" : "the ServerHello");
+	else
+		snprintf(buf, len, "the handshake message after its %s", name);
+	return buf;
 }

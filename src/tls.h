@@ -95,6 +95,13 @@ const char *uctls_tls_cipher(const struct uctls_tls *t);
 size_t uctls_tls_peer_count(const struct uctls_tls *t);
 const char *uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i);
 
+/* Bytes read from the socket since the session started (records, partial
+ * ones included), 0 for NULL. */
+size_t uctls_tls_rx_bytes(const struct uctls_tls *t);
+/* During the handshake: the message this side waits for ("the
+ * ServerHello"), written into BUF. */
+const char *uctls_tls_awaiting(const struct uctls_tls *t, char *buf, size_t len);
+
 /* The RFC 8446 name of a TLS alert with '_' as '-' ("unknown-ca"). */
 const char *uctls_tls_alert_name(int alert);
 

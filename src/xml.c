@@ -8,7 +8,9 @@
 #include <strings.h>
 
 #include <expat.h>
+#include <unistd.h>
 
+#include "fileio.h"
 #include "xml.h"
 
 /* ------------------------------------------------------------------------
@@ -405,15 +407,21 @@ uctls_xml_load_file(const char *file, struct uctls_xml_node **out,
 {
 	struct dom_builder b;
 	char buf[65536];
-	size_t n, total = 0;
+	size_t n, total = 0, size;
 	FILE *f;
-	int rv;
+	int fd, rv;
 
 	*out = NULL;
-	f = fopen(file, "rb");
-	if (f == NULL)
+	/* A regular file only: a FIFO or a device would block or never end. */
+	fd = uctls_file_open(file, &size, err);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		close(fd);
 		return uctls_err_set(err, "%s: cannot open: %s", file,
 		                     strerror(errno));
+	}
 	if (dom_begin(&b, file, err) < 0) {
 		fclose(f);
 		return -1;
