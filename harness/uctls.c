@@ -679,8 +679,19 @@ out:
 	return rv;
 }
 
+/* The options of `uctls run'. */
+struct run_args {
+	struct uctls_run_opts opts;
+	int fmt, quiet, fixes;
+	const char *key_cache, *fix_out;
+	const char *step_addrs[9];
+	size_t nstep_addrs;
+};
+
+/* Parses run's options into A.  Returns 0, 1 after --help, or 2 on a
+ * usage error (said on stderr). */
 static int
-cmd_run(int argc, char **argv)
+parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
 		{ "text", no_argument, NULL, 't' },   { "json", no_argument, NULL, 'j' },
@@ -695,30 +706,26 @@ cmd_run(int argc, char **argv)
 		{ "no-fixes", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *fix_out = NULL;
-	int fixes = 1;
-	struct uctls_run_opts opts;
-	struct uctls_keypool *pool = NULL;
-	int fmt = FMT_TEXT, quiet = 0, c, i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
-	const char *key_cache = getenv("UCTLS_KEY_CACHE");
-	static const char *step_addrs[9];
-	size_t nstep_addrs = 0;
 	char *end;
 	long v;
+	int c;
 
-	memset(&opts, 0, sizeof(opts));
-	opts.timeout_ms = 0; /* the scenario's timeout=, else 5000 */
+	memset(a, 0, sizeof(*a));
+	a->fmt = FMT_TEXT;
+	a->fixes = 1;
+	a->key_cache = getenv("UCTLS_KEY_CACHE");
+	a->opts.timeout_ms = 0; /* the scenario's timeout=, else 5000 */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			fmt = FMT_TEXT;
+			a->fmt = FMT_TEXT;
 			break;
 		case 'j':
-			fmt = FMT_JSON;
+			a->fmt = FMT_JSON;
 			break;
 		case 'T':
-			fmt = FMT_TAP;
+			a->fmt = FMT_TAP;
 			break;
 		case 'w':
 			v = strtol(optarg, &end, 10);
@@ -727,24 +734,24 @@ cmd_run(int argc, char **argv)
 				                "3600000, not `%s'\n", optarg);
 				return 2;
 			}
-			opts.timeout_ms = (int)v;
+			a->opts.timeout_ms = (int)v;
 			break;
 		case 'k':
-			opts.keylog = optarg;
+			a->opts.keylog = optarg;
 			break;
 		case 'K':
-			key_cache = optarg;
+			a->key_cache = optarg;
 			break;
 		case 'S':
-			if (nstep_addrs + 1 >= sizeof(step_addrs) / sizeof(step_addrs[0]) ||
+			if (a->nstep_addrs + 1 >= sizeof(a->step_addrs) / sizeof(a->step_addrs[0]) ||
 			    strchr(optarg, '=') == NULL) {
 				fprintf(stderr, "uctls run: --step-address takes STEP=HOST:PORT (at most "
 				                "%zu), not `%s'\n",
-				        sizeof(step_addrs) / sizeof(step_addrs[0]) - 1, optarg);
+				        sizeof(a->step_addrs) / sizeof(a->step_addrs[0]) - 1, optarg);
 				return 2;
 			}
-			step_addrs[nstep_addrs++] = optarg;
-			opts.step_addrs = step_addrs;
+			a->step_addrs[a->nstep_addrs++] = optarg;
+			a->opts.step_addrs = a->step_addrs;
 			break;
 		case 'r':
 		case 'l': {
@@ -757,73 +764,85 @@ cmd_run(int argc, char **argv)
 			}
 			*eq = '\0';
 			if (c == 'r') {
-				opts.remote_id = optarg;
-				opts.remote_addr = eq + 1;
+				a->opts.remote_id = optarg;
+				a->opts.remote_addr = eq + 1;
 			} else {
-				opts.listen_id = optarg;
-				opts.listen_addr = eq + 1;
+				a->opts.listen_id = optarg;
+				a->opts.listen_addr = eq + 1;
 			}
 			break;
 		}
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		case 'F':
-			if (fix_out != NULL) {
+			if (a->fix_out != NULL) {
 				fprintf(stderr, "uctls run: --fix given twice\n");
 				return 2;
 			}
-			fix_out = optarg;
+			a->fix_out = optarg;
 			break;
 		case 'N':
-			fixes = 0;
+			a->fixes = 0;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 1;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
+	return 0;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct uctls_keypool *pool = NULL;
+	int i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
+
+	if ((rv = parse_run_args(argc, argv, &a)) != 0)
+		return rv == 1 ? 0 : 2;
 	argc -= optind;
 	argv += optind;
-	if (fix_out != NULL && (argc != 1 || !fixes)) {
+	if (a.fix_out != NULL && (argc != 1 || !a.fixes)) {
 		fprintf(stderr, "uctls run: --fix takes one scenario, and fixes (no --no-fixes)\n");
 		return 2;
 	}
 	/* A real peer cannot be re-run with a change: no fixes verified. */
-	if (opts.remote_id != NULL || opts.listen_id != NULL)
-		fixes = 0;
-	if (opts.remote_id != NULL && opts.listen_id != NULL) {
+	if (a.opts.remote_id != NULL || a.opts.listen_id != NULL)
+		a.fixes = 0;
+	if (a.opts.remote_id != NULL && a.opts.listen_id != NULL) {
 		fprintf(stderr, "uctls run: --remote and --listen exclude each other: one side "
 		                "is real, uctls plays the other\n");
 		return 2;
 	}
-	if ((opts.remote_id != NULL || opts.listen_id != NULL) && argc > 1) {
+	if ((a.opts.remote_id != NULL || a.opts.listen_id != NULL) && argc > 1) {
 		fprintf(stderr, "uctls run: --remote and --listen take one scenario\n");
 		return 2;
 	}
-	opts.on_listen = announce;
+	a.opts.on_listen = announce;
 	if (argc < 1) {
 		fprintf(stderr, "uctls run: no scenario given\n");
 		usage(stderr);
 		return 2;
 	}
-	pool = new_pool(key_cache);
+	pool = new_pool(a.key_cache);
 	if (pool == NULL)
 		return 2;
-	if (fmt == FMT_TAP)
+	if (a.fmt == FMT_TAP)
 		printf("1..%d\n", argc);
 	for (i = 0; i < argc; i++) {
-		int r = run_one(argv[i], i + 1, fmt, quiet, pool, &opts, fixes,
-		                i == 0 ? fix_out : NULL);
+		int r = run_one(argv[i], i + 1, a.fmt, a.quiet, pool, &a.opts, a.fixes,
+		                i == 0 ? a.fix_out : NULL);
 
 		nmatch += r == 0;
 		nmis += r == 1;
 		nerr += r == 2;
 	}
-	if (fmt == FMT_TEXT)
+	if (a.fmt == FMT_TEXT)
 		printf("%d scenario%s: %d matched, %d did not match, %d input error%s\n", argc,
 		       argc == 1 ? "" : "s", nmatch, nmis, nerr, nerr == 1 ? "" : "s");
 	uctls_keypool_free(pool);
