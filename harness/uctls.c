@@ -254,9 +254,9 @@ strv_push(struct strv *l, const char *s)
 	return 0;
 }
 
-/* --max-depth N: a whole number 1..UCTLS_MAX_DEPTH_LIMIT, else 0. */
+/* A whole number 1..MAX (--max-depth, --warn-days), else 0. */
 static unsigned
-parse_depth(const char *s)
+parse_count_arg(const char *s, unsigned long max)
 {
 	unsigned long v = 0;
 
@@ -266,7 +266,7 @@ parse_depth(const char *s)
 		if (*s < '0' || *s > '9')
 			return 0;
 		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > UCTLS_MAX_DEPTH_LIMIT)
+		if (v > max)
 			return 0;
 	}
 	return (unsigned)v;
@@ -307,24 +307,6 @@ struct check_args {
 	const char *once[128]; /* the argument of each single-valued option seen */
 	int json;
 };
-
-/* --warn-days N: a whole number 1..36500, else 0. */
-static unsigned
-parse_days(const char *s)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > 36500)
-			return 0;
-	}
-	return (unsigned)v;
-}
 
 /* --profile P: several distinct profiles (a matrix); the same one twice is
  * a usage error.  -1 after saying why. */
@@ -374,7 +356,7 @@ check_opt(struct check_args *a, int c, char *arg)
 	case 'p':
 		return add_profile(a, arg);
 	case 'w':
-		a->o.warn_days = parse_days(arg);
+		a->o.warn_days = parse_count_arg(arg, 36500);
 		if (a->o.warn_days != 0)
 			return 0;
 		fprintf(stderr, "uctls check: --warn-days takes a whole number of days from 1 to "
@@ -404,7 +386,7 @@ check_opt(struct check_args *a, int c, char *arg)
 	case 'c':
 		return add_csr_sans(&a->csr, arg);
 	case 'm':
-		a->o.max_depth = parse_depth(arg);
+		a->o.max_depth = parse_count_arg(arg, UCTLS_MAX_DEPTH_LIMIT);
 		if (a->o.max_depth != 0)
 			return 0;
 		fprintf(stderr, "uctls check: --max-depth takes a whole number from 1 to %d (the "
@@ -648,21 +630,24 @@ run_one(const char *file, int num, int fmt, int quiet, struct uctls_keypool *poo
 	struct uctls_log *log = NULL;
 	struct uctls_outcome oc;
 	struct uctls_err err;
-	int rv = 2;
+	int failed, rv = 2;
 
 	uctls_err_clear(&err);
-	if (uctls_xml_load_file(file, &root, &err) < 0 ||
-	    uctls_scenario_load_dom(file, root, &sc, &err) < 0 ||
-	    uctls_engine_run(sc, pool, opts, &log, &err) < 0)
-		goto fail;
-	uctls_outcome_eval(&sc->expect, log, &oc);
-	/* Fixes cost re-runs: looked for where a report shows them (text,
-	 * JSON) or the outcome is not what was expected; a quiet or TAP run
-	 * of a suite that matches skips them (bench/FIGURES.md). */
-	if (fixes && uctls_log_failure(log) != NULL &&
-	    (fix_out != NULL || !oc.matched || fmt == FMT_JSON || (fmt == FMT_TEXT && !quiet)) &&
-	    find_fixes(sc, root, log, pool, opts, fix_out, &err) < 0) {
-fail:
+	failed = uctls_xml_load_file(file, &root, &err) < 0 ||
+	         uctls_scenario_load_dom(file, root, &sc, &err) < 0 ||
+	         uctls_engine_run(sc, pool, opts, &log, &err) < 0;
+
+	if (!failed) {
+		uctls_outcome_eval(&sc->expect, log, &oc);
+		/* Fixes cost re-runs: looked for where a report shows them (text,
+		 * JSON) or the outcome is not what was expected; a quiet or TAP
+		 * run of a suite that matches skips them (bench/FIGURES.md). */
+		failed = fixes && uctls_log_failure(log) != NULL &&
+		         (fix_out != NULL || !oc.matched || fmt == FMT_JSON ||
+		          (fmt == FMT_TEXT && !quiet)) &&
+		         find_fixes(sc, root, log, pool, opts, fix_out, &err) < 0;
+	}
+	if (failed) {
 		fprintf(stderr, "%s\n", err.msg);
 		if (fmt == FMT_JSON)
 			uctls_report_error_json(stdout, file, err.msg);
