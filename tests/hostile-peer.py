@@ -21,7 +21,6 @@ modes:
                200 ms, never a final answer
   sip-crlf     TLS (CERT and KEY, PEM), then a CRLF CRLF ping every 200 ms
 """
-import os
 import random
 import select
 import socket
