@@ -19,6 +19,7 @@
 #include "fileio.h"
 #include "fix.h"
 #include "family.h"
+#include "peerconf.h"
 #include "pki.h"
 #include "profile.h"
 #include "report.h"
@@ -38,7 +39,7 @@ usage(FILE *f)
 	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
 	        "                   [--csr-san LIST]... [--max-depth N] [--warn-days N] [--json]\n"
 	        "                   CERT-OR-BUNDLE.pem...\n"
-	        "       uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n"
+	        "       uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n"
 	        "       uctls profiles\n"
 	        "       uctls steps\n"
 	        "       uctls --help | --version\n"
@@ -536,35 +537,50 @@ out:
 	return rv;
 }
 
-/* uctls pki export SCENARIO OUTDIR */
+/* uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR */
 static int
 cmd_pki(int argc, char **argv)
 {
+	static const char usage[] =
+	    "usage: uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n";
 	struct uctls_keypool *pool;
 	struct uctls_scenario *sc = NULL;
 	struct uctls_pki *pki = NULL;
+	uctls_peerconf_fn peer = NULL;
+	const char *cache = getenv("UCTLS_KEY_CACHE"), *for_peer = NULL;
 	struct uctls_err err;
-	int rv = 2;
+	int rv = 2, i = 1;
 
-	const char *cache = getenv("UCTLS_KEY_CACHE");
-
-	if (argc == 5 && strcmp(argv[1], "--key-cache") == 0) {
-		cache = argv[2];
-		argv[1] = argv[3];
-		argv[2] = argv[4];
-		argc = 3;
+	uctls_err_clear(&err);
+	if (argc < 1 || strcmp(argv[0], "export") != 0) {
+		fputs(usage, stderr);
+		return 2;
 	}
-	if (argc != 3 || strcmp(argv[0], "export") != 0) {
-		fprintf(stderr, "usage: uctls pki export [--key-cache DIR] SCENARIO OUTDIR\n");
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		const char **slot = strcmp(argv[i], "--key-cache") == 0 ? &cache
+		                    : strcmp(argv[i], "--for") == 0     ? &for_peer
+		                                                        : NULL;
+		if (slot == NULL || (*slot != NULL && slot == &for_peer)) {
+			fprintf(stderr, "uctls pki export: %s: %s\n", argv[i],
+			        slot == NULL ? "unknown option" : "given twice");
+			return 2;
+		}
+		*slot = argv[i + 1];
+	}
+	if (argc - i != 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (for_peer != NULL && (peer = uctls_peerconf_find(for_peer, &err)) == NULL) {
+		fprintf(stderr, "uctls pki export: %s\n", err.msg);
 		return 2;
 	}
 	pool = new_pool(cache);
 	if (pool == NULL)
 		return 2;
-	uctls_err_clear(&err);
-	if (uctls_scenario_load(argv[1], &sc, &err) < 0 ||
-	    uctls_pki_build(sc, pool, &pki, &err) < 0 ||
-	    uctls_pki_export(pki, sc, argv[2], &err) < 0)
+	if (uctls_scenario_load(argv[i], &sc, &err) < 0 || uctls_pki_build(sc, pool, &pki, &err) < 0 ||
+	    uctls_pki_export(pki, sc, argv[i + 1], &err) < 0 ||
+	    (peer != NULL && peer(sc, pki, argv[i + 1], &err) < 0))
 		fprintf(stderr, "%s\n", err.msg);
 	else
 		rv = 0;
