@@ -11,7 +11,7 @@
 #include "profile.h"
 #include "report.h"
 
-#define MAX_EDITS 4
+#define MAX_EDITS 8
 #define MAX_ANC 16
 
 /* One attribute set (VALUE) or removed (VALUE NULL) on the element ELEM
@@ -23,13 +23,27 @@ struct edit {
 	const char *attr;
 };
 
+/* The order of fixes that all pass: what the verifying device's guides
+ * prescribe or its own configuration can do first (its trust list, the
+ * name it expects; for a generic stack, the peer sending its chain), then
+ * the other device's configuration (what it sends or answers, an upload),
+ * then a certificate re-issued by the CA.  For a device whose guides
+ * prescribe its trust store (profile.h trust_words), the whole CA chain
+ * there comes before a lone CA or a chain sent.  Last, a change of a name
+ * that another certificate of the PKI carries too (a cluster's FQDN): other
+ * connections depend on it, so the certificate lacking it is re-issued. */
+enum effort { E_SELF, E_PEER, E_CA, E_SHARED };
+
 struct cand {
 	char *what;
+	enum effort effort;
 	struct edit e[MAX_EDITS];
 	size_t ne;
 	int rank; /* 0 passes, 1 moves the failure later, 2 changes it, 3 no help */
 	char *result;
 	struct uctls_xml_node *dom;
+	struct uctls_scenario *sc2; /* the changed scenario and its run, kept when */
+	struct uctls_log *log2;     /* the failure moved (a fix to build on) */
 };
 
 struct ctx {
@@ -66,7 +80,7 @@ fmt(const char *f, ...)
 
 /* A new candidate described by WHAT (owned), or NULL when full. */
 static struct cand *
-cand_new(struct ctx *c, char *what)
+cand_new(struct ctx *c, enum effort effort, char *what)
 {
 	struct cand *k;
 
@@ -81,6 +95,7 @@ cand_new(struct ctx *c, char *what)
 	k = &c->c[c->n++];
 	memset(k, 0, sizeof(*k));
 	k->what = what;
+	k->effort = effort;
 	return k;
 }
 
@@ -105,6 +120,19 @@ static const char *
 subject_of(const struct uctls_certdef *cd)
 {
 	return cd->subject != NULL ? cd->subject : cd->id;
+}
+
+/* The certificate ID, declared as ELEM or as the other of <cert>/<ca>. */
+static struct uctls_xml_node *
+find_cert(struct uctls_xml_node *root, const char *elem, const char *id)
+{
+	struct uctls_xml_node *n = uctls_xml_find(root, elem, id);
+
+	if (n == NULL && strcmp(elem, "cert") == 0)
+		n = uctls_xml_find(root, "ca", id);
+	if (n == NULL && strcmp(elem, "ca") == 0)
+		n = uctls_xml_find(root, "cert", id);
+	return n;
 }
 
 static int
@@ -145,56 +173,112 @@ trust_attr(const struct ctx *c, const char **peer)
 	return v != NULL ? "mra-trusts" : "trusts";
 }
 
+/* The verifier's profile, or NULL. */
+static const struct uctls_profile *
+x_profile(const struct ctx *c)
+{
+	return uctls_profile_find(c->jabber ? "jabber" : c->x->profile != NULL ? c->x->profile : "");
+}
+
 /* The verifier's trust list in its device's own words (profile.h). */
 static const char *
 trust_words(const struct ctx *c)
 {
-	const struct uctls_profile *p = uctls_profile_find(c->jabber ? "jabber"
-	                                                   : c->x->profile != NULL ? c->x->profile
-	                                                                          : "");
+	const struct uctls_profile *p = x_profile(c);
 
 	return p != NULL && p->trust_words != NULL ? p->trust_words : "trust list";
+}
+
+/* A device whose guides prescribe its trust store for a missing chain
+ * (docs/profiles.md, trust_words): the whole CA chain there is its fix.
+ * Not the Jabber client: its operating system's store holds roots. */
+static int
+x_device(const struct ctx *c)
+{
+	const struct uctls_profile *p = x_profile(c);
+
+	return p != NULL && p->trust_words != NULL && !c->jabber;
+}
+
+/* Whether the space-separated LIST holds the word ID. */
+static int
+in_list(const char *list, const char *id)
+{
+	size_t l = strlen(id);
+	const char *p;
+
+	for (p = list; list != NULL && (p = strstr(p, id)) != NULL; p++)
+		if ((p == list || p[-1] == ' ') && (p[l] == '\0' || p[l] == ' '))
+			return 1;
+	return 0;
+}
+
+/* A new trust list: the old one, then IDS (count N) not in it yet; NULL
+ * when out of memory, "" when nothing was added. */
+static char *
+trust_plus(struct ctx *c, const char *old, const struct uctls_certdef *const *ids, size_t n)
+{
+	char *list = strdup(old != NULL ? old : ""), *t;
+	int added = 0;
+	size_t i;
+
+	for (i = 0; i < n && list != NULL; i++) {
+		if (in_list(list, ids[i]->id))
+			continue;
+		t = fmt("%s%s%s", list, *list ? " " : "", ids[i]->id);
+		free(list);
+		list = t;
+		added = 1;
+	}
+	if (list == NULL)
+		c->oom = 1;
+	else if (!added)
+		*list = '\0';
+	return list;
 }
 
 static void
 add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
 {
 	const char *from, *attr = trust_attr(c, &from), *old = peer_attr(c, from, attr);
+	char *list = trust_plus(c, old, &cd, 1);
 	struct cand *k;
-	char *list;
 
-	k = cand_new(c, fmt("add the %s `%s' (%s) to %s's %s", kind, subject_of(cd), cd->id,
-	                    c->xname, trust_words(c)));
-	list = fmt("%s%s%s", old != NULL ? old : "", old != NULL && *old ? " " : "", cd->id);
-	if (list == NULL)
-		c->oom = 1;
+	if (list == NULL || *list == '\0') {
+		free(list);
+		return;
+	}
+	k = cand_new(c, x_device(c) ? E_PEER : E_SELF,
+	             fmt("add the %s `%s' (%s) to %s's %s", kind, subject_of(cd),
+	                            cd->id, c->xname, trust_words(c)));
 	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
 	free(list);
 }
 
-/* Every CA above y's leaf into the trust list: what a connection on which
- * the peer presents its leaf alone (the MRA SSH tunnel) needs. */
+/* Every CA above y's leaf into the trust list, root first (the order the
+ * devices' guides upload a chain in): what a connection on which the peer
+ * presents its leaf alone (the MRA SSH tunnel) needs. */
 static void
 trust_all(struct ctx *c)
 {
 	const char *from, *attr = trust_attr(c, &from), *old = peer_attr(c, from, attr);
+	const struct uctls_certdef *down[MAX_ANC];
 	struct cand *k;
-	char *list = NULL, *t;
+	char *list;
 	size_t i;
 
 	if (c->nanc < (c->install ? 2 : 3))
 		return;
-	list = strdup(old != NULL ? old : "");
-	for (i = 1; i < c->nanc && list != NULL; i++) {
-		t = fmt("%s%s%s", list, *list ? " " : "", c->anc[i]->id);
+	for (i = 1; i < c->nanc; i++)
+		down[i - 1] = c->anc[c->nanc - i];
+	list = trust_plus(c, old, down, c->nanc - 1);
+	if (list == NULL || *list == '\0') {
 		free(list);
-		list = t;
+		return;
 	}
-	k = cand_new(c, fmt("add the root CA `%s' and the intermediates of %s's chain to %s's %s",
-	                    subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname,
-	                    trust_words(c)));
-	if (list == NULL)
-		c->oom = 1;
+	k = cand_new(c, E_SELF,
+	             fmt("add the root CA `%s' and the intermediates of %s's chain to %s's %s",
+	                 subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname, trust_words(c)));
 	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
 	free(list);
 }
@@ -230,7 +314,8 @@ gen_chain(struct ctx *c, const char *reason)
 		}
 	}
 	if (len > 1 && !c->jabber && !leaf_only) {
-		k = cand_new(c, fmt("have %s send its intermediate CA certificate%s after its own "
+		k = cand_new(c, x_device(c) ? E_PEER : E_SELF,
+		             fmt("have %s send its intermediate CA certificate%s after its own "
 		                    "(sends=\"%s\")", c->y->id, len > 2 ? "s" : "", sends));
 		edit_add(c, k, "peer", c->y->id, "sends", sends);
 	}
@@ -255,44 +340,35 @@ is_ip(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* A name attribute in the words of the device's configuration page
- * (docs/profiles.md: Expressway zone, CUCM SIP trunk security profile). */
-static const char *
-attr_words(const char *attr)
-{
-	static const char *const words[][2] = {
-		{ "peer-address", "Peer 1 address (peer-address, the traversal zone)" },
-		{ "tls-verify-name", "TLS verify subject name (tls-verify-name, the traversal zone)" },
-		{ "x509-subject-name", "X.509 Subject Name (x509-subject-name, the SIP trunk "
-		                       "security profile)" },
-	};
-	size_t i;
+/* The attributes that configure the name a verifier expects, in the words
+ * of the device's configuration page (docs/profiles.md: Expressway zone,
+ * CUCM SIP trunk security profile).  Only these are offered as a fix: a
+ * domain a peer serves or connects to (xmpp-s2s to=, domain=) is what the
+ * connection is for, not a setting to bend to the certificate. */
+static const char *const name_attrs[][2] = {
+	{ "verify-name", "verify-name" },
+	{ "peer-address", "Peer 1 address (peer-address, the traversal zone)" },
+	{ "tls-verify-name", "TLS verify subject name (tls-verify-name, the traversal zone)" },
+	{ "x509-subject-name", "X.509 Subject Name (x509-subject-name, the SIP trunk "
+	                       "security profile)" },
+};
 
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(words[i][0], attr) == 0)
-			return words[i][1];
-	return attr;
-}
-
-/* The attribute of X's <peer> whose comma list holds NAME. */
-static const char *
+/* The name attribute of X's <peer> whose comma list holds NAME: its index
+ * in name_attrs, or -1. */
+static int
 name_attr(const struct ctx *c, const char *name)
 {
-	struct uctls_xml_node *n = uctls_xml_find((struct uctls_xml_node *)c->root, "peer",
-	                                          c->x->id);
 	size_t i, l = strlen(name);
-	const char *v, *p;
+	const char *v, *p, *all;
 
-	for (i = 0; n != NULL && i < n->nattrs; i++) {
-		if (strcmp(n->attrs[i].name, "id") == 0 || strcmp(n->attrs[i].name, "sends") == 0 ||
-		    strcmp(n->attrs[i].name, "trusts") == 0)
-			continue;
-		for (v = n->attrs[i].value; (p = strstr(v, name)) != NULL; v = p + 1)
-			if ((p == n->attrs[i].value || p[-1] == ',' || p[-1] == ' ') &&
+	for (i = 0; i < sizeof(name_attrs) / sizeof(name_attrs[0]); i++) {
+		all = peer_attr(c, c->x->id, name_attrs[i][0]);
+		for (v = all; v != NULL && (p = strstr(v, name)) != NULL; v = p + 1)
+			if ((p == all || p[-1] == ',' || p[-1] == ' ') &&
 			    (p[l] == '\0' || p[l] == ',' || p[l] == ' '))
-				return n->attrs[i].name;
+				return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 /* The name the verifier wanted, as the diagnosis quotes it (verify.c,
@@ -314,67 +390,174 @@ wanted_name(const struct ctx *c)
 	return c->x->nnames > 0 ? strdup(c->x->names[0]) : NULL;
 }
 
-/* The SAN list of LEAF with WANT added: a sip: URI beside sip: URIs
- * (RFC 5922 7.1: they take precedence), an IP address as such, else a
- * DNS name; a certificate without SANs keeps its CN as a DNS name. */
-static char *
-san_with(const struct uctls_certdef *leaf, const char *old, const char *want)
+/* The subject CN of CD: its value and length (0 when none). */
+static const char *
+cn_of(const struct uctls_certdef *cd, size_t *len)
 {
-	const char *cn = leaf->subject != NULL ? strstr(leaf->subject, "CN=") : NULL;
-	int sip = old != NULL && strstr(old, "URI:sip:") != NULL;
-	char cnpart[300] = "";
-	size_t l;
+	const char *cn = cd->subject != NULL ? strstr(cd->subject, "CN=") : NULL;
 
-	if (old == NULL && cn != NULL && (cn == leaf->subject || cn[-1] == ',')) {
-		l = strcspn(cn + 3, ",");
-		if (l > 0 && l < 250 && memchr(cn + 3, ' ', l) == NULL &&
-		    (strlen(want) != l || strncmp(cn + 3, want, l) != 0))
-			snprintf(cnpart, sizeof(cnpart), "DNS:%.*s,", (int)l, cn + 3);
+	*len = 0;
+	if (cn == NULL || (cn != cd->subject && cn[-1] != ','))
+		return NULL;
+	*len = strcspn(cn + 3, ",");
+	return cn + 3;
+}
+
+/* The SAN list of LEAF (OLD, its san= attribute, or NULL) with WANT added:
+ * a sip: URI beside sip: URIs (RFC 5922 7.1: they take precedence), an IP
+ * address as such, else a DNS name; the CN's own name first in the list (a
+ * CN is one of the SANs, CA/B BR 7.1.4.3); a certificate without SANs keeps
+ * its CN as a DNS name.  With NO_WILD, wildcard names are left out. */
+static char *
+san_with(const struct uctls_certdef *leaf, const char *old, const char *want, int no_wild)
+{
+	size_t l, wl = strlen(want), n;
+	const char *cn = cn_of(leaf, &l), *p;
+	const char *type = old != NULL && strstr(old, "URI:sip:") != NULL ? "URI:sip:"
+	                   : is_ip(want)                                ? "IP:"
+	                                                                : "DNS:";
+	int first = cn != NULL && l == wl && strncmp(cn, want, l) == 0;
+	char *out = NULL, *t;
+
+	if (old == NULL && cn != NULL && l > 0 && l < 250 && memchr(cn, ' ', l) == NULL && !first)
+		out = fmt("DNS:%.*s", (int)l, cn);
+	else if (first)
+		out = fmt("%s%s", type, want);
+	else
+		out = strdup("");
+	for (p = old; p != NULL && *p != '\0' && out != NULL; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (no_wild && strncmp(p, "DNS:*.", 6) == 0)
+			continue;
+		t = fmt("%s%s%.*s", out, *out ? "," : "", (int)n, p);
+		free(out);
+		out = t;
 	}
-	return fmt("%s%s%s%s%s", old != NULL ? old : "", old != NULL ? "," : "", cnpart,
-	           sip ? "URI:sip:" : is_ip(want) ? "IP:" : "DNS:", want);
+	if (out != NULL && !first) {
+		t = fmt("%s%s%s%s", out, *out ? "," : "", type, want);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* The subject of CD with a wildcard CN replaced by NAME, or NULL when its
+ * CN is not a wildcard (or out of memory). */
+static char *
+subject_without_wildcard(const struct uctls_certdef *cd, const char *name)
+{
+	size_t l;
+	const char *cn = cn_of(cd, &l);
+
+	if (cn == NULL || strncmp(cn, "*.", 2) != 0)
+		return NULL;
+	return fmt("%.*s%s%s", (int)(cn - cd->subject), cd->subject, name, cn + l);
+}
+
+/* A name of LEAF a verifier can be configured to expect: with a profile
+ * that takes sip: URIs (RFC 5922 7.1), the domain of the first sip: URI
+ * SAN; else its first DNS name that is not a wildcard, or IP address. */
+static const char *
+carried_name(const struct ctx *c, const struct uctls_certdef *leaf)
+{
+	const struct uctls_profile *p = x_profile(c);
+	const char *v;
+	size_t i;
+
+	for (i = 0; p != NULL && p->sip_ids && i < leaf->nsans; i++) {
+		v = leaf->sans[i].value;
+		if (leaf->sans[i].type == UCTLS_SAN_URI && strncmp(v, "sip:", 4) == 0 &&
+		    strpbrk(v + 4, "@;:?") == NULL)
+			return v + 4;
+	}
+	for (i = 0; i < leaf->nsans; i++)
+		if ((leaf->sans[i].type == UCTLS_SAN_DNS && strncmp(leaf->sans[i].value, "*.", 2) != 0) ||
+		    leaf->sans[i].type == UCTLS_SAN_IP)
+			return leaf->sans[i].value;
+	return NULL;
+}
+
+/* The re-issue that puts WANT into LEAF (node N): a wildcard the profile
+ * refuses replaced by the name (subject CN too). */
+static void
+name_reissue(struct ctx *c, const struct uctls_certdef *leaf, struct uctls_xml_node *n,
+             const char *want)
+{
+	int no_wild = strcmp(c->fail->reason, "wildcard-not-allowed") == 0;
+	char *v = san_with(leaf, uctls_xml_attr(n, "san"), want, no_wild);
+	char *subj = no_wild ? subject_without_wildcard(leaf, want) : NULL;
+	struct cand *k;
+
+	if (v == NULL) {
+		c->oom = 1;
+		return;
+	}
+	k = cand_new(c, E_CA, fmt("re-issue %s's certificate `%s' (%s) with `%s' as %s subject "
+	                          "alternative name%s (san=\"%s\"%s%s%s)", c->y->id,
+	                          subject_of(leaf), leaf->id, want,
+	                          strstr(v, "URI:sip:") ? "a sip: URI"
+	                          : is_ip(want)         ? "an IP address"
+	                                                : "a DNS",
+	                          no_wild ? ", without wildcards" : "", v,
+	                          subj != NULL ? " subject=\"" : "", subj != NULL ? subj : "",
+	                          subj != NULL ? "\"" : ""));
+	edit_add(c, k, "cert", leaf->id, "san", v);
+	if (subj != NULL)
+		edit_add(c, k, "cert", leaf->id, "subject", subj);
+	free(subj);
+	free(v);
+}
+
+/* Whether a certificate of the PKI other than LEAF carries NAME (a SAN or
+ * the CN). */
+static int
+name_shared(const struct ctx *c, const struct uctls_certdef *leaf, const char *name)
+{
+	const struct uctls_certdef *cd;
+	const char *cn;
+	size_t i, j, l;
+
+	for (i = 0; i < c->sc->ncerts; i++) {
+		cd = &c->sc->certs[i];
+		if (cd == leaf || cd->is_ca)
+			continue;
+		for (j = 0; j < cd->nsans; j++)
+			if (strcmp(cd->sans[j].value, name) == 0)
+				return 1;
+		cn = cn_of(cd, &l);
+		if (cn != NULL && l == strlen(name) && strncmp(cn, name, l) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* name-mismatch, cn-only-no-san, wildcard-*: the name into the
- * certificate, or the certificate's name into the configuration. */
+ * certificate, or the certificate's name into the configuration (after
+ * the re-issue when the certificate is at fault, its CN missing from its
+ * SANs, or when another certificate carries the name). */
 static void
 gen_name(struct ctx *c)
 {
 	const struct uctls_certdef *leaf = c->anc[0];
 	char *want = wanted_name(c);
-	const char *san, *attr, *have = NULL;
+	const char *have = carried_name(c, leaf);
 	struct uctls_xml_node *n;
 	struct cand *k;
-	char *v;
-	size_t i;
+	int a, late;
 
 	if (want == NULL)
 		return;
 	n = uctls_xml_find((struct uctls_xml_node *)c->root, "cert", leaf->id);
 	if (n == NULL)
 		n = uctls_xml_find((struct uctls_xml_node *)c->root, "ca", leaf->id);
-	if (n != NULL && leaf->file == NULL) {
-		san = uctls_xml_attr(n, "san");
-		v = san_with(leaf, san, want);
-		k = cand_new(c, fmt("re-issue %s's certificate `%s' (%s) with `%s' as %s subject "
-		                    "alternative name (san=\"%s\")", c->y->id, subject_of(leaf),
-		                    leaf->id, want,
-		                    v != NULL && strstr(v, "URI:sip:") ? "a sip: URI"
-		                    : is_ip(want)                      ? "an IP address"
-		                                                       : "a DNS",
-		                    v != NULL ? v : ""));
-		if (v == NULL)
-			c->oom = 1;
-		edit_add(c, k, "cert", leaf->id, "san", v);
-		free(v);
-	}
-	for (i = 0; i < leaf->nsans && have == NULL; i++)
-		if (leaf->sans[i].type == UCTLS_SAN_DNS || leaf->sans[i].type == UCTLS_SAN_IP)
-			have = leaf->sans[i].value;
-	if (have != NULL && !c->jabber && (attr = name_attr(c, want)) != NULL) {
-		k = cand_new(c, fmt("configure %s's %s as `%s', a name the certificate carries",
-		                    c->x->id, attr_words(attr), have));
-		edit_add(c, k, "peer", c->x->id, attr, have);
+	if (n != NULL && leaf->file == NULL)
+		name_reissue(c, leaf, n, want);
+	late = name_shared(c, leaf, want) || strcmp(c->fail->reason, "cn-only-no-san") == 0;
+	if (have != NULL && !c->jabber && (a = name_attr(c, want)) >= 0) {
+		k = cand_new(c, late ? E_SHARED : E_SELF,
+		             fmt("configure %s's %s as `%s', a name the certificate carries",
+		                 c->x->id, name_attrs[a][1], have));
+		edit_add(c, k, "peer", c->x->id, name_attrs[a][0], have);
 	}
 	free(want);
 }
@@ -396,7 +579,7 @@ gen_eku(struct ctx *c, int server)
 	size_t i;
 
 	if (leaf->file == NULL && (!leaf->has_eku || !has_oid(leaf, oid))) {
-		k = cand_new(c, fmt("re-issue %s's certificate `%s' (%s) with both serverAuth and "
+		k = cand_new(c, E_CA, fmt("re-issue %s's certificate `%s' (%s) with both serverAuth and "
 		                    "clientAuth extended key usage", c->y->id, subject_of(leaf),
 		                    leaf->id));
 		edit_add(c, k, "cert", leaf->id, "eku", "serverAuth,clientAuth");
@@ -404,7 +587,7 @@ gen_eku(struct ctx *c, int server)
 	}
 	for (i = 1; i < c->nanc; i++)
 		if (c->anc[i]->file == NULL && c->anc[i]->has_eku && !has_oid(c->anc[i], oid)) {
-			k = cand_new(c, fmt("re-issue the CA `%s' (%s) without its extended key usage "
+			k = cand_new(c, E_CA, fmt("re-issue the CA `%s' (%s) without its extended key usage "
 			                    "restriction", subject_of(c->anc[i]), c->anc[i]->id));
 			edit_add(c, k, "ca", c->anc[i]->id, "eku", NULL);
 			return;
@@ -432,7 +615,7 @@ gen_validity(struct ctx *c)
 			return;
 		}
 	}
-	if (what == NULL || (k = cand_new(c, what)) == NULL)
+	if (what == NULL || (k = cand_new(c, E_CA, what)) == NULL)
 		return;
 	for (i = 0; i < c->nanc; i++) {
 		const struct uctls_certdef *cd = c->anc[i];
@@ -464,10 +647,37 @@ gen_attr(struct ctx *c, const char *attr, const char *only, const char *value,
 		if (n == NULL || cd->file != NULL || (v = uctls_xml_attr(n, attr)) == NULL ||
 		    (only != NULL && strncmp(v, only, strlen(only)) != 0))
 			continue;
-		if (k == NULL && (k = cand_new(c, fmt("re-issue `%s' (%s) %s", subject_of(cd),
+		if (k == NULL && (k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) %s", subject_of(cd),
 		                                      cd->id, words))) == NULL)
 			return;
 		edit_add(c, k, el, cd->id, attr, value);
+	}
+}
+
+/* path-length: each CA whose pathLenConstraint is smaller than the number
+ * of CAs below it in the path re-issued with that number (RFC 5280
+ * 4.2.1.9), not without the constraint. */
+static void
+gen_pathlen(struct ctx *c)
+{
+	struct uctls_xml_node *n;
+	struct cand *k = NULL;
+	const char *v;
+	char num[24];
+	size_t i;
+
+	for (i = 2; i < c->nanc; i++) {
+		n = find_cert((struct uctls_xml_node *)c->root, "ca", c->anc[i]->id);
+		if (n == NULL || c->anc[i]->file != NULL || (v = uctls_xml_attr(n, "path-len")) == NULL ||
+		    strtoul(v, NULL, 10) >= i - 1)
+			continue;
+		snprintf(num, sizeof(num), "%zu", i - 1);
+		if (k == NULL && (k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) with pathLenConstraint "
+		                                            "%s, the CAs below it in the path",
+		                                            subject_of(c->anc[i]), c->anc[i]->id,
+		                                            num))) == NULL)
+			return;
+		edit_add(c, k, "ca", c->anc[i]->id, "path-len", num);
 	}
 }
 
@@ -480,7 +690,7 @@ gen_sip(struct ctx *c)
 
 	for (i = 0; i < c->sc->npeers; i++)
 		if (peer_attr(c, c->sc->peers[i].id, "sip-response") != NULL) {
-			k = cand_new(c, fmt("have %s answer the request with 200 OK",
+			k = cand_new(c, E_PEER, fmt("have %s answer the request with 200 OK",
 			                    c->sc->peers[i].id));
 			edit_add(c, k, "peer", c->sc->peers[i].id, "sip-response", NULL);
 		}
@@ -526,33 +736,41 @@ gen_install(struct ctx *c)
 	char *v;
 
 	if (strcmp(r, "bad-format") == 0 || strcmp(r, "malformed-certificate") == 0) {
-		k = cand_new(c, fmt("upload the certificate to %s as PEM text, as issued", id));
+		k = cand_new(c, E_PEER, fmt("upload the certificate to %s as PEM text, as issued", id));
 		edit_add(c, k, "install", id, "format", NULL);
 	} else if (strcmp(r, "bundle-order") == 0) {
 		v = install_order(c);
-		k = cand_new(c, fmt("upload the bundle to %s as entity, intermediates, root (cert=\"%s\"), "
+		k = cand_new(c, E_PEER, fmt("upload the bundle to %s as entity, intermediates, root (cert=\"%s\"), "
 		                    "ending in one newline", id, v != NULL ? v : ""));
 		edit_add(c, k, "install", id, "cert", v);
 		edit_add(c, k, "install", id, "newlines", NULL);
 		free(v);
 	} else if (strcmp(r, "key-mismatch") == 0) {
-		k = cand_new(c, fmt("upload to %s the private key of the certificate itself", id));
+		k = cand_new(c, E_PEER, fmt("upload to %s the private key of the certificate itself", id));
 		edit_add(c, k, "install", id, "key", NULL);
 		edit_add(c, k, "install", id, "key-file", NULL);
 	} else if (strcmp(r, "csr-san-mismatch") == 0 &&
 	           (v = (char *)uctls_xml_attr(find_install((struct uctls_xml_node *)c->root, id),
 	                                       "csr-san")) != NULL) {
-		k = cand_new(c, fmt("re-issue `%s' (%s) with exactly the SANs of its CSR (%s)",
+		k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) with exactly the SANs of its CSR (%s)",
 		                    subject_of(c->anc[0]), c->anc[0]->id, v));
 		edit_add(c, k, "cert", c->anc[0]->id, "san", v);
 	} else if (strcmp(r, "cn-only-no-san") == 0) {
-		v = san_with(c->anc[0], NULL, "");
-		if (v != NULL && strlen(v) > 4)
-			v[strlen(v) - 5] = '\0'; /* only the CN: drop the empty name added */
-		k = cand_new(c, fmt("re-issue `%s' (%s) with its CN as a DNS subject alternative name",
-		                    subject_of(c->anc[0]), c->anc[0]->id));
-		edit_add(c, k, "cert", c->anc[0]->id, "san",
-		         v != NULL && *v ? v : NULL);
+		size_t l;
+		const char *cn = cn_of(c->anc[0], &l);
+		struct uctls_xml_node *n = find_cert((struct uctls_xml_node *)c->root, "cert",
+		                                     c->anc[0]->id);
+		char *want = cn != NULL ? strndup(cn, l) : NULL;
+
+		v = want != NULL && n != NULL ? san_with(c->anc[0], uctls_xml_attr(n, "san"), want, 0)
+		                              : NULL;
+		if (v != NULL) {
+			k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) with its CN as a DNS subject "
+			                          "alternative name (san=\"%s\")",
+			                          subject_of(c->anc[0]), c->anc[0]->id, v));
+			edit_add(c, k, "cert", c->anc[0]->id, "san", v);
+		}
+		free(want);
 		free(v);
 	}
 }
@@ -572,7 +790,7 @@ gen_send(struct ctx *c)
 			cd = &c->sc->certs[i];
 	if (cd == NULL)
 		return;
-	k = cand_new(c, fmt("configure a certificate on %s: have it send `%s' (%s)%s", c->y->id,
+	k = cand_new(c, E_PEER, fmt("configure a certificate on %s: have it send `%s' (%s)%s", c->y->id,
 	                    subject_of(cd), cd->id,
 	                    cd->issuer != NULL ? " and its intermediate" : ""));
 	if (cd->issuer != NULL && uctls_scenario_cert(c->sc, cd->issuer) != NULL &&
@@ -586,6 +804,54 @@ gen_send(struct ctx *c)
 	}
 }
 
+static int
+is_rsa(enum uctls_key_type t)
+{
+	return t == UCTLS_KEY_RSA1024 || t == UCTLS_KEY_RSA2048 || t == UCTLS_KEY_RSA3072 ||
+	       t == UCTLS_KEY_RSA4096;
+}
+
+/* no-shared-cipher facing an RSA-only peer: the other peer presents the
+ * RSA certificate of the same subject that it holds (a UCOS device's
+ * service certificate beside its -ECDSA twin), in place of its EC one. */
+static void
+gen_rsa_cert(struct ctx *c)
+{
+	const struct uctls_peerdef *p, *q;
+	const struct uctls_certdef *leaf, *cd;
+	struct cand *k;
+	char *v, *t;
+	size_t i, j;
+
+	for (i = 0; i < c->sc->npeers; i++) {
+		p = &c->sc->peers[i];
+		q = &c->sc->peers[i == 0 ? 1 : 0];
+		if (c->sc->npeers != 2 || !p->rsa_only || q->nsends == 0 ||
+		    (leaf = uctls_scenario_cert(c->sc, q->sends[0])) == NULL || is_rsa(leaf->key))
+			continue;
+		for (j = 0, cd = NULL; j < c->sc->ncerts && cd == NULL; j++)
+			if (!c->sc->certs[j].is_ca && is_rsa(c->sc->certs[j].key) &&
+			    c->sc->certs[j].subject != NULL && leaf->subject != NULL &&
+			    strcmp(c->sc->certs[j].subject, leaf->subject) == 0)
+				cd = &c->sc->certs[j];
+		if (cd == NULL)
+			continue;
+		v = strdup(cd->id);
+		for (j = 1; j < q->nsends && v != NULL; j++) {
+			t = fmt("%s %s", v, q->sends[j]);
+			free(v);
+			v = t;
+		}
+		k = cand_new(c, E_PEER, fmt("have %s present its RSA certificate `%s' (%s) instead of "
+		                            "`%s' (sends=\"%s\")", q->id, subject_of(cd), cd->id,
+		                            leaf->id, v != NULL ? v : ""));
+		if (v == NULL)
+			c->oom = 1;
+		edit_add(c, k, "peer", q->id, "sends", v);
+		free(v);
+	}
+}
+
 /* A peer attribute back to its default on every peer that has it. */
 static void
 gen_peer_default(struct ctx *c, const char *attr, const char *words)
@@ -595,7 +861,7 @@ gen_peer_default(struct ctx *c, const char *attr, const char *words)
 
 	for (i = 0; i < c->sc->npeers; i++)
 		if (peer_attr(c, c->sc->peers[i].id, attr) != NULL) {
-			if (k == NULL && (k = cand_new(c, strdup(words))) == NULL)
+			if (k == NULL && (k = cand_new(c, E_PEER, strdup(words))) == NULL)
 				return;
 			edit_add(c, k, "peer", c->sc->peers[i].id, attr, NULL);
 		}
@@ -613,7 +879,7 @@ gen_reissue_from_ca(struct ctx *c)
 
 	for (i = 1; i + 1 < c->nanc; i++)
 		if (!c->anc[i]->is_ca && c->anc[i + 1]->is_ca) {
-			k = cand_new(c, fmt("re-issue `%s' (%s) from the CA `%s' (%s), not from the "
+			k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) from the CA `%s' (%s), not from the "
 			                    "end-entity certificate `%s' (%s)",
 			                    subject_of(c->anc[i - 1]), c->anc[i - 1]->id,
 			                    subject_of(c->anc[i + 1]), c->anc[i + 1]->id,
@@ -637,7 +903,7 @@ gen_own_key_usage(struct ctx *c)
 	n = uctls_xml_find((struct uctls_xml_node *)c->root, "cert", c->x->sends[0]);
 	if (n == NULL || uctls_xml_attr(n, "key-usage") == NULL)
 		return;
-	k = cand_new(c, fmt("re-issue %s's own certificate (%s) with the default key usage "
+	k = cand_new(c, E_CA, fmt("re-issue %s's own certificate (%s) with the default key usage "
 	                    "(digitalSignature)", c->x->id, c->x->sends[0]));
 	edit_add(c, k, "cert", c->x->sends[0], "key-usage", NULL);
 }
@@ -653,7 +919,7 @@ gen_unconstrained(struct ctx *c)
 
 	if (c->nanc < 3 || root->issuer != NULL || leaf->file != NULL)
 		return;
-	k = cand_new(c, fmt("have `%s' (%s) issued by a CA whose name constraints permit its "
+	k = cand_new(c, E_CA, fmt("have `%s' (%s) issued by a CA whose name constraints permit its "
 	                    "names, e.g. the root `%s' (%s), and sent alone", subject_of(leaf),
 	                    leaf->id, subject_of(root), root->id));
 	edit_add(c, k, leaf->is_ca ? "ca" : "cert", leaf->id, "issuer", root->id);
@@ -670,8 +936,10 @@ generate(struct ctx *c)
 		gen_sip(c);
 	else if (strcmp(r, "protocol-version") == 0)
 		gen_peer_default(c, "tls", "configure both sides with TLS 1.2 and 1.3");
-	else if (strcmp(r, "no-shared-cipher") == 0)
+	else if (strcmp(r, "no-shared-cipher") == 0) {
+		gen_rsa_cert(c);
 		gen_peer_default(c, "signatures", "allow ECDSA as well as RSA signatures on both sides");
+	}
 	else if (strcmp(r, "starttls-not-offered") == 0 || strcmp(r, "starttls-failed") == 0)
 		gen_peer_default(c, "starttls", "have R offer STARTTLS (required)");
 	else if (strcmp(r, "stream-error:host-unknown") == 0)
@@ -720,7 +988,7 @@ generate(struct ctx *c)
 	} else if (strcmp(r, "bad-signature") == 0)
 		gen_attr(c, "signed-with", NULL, NULL, "signed with its issuer's current key");
 	else if (strcmp(r, "path-length") == 0)
-		gen_attr(c, "path-len", NULL, NULL, "without pathLenConstraint");
+		gen_pathlen(c);
 	else if (strcmp(r, "signer-not-ca") == 0)
 		gen_reissue_from_ca(c);
 	else if (strcmp(r, "name-constraints") == 0)
@@ -736,7 +1004,7 @@ gen_critical_ext(struct ctx *c)
 	for (i = 0; i < c->nanc; i++)
 		for (j = 0; j < c->anc[i]->nexts; j++)
 			if (c->anc[i]->exts[j].critical) {
-				k = cand_new(c, fmt("re-issue `%s' (%s) with its extension %s marked "
+				k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) with its extension %s marked "
 				                    "non-critical", subject_of(c->anc[i]),
 				                    c->anc[i]->id, c->anc[i]->exts[j].oid));
 				edit_add(c, k, "extension", c->anc[i]->id, "critical", "no");
@@ -809,18 +1077,6 @@ setup(struct ctx *c)
 	return 1;
 }
 
-static struct uctls_xml_node *
-find_cert(struct uctls_xml_node *root, const char *elem, const char *id)
-{
-	struct uctls_xml_node *n = uctls_xml_find(root, elem, id);
-
-	if (n == NULL && strcmp(elem, "cert") == 0)
-		n = uctls_xml_find(root, "ca", id);
-	if (n == NULL && strcmp(elem, "ca") == 0)
-		n = uctls_xml_find(root, "cert", id);
-	return n;
-}
-
 /* A copy of ROOT with K's edits, or NULL when out of memory. */
 static struct uctls_xml_node *
 apply(const struct uctls_xml_node *root, const struct cand *k)
@@ -852,6 +1108,8 @@ apply(const struct uctls_xml_node *root, const struct cand *k)
 	return dom;
 }
 
+static void cand_clear(struct cand *k);
+
 static int
 step_index(const struct uctls_scenario *sc, const char *step)
 {
@@ -864,7 +1122,8 @@ step_index(const struct uctls_scenario *sc, const char *step)
 	return -1;
 }
 
-/* Re-runs K's scenario; sets its rank and result. */
+/* Re-runs K's scenario; sets its rank and result.  When the failure moves
+ * later, the changed scenario and its log stay in K (chain()). */
 static int
 verify_cand(struct ctx *c, struct cand *k, struct uctls_keypool *pool,
             const struct uctls_run_opts *opts)
@@ -894,10 +1153,55 @@ verify_cand(struct ctx *c, struct cand *k, struct uctls_keypool *pool,
 		                                   : later ? "moves the failure to"
 		                                           : "changes the failure to",
 		                f2->step, f2->side, f2->reason);
+		if (later) {
+			k->sc2 = sc2;
+			k->log2 = log2;
+			sc2 = NULL;
+			log2 = NULL;
+		}
 	}
 	uctls_log_free(log2);
 	uctls_scenario_free(sc2);
 	return k->result != NULL ? 0 : -1;
+}
+
+/* No single change passes, but K moves the failure later: the fixes of
+ * the failure it moves to, derived on K's scenario, each applied after
+ * K's own edits and verified from the original scenario (one level). */
+static void
+chain(struct ctx *c, const struct cand *k, struct uctls_keypool *pool,
+      const struct uctls_run_opts *opts)
+{
+	struct ctx *c2 = calloc(1, sizeof(*c2));
+	struct cand *n;
+	size_t i, j;
+
+	if (c2 == NULL) {
+		c->oom = 1;
+		return;
+	}
+	c2->sc = k->sc2;
+	c2->root = k->dom;
+	c2->fail = uctls_log_failure(k->log2);
+	if (c2->fail != NULL && c2->fail->reason != NULL && setup(c2))
+		generate(c2);
+	c->oom |= c2->oom;
+	for (i = 0; i < c2->n && !c->oom; i++) {
+		if (k->ne + c2->c[i].ne > MAX_EDITS ||
+		    (n = cand_new(c, c2->c[i].effort > k->effort ? c2->c[i].effort : k->effort,
+		                  fmt("%s, and %s", k->what, c2->c[i].what))) == NULL)
+			continue;
+		for (j = 0; j < k->ne; j++)
+			edit_add(c, n, k->e[j].elem, k->e[j].id, k->e[j].attr, k->e[j].value);
+		for (j = 0; j < c2->c[i].ne; j++)
+			edit_add(c, n, c2->c[i].e[j].elem, c2->c[i].e[j].id, c2->c[i].e[j].attr,
+			         c2->c[i].e[j].value);
+		if (!c->oom && verify_cand(c, n, pool, opts) < 0)
+			c->oom = 1;
+	}
+	for (i = 0; i < c2->n; i++)
+		cand_clear(&c2->c[i]);
+	free(c2);
 }
 
 /* The best passing fix's tree, with <expect result="pass"/>. */
@@ -924,9 +1228,29 @@ cand_clear(struct cand *k)
 	free(k->what);
 	free(k->result);
 	uctls_xml_free(k->dom);
+	uctls_log_free(k->log2);
+	uctls_scenario_free(k->sc2);
 	for (i = 0; i < k->ne; i++) {
 		free(k->e[i].id);
 		free(k->e[i].value);
+	}
+}
+
+/* Best first: by what re-running showed (rank), then by effort, then in
+ * the order the candidates were derived (a stable insertion sort). */
+static void
+order(struct ctx *c)
+{
+	struct cand t;
+	size_t i, j;
+
+	for (i = 1; i < c->n; i++) {
+		t = c->c[i];
+		for (j = i; j > 0 && (c->c[j - 1].rank > t.rank ||
+		                      (c->c[j - 1].rank == t.rank && c->c[j - 1].effort > t.effort));
+		     j--)
+			c->c[j] = c->c[j - 1];
+		c->c[j] = t;
 	}
 }
 
@@ -938,7 +1262,7 @@ uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *roo
 {
 	struct ctx c;
 	struct uctls_run_opts o;
-	size_t i, r;
+	size_t i, j, first;
 	int rv = -1;
 
 	if (best != NULL)
@@ -956,22 +1280,26 @@ uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *roo
 	for (i = 0; i < c.n && !c.oom; i++)
 		if (verify_cand(&c, &c.c[i], pool, &o) < 0)
 			c.oom = 1;
+	first = c.n;
+	for (i = 0; i < first && !c.oom && c.c[i].rank != 0; i++)
+		;
+	for (j = 0; i == first && j < first && !c.oom; j++)
+		if (c.c[j].rank == 1)
+			chain(&c, &c.c[j], pool, &o);
 	if (c.oom) {
 		uctls_err_set(err, "verifying fixes: out of memory");
 		goto out;
 	}
-	for (r = 0; r < 4; r++)
-		for (i = 0; i < c.n; i++)
-			if (c.c[i].rank == (int)r &&
-			    uctls_log_add_fix(log, c.c[i].what, r == 0, c.c[i].result) < 0) {
-				uctls_err_set(err, "verifying fixes: out of memory");
-				goto out;
-			}
-	for (i = 0; best != NULL && *best == NULL && i < c.n; i++)
-		if (c.c[i].rank == 0 && (*best = best_tree(&c.c[i])) == NULL) {
+	order(&c);
+	for (i = 0; i < c.n; i++)
+		if (uctls_log_add_fix(log, c.c[i].what, c.c[i].rank == 0, c.c[i].result) < 0) {
 			uctls_err_set(err, "verifying fixes: out of memory");
 			goto out;
 		}
+	if (best != NULL && c.n > 0 && c.c[0].rank == 0 && (*best = best_tree(&c.c[0])) == NULL) {
+		uctls_err_set(err, "verifying fixes: out of memory");
+		goto out;
+	}
 	rv = 0;
 out:
 	for (i = 0; i < c.n; i++)
