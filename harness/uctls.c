@@ -474,6 +474,8 @@ check_all(struct check_args *a, char **files, size_t nfiles)
 		fprintf(stderr, "uctls: out of memory\n");
 		return 2;
 	}
+	a->o.profiles = (const char *const *)a->profiles.v;
+	a->o.nprofiles = np;
 	for (i = 0; i < n; i++) {
 		a->o.profile = a->profiles.v[i / nfiles];
 		a->o.cert_file = files[i % nfiles];

@@ -554,6 +554,40 @@ peer_check(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_
 	return r < 0 ? -1 : 0;
 }
 
+/* A candidate fix (F2: the files with the change) verified as the profile
+ * of the check would: 0 when it passes.  BUF receives the result's words,
+ * with, when the call gave several profiles, whether each of them passes
+ * with the same change ("one change for every profile"). */
+static int
+verify_every(const struct uctls_check_opts *o, const struct files *f2, gnutls_x509_crt_t *sent,
+             size_t n, char *buf, size_t len)
+{
+	const struct uctls_profile *p;
+	struct uctls_diag d;
+	size_t i, at;
+	int r, r2, all = 1;
+
+	uctls_diag_init(&d);
+	r = verify_as(o, f2->p, o->role_server, f2, sent, n, &d);
+	uctls_diag_clear(&d);
+	at = (size_t)snprintf(buf, len, "verified: the tls-handshake checks pass with it");
+	for (i = 0; r == 0 && i < o->nprofiles && at < len; i++) {
+		if ((p = uctls_profile_find(o->profiles[i])) == NULL || p == f2->p)
+			continue;
+		r2 = verify_as(o, p, o->role_server, f2, sent, n, &d);
+		if (r2 != 0) {
+			at += (size_t)snprintf(buf + at, len - at, "%s %s still fails (%s)",
+			                       all ? "; with it, profile" : ", profile", p->name,
+			                       d.reason != NULL ? d.reason : "?");
+			all = 0;
+		}
+		uctls_diag_clear(&d);
+	}
+	if (r == 0 && all && o->nprofiles > 1 && at < len)
+		snprintf(buf + at, len - at, ", for every profile given");
+	return r;
+}
+
 /* Verified fixes for files (fix.h does it for scenarios): each change
  * the user can make to the bundle or the trust list is re-verified, and
  * kept in LOG when it makes this profile's verification pass.  SENT holds
@@ -563,22 +597,17 @@ check_fixes(const struct uctls_check_opts *o, const struct files *f, gnutls_x509
             size_t n, size_t leaf, struct uctls_log *log)
 {
 	struct files f2 = *f;
-	struct uctls_diag d;
 	gnutls_x509_crt_t *tv = NULL;
+	char res[512];
 	size_t i;
-	int r, rv = 0;
+	int rv = 0;
 
-	uctls_diag_init(&d);
 	/* The bundle in the order the device needs: verified as it was (the
 	 * chain is always verified from the end entity). */
-	if (leaf != 0) {
-		r = verify_as(o, f->p, o->role_server, f, sent, n, &d);
-		uctls_diag_clear(&d);
-		if (r == 0 && uctls_log_add_fix(log, "put the end-entity certificate first in the "
-		                                     "bundle, then its intermediates, then the root",
-		                                1, "verified: the tls-handshake checks pass with it") < 0)
-			return -1;
-	}
+	if (leaf != 0 && verify_every(o, f, sent, n, res, sizeof(res)) == 0 &&
+	    uctls_log_add_fix(log, "put the end-entity certificate first in the bundle, then its "
+	                           "intermediates, then the root", 1, res) < 0)
+		return -1;
 	/* A self-signed CA the bundle carries, added to the trust list. */
 	for (i = 1; i < n && rv == 0; i++) {
 		char *what, *dn;
@@ -592,17 +621,14 @@ check_fixes(const struct uctls_check_opts *o, const struct files *f, gnutls_x509
 		tv[f->trust.n] = sent[i];
 		f2.trust.v = tv;
 		f2.trust.n = f->trust.n + 1;
-		r = verify_as(o, f->p, o->role_server, &f2, sent, n, &d);
-		uctls_diag_clear(&d);
-		if (r != 0)
+		if (verify_every(o, &f2, sent, n, res, sizeof(res)) != 0)
 			continue;
 		dn = uctls_verify_dn(sent[i], 0);
 		if (asprintf(&what, "add the root CA `%s', which the bundle carries, to the device's "
 		                    "trust list (if it is the CA you mean to trust)",
 		             dn != NULL ? dn : "?") < 0)
 			what = NULL;
-		rv = what != NULL ? uctls_log_add_fix(log, what, 1, "verified: the tls-handshake checks pass with it")
-		                  : -1;
+		rv = what != NULL ? uctls_log_add_fix(log, what, 1, res) : -1;
 		free(what);
 		free(dn);
 	}

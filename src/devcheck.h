@@ -49,6 +49,9 @@ struct uctls_check_opts {
 	                            the trust anchor (verify.h); 0: the profile's */
 	unsigned warn_days;      /* a certificate of the path expiring within this many
 	                            days of AT is a warning (verify.h); 0: 30 */
+	const char *const *profiles; /* every profile of the call (the matrix), or NULL: a
+	                                fix is verified against each of them */
+	size_t nprofiles;
 };
 
 /* A profile whose certificate another profile also verifies (the same
