@@ -339,6 +339,8 @@ static const struct uctls_profile profiles[] = {
 		.inst_bundle_order = 1,   /* entity, intermediates, root (seed 002) */
 		.inst_bundle_newline = 1, /* exactly one carriage return at the end (seed 002) */
 		.inst_cn_in_san = 1,      /* pki csr: a SAN list must include the CN (seed 002) */
+		.trust_words = "call bridge CA bundle (MMP: callbridge certs <key> <cert> <bundle>; "
+		               "pki verify <cert> <bundle> checks it; full chain from CMS 3.0)",
 		.cn_fallback = 0,
 		.wildcard = 1,
 		.sip_ids = 1,
