@@ -852,6 +852,39 @@ gen_rsa_cert(struct ctx *c)
 	}
 }
 
+/* bundle-order in a handshake (tls.c): X's own chain with its end-entity
+ * certificate first, the others in their order. */
+static void
+gen_own_order(struct ctx *c)
+{
+	const struct uctls_certdef *cd;
+	char *v = NULL, *t;
+	size_t i, leaf = c->x->nsends;
+	struct cand *k;
+
+	for (i = 0; i < c->x->nsends && leaf == c->x->nsends; i++)
+		if ((cd = uctls_scenario_cert(c->sc, c->x->sends[i])) != NULL && !cd->is_ca)
+			leaf = i;
+	if (leaf == c->x->nsends)
+		return;
+	v = strdup(c->x->sends[leaf]);
+	for (i = 0; i < c->x->nsends && v != NULL; i++) {
+		if (i == leaf)
+			continue;
+		t = fmt("%s %s", v, c->x->sends[i]);
+		free(v);
+		v = t;
+	}
+	if (v == NULL) {
+		c->oom = 1;
+		return;
+	}
+	k = cand_new(c, E_SELF, fmt("configure %s's chain with its own certificate first "
+	                            "(sends=\"%s\")", c->x->id, v));
+	edit_add(c, k, "peer", c->x->id, "sends", v);
+	free(v);
+}
+
 /* A peer attribute back to its default on every peer that has it. */
 static void
 gen_peer_default(struct ctx *c, const char *attr, const char *words)
@@ -948,6 +981,8 @@ generate(struct ctx *c)
 	else if ((strcmp(r, "no-client-cert") == 0 || strcmp(r, "no-server-cert") == 0) &&
 	         c->y->nsends == 0)
 		gen_send(c);
+	else if (strcmp(r, "bundle-order") == 0 && !c->install)
+		gen_own_order(c);
 	if (c->nanc == 0)
 		return;
 	if (c->install) {

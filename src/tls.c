@@ -28,6 +28,7 @@ struct uctls_tls {
 	size_t npeer;
 	char **peer_fpr;
 	int verified;   /* the verify callback ran */
+	int order_checked; /* own_chain_misordered() ran */
 	int rejected;   /* this side rejected the other's certificate */
 	int failed;
 	struct uctls_diag diag;
@@ -561,6 +562,39 @@ uctls_tls_reject(struct uctls_tls *t, const char *reason, int alert, const char 
 	send_alert(t, alert);
 }
 
+/* The side's own chain (`sends') begins with a CA certificate although an
+ * end-entity certificate follows: a device configured with its bundle in
+ * the wrong order presents the CA as its identity, and the private key does
+ * not match it (OpenSSL: "key values mismatch"), so it cannot take part in
+ * a handshake.  RFC 8446 4.4.2, RFC 5246 7.4.2: the sender's certificate
+ * comes first.  Checked once, before the first handshake message. */
+static int
+own_chain_misordered(struct uctls_tls *t)
+{
+	const struct uctls_peerdef *d = t->cfg.def;
+	gnutls_x509_crt_t first, c;
+	size_t i;
+
+	t->order_checked = 1;
+	if (d->nsends < 2 || (first = uctls_pki_crt(t->cfg.pki, d->sends[0])) == NULL ||
+	    gnutls_x509_crt_get_ca_status(first, NULL) <= 0)
+		return 0;
+	for (i = 1; i < d->nsends; i++)
+		if ((c = uctls_pki_crt(t->cfg.pki, d->sends[i])) != NULL &&
+		    gnutls_x509_crt_get_ca_status(c, NULL) <= 0) {
+			set_failure(t, "bundle-order",
+			            "configure the chain with the device's own certificate first, then "
+			            "its intermediates",
+			            "%s is configured to send `%s', a CA certificate, before its own "
+			            "certificate `%s': the end-entity certificate must come first (RFC "
+			            "8446 4.4.2), so %s would present the CA as its identity, with a "
+			            "private key that does not match it",
+			            d->id, d->sends[0], d->sends[i], d->id);
+			return 1;
+		}
+	return 0;
+}
+
 static int
 want(struct uctls_tls *t)
 {
@@ -691,7 +725,7 @@ uctls_tls_handshake(struct uctls_tls *t)
 {
 	int ret;
 
-	if (t->failed)
+	if (t->failed || (!t->order_checked && own_chain_misordered(t)))
 		return UCTLS_TLS_FAILED;
 	do {
 		ret = gnutls_handshake(t->sess);
