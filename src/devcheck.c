@@ -6,9 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "certlint.h"
 #include "devcheck.h"
 #include "fileio.h"
 #include "install.h"
@@ -592,9 +596,98 @@ verify_every(const struct uctls_check_opts *o, const struct files *f2, gnutls_x5
  * the user can make to the bundle or the trust list is re-verified, and
  * kept in LOG when it makes this profile's verification pass.  SENT holds
  * the end entity first (the order fix), CHAIN the file's order. */
+/* uctls_san_foreach: the DNS names and IP addresses of a certificate as
+ * a comma list (ARG: a char ** grown with realloc). */
+static int
+san_text(void *arg, int type, const char *val, size_t len)
+{
+	char **list = arg, ip[64], *t;
+	const char *v = val;
+
+	if (type == GNUTLS_SAN_IPADDRESS) {
+		if (inet_ntop(len == 16 ? AF_INET6 : AF_INET, val, ip, sizeof(ip)) == NULL)
+			return 0;
+		v = ip;
+	} else if (type != GNUTLS_SAN_DNSNAME) {
+		return 0;
+	}
+	if (asprintf(&t, "%s%s%s", *list != NULL ? *list : "", *list != NULL ? "," : "", v) < 0)
+		return -1;
+	free(*list);
+	*list = t;
+	return 0;
+}
+
+/* A name the certificate lacks (REASON one of the name reasons): the
+ * certificate requested again with the first --name as a subject
+ * alternative name (beside the --csr-san list, when given), checked against
+ * the name rules of every profile of the call. */
+static int
+csr_fix(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t crt,
+        const char *reason, struct uctls_log *log)
+{
+	static const char *const why[] = { "name-mismatch", "cn-only-no-san",
+		                           "wildcard-not-allowed", "wildcard-missing", NULL };
+	const struct uctls_profile *p;
+	const char *miss = NULL;
+	char *what = NULL, *sans = NULL, res[256];
+	size_t i, at = 0;
+	int r;
+
+	for (i = 0; why[i] != NULL && strcmp(why[i], reason) != 0; i++)
+		;
+	if (why[i] == NULL || o->nnames == 0)
+		return 0;
+	r = uctls_verify_names_with(crt, f->p, o->names[0], o->names, o->nnames);
+	for (i = 0; r == 1 && i < o->nprofiles; i++)
+		if ((p = uctls_profile_find(o->profiles[i])) != NULL && p != f->p &&
+		    (r = uctls_verify_names_with(crt, p, o->names[0], o->names, o->nnames)) == 0) {
+			miss = miss != NULL ? miss : p->name;
+			r = 1;
+		}
+	if (r != 1)
+		return r < 0 ? -1 : 0;
+	if (miss != NULL)
+		snprintf(res, sizeof(res), "verified for the names: the name check passes with it; "
+		         "profile %s still does not match (the rest of the certificate as checked "
+		         "above)", miss);
+	else
+		snprintf(res, sizeof(res), "verified for the names: the name check%s with it (the "
+		         "rest of the certificate as checked above)",
+		         o->nprofiles > 1 ? "s of every profile given pass" : " passes");
+	/* The request's SANs: --csr-san's, else the certificate's own; then
+	 * the name. */
+	if (o->csr_sans == NULL && uctls_san_foreach(crt, san_text, &sans) < 0) {
+		free(sans);
+		return -1;
+	}
+	for (i = 0; o->csr_sans != NULL && o->csr_sans[i] != NULL; i++)
+		at += strlen(o->csr_sans[i]) + 1;
+	what = o->csr_sans != NULL ? calloc(at + 1, 1) : NULL;
+	for (i = 0; what != NULL && o->csr_sans[i] != NULL; i++)
+		strcat(strcat(what, i ? "," : ""), o->csr_sans[i]);
+	if (what != NULL) {
+		free(sans);
+		sans = what;
+	}
+	if (asprintf(&what, "%s%s%s", sans != NULL ? sans : "", sans != NULL && *sans ? "," : "",
+	             o->names[0]) < 0)
+		what = NULL;
+	free(sans);
+	if ((sans = what) == NULL)
+		return -1;
+	if (asprintf(&what, "request the certificate again with `%s' as a subject alternative name "
+	                    "(the certificate request's SANs: %s)", o->names[0], sans) < 0)
+		what = NULL;
+	r = what == NULL ? -1 : uctls_log_add_fix(log, what, 1, res);
+	free(what);
+	free(sans);
+	return r;
+}
+
 static int
 check_fixes(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t *sent,
-            size_t n, size_t leaf, struct uctls_log *log)
+            size_t n, size_t leaf, const char *reason, struct uctls_log *log)
 {
 	struct files f2 = *f;
 	gnutls_x509_crt_t *tv = NULL;
@@ -633,7 +726,7 @@ check_fixes(const struct uctls_check_opts *o, const struct files *f, gnutls_x509
 		free(dn);
 	}
 	free(tv);
-	return rv;
+	return rv < 0 ? -1 : csr_fix(o, f, sent[leaf], reason, log);
 }
 
 /* The certificates of CHAIN, the end entity first, verified into D. */
@@ -675,7 +768,7 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 		goto out;
 	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
 		goto out;
-	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, log) < 0)
+	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, d->reason, log) < 0)
 		goto out;
 	rv = d->reason != NULL ? 1 : 0;
 out:

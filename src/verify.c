@@ -1130,6 +1130,42 @@ identity_problem(struct vstate *v, enum uctls_ident_result worst, const char *ma
 	}
 }
 
+int
+uctls_verify_names_with(gnutls_x509_crt_t crt, const struct uctls_profile *p, const char *add,
+                        const char *const *names, size_t nnames)
+{
+	struct uctls_ident_rules rules = { p->cn_fallback, p->wildcard, p->xmpp_ids, p->sip_ids };
+	struct uctls_ident_names in;
+	struct uctls_san *sans;
+	struct names nm;
+	unsigned char ip[16];
+	size_t i;
+	int rv = 0;
+
+	if (names_get(crt, &nm) < 0)
+		return -1;
+	sans = calloc(nm.nsans + 1, sizeof(*sans));
+	if (sans == NULL) {
+		names_free(&nm);
+		return -1;
+	}
+	if (nm.nsans > 0)
+		memcpy(sans, nm.sans, nm.nsans * sizeof(*sans));
+	sans[nm.nsans].type = inet_pton(AF_INET, add, ip) == 1 || inet_pton(AF_INET6, add, ip) == 1
+	                              ? UCTLS_SAN_IP
+	                              : UCTLS_SAN_DNS;
+	sans[nm.nsans].value = (char *)add;
+	in.sans = sans;
+	in.nsans = nm.nsans + 1;
+	in.cns = (const char *const *)nm.cns;
+	in.ncns = nm.ncns;
+	for (i = 0; i < nnames && !rv; i++)
+		rv = uctls_ident_match(names[i], &in, &rules, NULL) == UCTLS_IDENT_MATCH;
+	free(sans);
+	names_free(&nm);
+	return rv;
+}
+
 static int
 check_identity(struct vstate *v)
 {

@@ -84,6 +84,12 @@ int uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
  * malloc'd; "" when absent, "?" when unreadable, NULL when out of memory. */
 char *uctls_verify_dn(gnutls_x509_crt_t crt, int issuer);
 
+/* 1 when CRT with the subject alternative name ADD (a DNS name, or an IP
+ * address) added would match one of NAMES under P's identity rules, 0 when
+ * not, -1 when out of memory: a re-issue with that SAN, checked. */
+int uctls_verify_names_with(gnutls_x509_crt_t crt, const struct uctls_profile *p, const char *add,
+                            const char *const *names, size_t nnames);
+
 /* The extensions GnuTLS (and so uctls) understands and accepts marked
  * critical (RFC 5280 4.2), NULL-terminated. */
 extern const char *const uctls_verify_known_critical[];

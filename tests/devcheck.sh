@@ -236,7 +236,7 @@ text_ok() {
 
 # --- the cases --------------------------------------------------------------
 
-CASES=30 # assertions of cases(); skipped together when the tool is missing
+CASES=32 # assertions of cases(); skipped together when the tool is missing
 
 cases() {
 	t=$1
@@ -254,6 +254,12 @@ cases() {
 	expect "$t: CMS bundle entity, intermediate, root, one trailing newline" 0 "pass - -" \
 		--profile cms-callbridge --name $name --trust "$d/root.pem" --key "$d/srv.key" \
 		"$d/cms-bundle.pem"
+	expect "$t: a name the certificate lacks" 1 "fail tls-handshake name-mismatch" \
+		--profile generic --name other.field.example --trust "$d/root.pem" "$d/good.pem"
+	json_ok "$t: ... the certificate request with the name, its name check verified" \
+		"fx = d[\"fixes\"][0]
+assert fx[\"verified\"] and \"request the certificate again with \\x60other.field.example\\x27\" in fx[\"fix\"] and \"SANs: srv.field.example,other.field.example)\" in fx[\"fix\"], fx
+assert \"the name check passes with it\" in fx[\"result\"], fx"
 	expect "$t: missing intermediate (leaf alone, root trusted)" 1 \
 		"fail tls-handshake issuer-not-found" \
 		--profile generic --name $name --trust "$d/root.pem" "$d/srv.pem"
