@@ -690,6 +690,11 @@ load_san(struct loader *ld, const struct uctls_xml_node *n,
 		return 0; /* no subjectAltName extension */
 	if (split_attr(ld, n, "san", v, &items, &nitems) < 0)
 		goto out;
+	if (nitems > UCTLS_MAX_SANS) {
+		fail(ld, n, "%zu san items, more than the %d uctls generates in one certificate "
+		            "(uctls(1), LIMITS)", nitems, UCTLS_MAX_SANS);
+		goto out;
+	}
 	cd->sans = calloc(nitems, sizeof(*cd->sans));
 	if (cd->sans == NULL) {
 		nomem(ld);
@@ -1278,6 +1283,10 @@ load_pki(struct loader *ld, const struct uctls_xml_node *pki)
 	if (pki->nchildren == 0)
 		return fail(ld, pki, "no <ca> or <cert>; expected at least "
 		                     "one");
+	if (pki->nchildren > UCTLS_MAX_CERTS)
+		return fail_line(ld, pki->children[UCTLS_MAX_CERTS]->line,
+		                 "more than %d certificates in <pki>, the most uctls generates "
+		                 "for one scenario (uctls(1), LIMITS)", UCTLS_MAX_CERTS);
 	sc->certs = calloc(pki->nchildren, sizeof(*sc->certs));
 	if (sc->certs == NULL)
 		return nomem(ld);

@@ -144,6 +144,11 @@ enum uctls_starttls {
 /* One <peer>. */
 /* The largest max-depth= (and uctls check --max-depth). */
 #define UCTLS_MAX_DEPTH_LIMIT 1000
+/* Certificates (<ca> and <cert>) of one scenario, and subject alternative
+ * names of one certificate: beyond them the loader refuses the file (exit
+ * 2, uctls(1) LIMITS) rather than spend minutes generating it. */
+#define UCTLS_MAX_CERTS 1000
+#define UCTLS_MAX_SANS 10000
 
 struct uctls_peerdef {
 	char *id;      /* owned, e.g. "client", "server", "C", "E" */

@@ -147,6 +147,33 @@ t "run --fix: a symbolic link is refused" 2 "$nreg (a symbolic link)" \
 	run --fix "$d/fix-link.xml" "$sc"
 t "run --fix: a FIFO is refused, no hang" 2 "$nreg (a FIFO)" run --fix "$d/fifo" "$sc"
 
+# --- limits of a scenario (uctls(1) LIMITS) --------------------------------
+# 1001 certificates, and a certificate with 10001 SANs: exit 2 naming the
+# line, at once (before any key is generated), never minutes of work.
+lim() { # FILE NCERTS NSANS
+	{
+		echo '<scenario name="limits" family="tls"><pki>'
+		echo '<ca id="root" subject="CN=Root"/>'
+		i=1
+		while [ $i -lt "$2" ]; do echo "<cert id=\"c$i\" issuer=\"root\" subject=\"CN=c$i\"/>"; i=$((i + 1)); done
+		printf '<cert id="big" issuer="root" subject="CN=big" san="'
+		i=0
+		while [ $i -lt "$3" ]; do printf 'DNS:n%d.example,' $i; i=$((i + 1)); done
+		echo 'DNS:last.example"/></pki>'
+		echo '<peer id="c" role="client" trusts="root" verify-name="big"/>'
+		echo '<peer id="s" role="server" sends="big" trusts="root"/>'
+		echo '<expect result="pass"/></scenario>'
+	} >"$1"
+}
+lim "$d/certs.xml" 1000 1
+t "1001 certificates in a scenario: exit 2 naming the limit" 2 \
+	"$d/certs.xml:1002: more than 1000 certificates in <pki>" validate "$d/certs.xml"
+lim "$d/sans.xml" 1 10000
+t "10001 SANs in one certificate: exit 2 naming the limit" 2 \
+	"10001 san items, more than the 10000" validate "$d/sans.xml"
+lim "$d/sans-ok.xml" 1 9999
+t "10000 SANs in one certificate: accepted" 0 "" validate "$d/sans-ok.xml"
+
 # --- the key cache --------------------------------------------------------
 mkdir "$d/kc-open" && chmod 0777 "$d/kc-open"
 t "a key cache writable by others is refused" 2 "writable by group or others" \
