@@ -14,10 +14,12 @@
 
 #include <gnutls/gnutls.h>
 
+#include "certinfo.h"
 #include "devcheck.h"
 #include "engine.h"
 #include "fileio.h"
 #include "fix.h"
+#include "junit.h"
 #include "family.h"
 #include "peerconf.h"
 #include "pki.h"
@@ -33,7 +35,8 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: uctls run [--text|--json|--tap] [--timeout MS] [--keylog FILE] [--quiet]\n"
 	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
-	        "                 SCENARIO...\n"
+	        "                 [--accept-timeout MS] [--pki DIR] [--save-peer-chain FILE]\n"
+	        "                 [--fix FILE] [--no-fixes] [--junit FILE] SCENARIO...\n"
 	        "       uctls validate SCENARIO...\n"
 	        "       uctls check --profile P... [--role server|client] [--name NAME]...\n"
 	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
@@ -75,6 +78,13 @@ usage(FILE *f)
 	        "  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
 	        "                  on HOST:PORT (port 0: any; the port is printed on stderr)\n"
 	        "                  for a real client to dial in\n"
+	        "  --accept-timeout MS  with --listen: how long to wait for the real client\n"
+	        "                  to connect (default 60000)\n"
+	        "  --pki DIR       use the certificates and keys `uctls pki export' wrote to\n"
+	        "                  DIR (ID.pem, ID.key), exactly as exported, not new ones\n"
+	        "  --save-peer-chain FILE  write the certificates the peer sent (the real\n"
+	        "                  one with --remote/--listen, else the server-role peer's,\n"
+	        "                  as received) to FILE as PEM\n"
 	        "\n"
 	        "Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
 	        "2 usage or input error (FILE:LINE: message on stderr).\n"
@@ -198,9 +208,60 @@ cmd_validate(int argc, char **argv)
 static void
 announce(void *arg, const char *id, const char *host, unsigned port)
 {
-	(void)arg;
+	const struct uctls_run_opts *o = arg;
+	int ms = o->accept_timeout_ms > 0 ? o->accept_timeout_ms : UCTLS_ACCEPT_TIMEOUT_MS;
+
+	/* Scripts read the port from the end of the first line. */
 	fprintf(stderr, "uctls: playing %s, listening on %s:%u\n", id, host, port);
+	fprintf(stderr, "uctls: waiting up to %d %s for the real client to connect to port %u "
+	                "(--accept-timeout)\n", ms % 1000 ? ms : ms / 1000, ms % 1000 ? "ms" : "s",
+	        port);
 	fflush(stderr);
+}
+
+/* --save-peer-chain: what the real peer sent (or, with none, what the
+ * server-role peer sent, as the client received it) to PATH as PEM.
+ * Returns 0 (also when nothing arrived: said on stderr), -1 after saying
+ * why it could not be written. */
+static int
+save_peer_chain(const struct uctls_log *log, const char *path)
+{
+	const struct uctls_side_info *t = NULL, *si;
+	const struct uctls_der *der = NULL;
+	struct uctls_err err;
+	size_t i, n = 0, len;
+	char *pem = NULL;
+	int rv;
+
+	for (i = 0; i < log->nsides && t == NULL; i++)
+		if (log->sides[i].remote)
+			t = &log->sides[i];
+	if (t != NULL) {
+		der = t->sent_der;
+		n = t->nsent;
+	}
+	for (i = 0; i < log->nsides && t == NULL; i++)
+		if (log->sides[i].role != NULL && strcmp(log->sides[i].role, "server") == 0)
+			t = &log->sides[i];
+	for (i = 0; i < log->nsides && der == NULL && t != NULL; i++) {
+		si = &log->sides[i];
+		if (si != t && !si->remote && si->npeer > 0) {
+			der = si->peer_der;
+			n = si->npeer;
+		}
+	}
+	if (der == NULL || n == 0) {
+		fprintf(stderr, "uctls run: --save-peer-chain %s: no certificate arrived from %s; "
+		                "nothing written\n", path, t != NULL && t->id != NULL ? t->id : "the peer");
+		return 0;
+	}
+	uctls_err_clear(&err);
+	rv = uctls_certinfo_pem(der, n, &pem, &len, &err) < 0 ||
+	     uctls_file_write(path, pem, len, 0644, &err) < 0 ? -1 : 0;
+	if (rv < 0)
+		fprintf(stderr, "uctls run: --save-peer-chain %s: %s\n", path, err.msg);
+	free(pem);
+	return rv;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ", or "YYYY-MM-DD" (midnight UTC) -> time_t; -1 when
@@ -637,12 +698,24 @@ find_fixes(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
 	return rv;
 }
 
+/* The options of `uctls run'. */
+struct run_args {
+	struct uctls_run_opts opts;
+	int fmt, quiet, fixes;
+	const char *key_cache, *fix_out, *chain_out, *junit_out;
+	struct uctls_junit *junit; /* --junit: the cases so far */
+	const char *step_addrs[9];
+	size_t nstep_addrs;
+};
+
 /* Runs FILE (the NUM-th) and reports it.  Returns 0 matched, 1 did not,
  * 2 input error. */
 static int
-run_one(const char *file, int num, int fmt, int quiet, struct uctls_keypool *pool,
-        const struct uctls_run_opts *opts, int fixes, const char *fix_out)
+run_one(const char *file, int num, const struct run_args *a, struct uctls_keypool *pool)
 {
+	const struct uctls_run_opts *opts = &a->opts;
+	const char *fix_out = num == 1 ? a->fix_out : NULL, *chain_out = a->chain_out;
+	int fmt = a->fmt, quiet = a->quiet, fixes = a->fixes;
 	struct uctls_xml_node *root = NULL;
 	struct uctls_scenario *sc = NULL;
 	struct uctls_log *log = NULL;
@@ -671,9 +744,15 @@ run_one(const char *file, int num, int fmt, int quiet, struct uctls_keypool *poo
 			uctls_report_error_json(stdout, file, err.msg);
 		else if (fmt == FMT_TAP)
 			uctls_report_error_tap(stdout, num, file, err.msg);
+		if (a->junit != NULL && uctls_junit_add_error(a->junit, file, err.msg) < 0)
+			fprintf(stderr, "uctls: --junit: out of memory\n");
 		goto out;
 	}
 	rv = oc.matched ? 0 : 1;
+	if (a->junit != NULL && uctls_junit_add(a->junit, log, &oc) < 0) {
+		fprintf(stderr, "uctls: --junit: out of memory\n");
+		rv = 2;
+	}
 	if (fmt == FMT_JSON)
 		uctls_report_json(stdout, log, &sc->expect, &oc);
 	else if (fmt == FMT_TAP)
@@ -681,6 +760,8 @@ run_one(const char *file, int num, int fmt, int quiet, struct uctls_keypool *poo
 	else if (!quiet || !oc.matched)
 		uctls_report_text(stdout, log, &sc->expect, &oc);
 	fflush(stdout);
+	if (chain_out != NULL && save_peer_chain(log, chain_out) < 0)
+		rv = 2;
 out:
 	uctls_log_free(log);
 	uctls_scenario_free(sc);
@@ -688,14 +769,55 @@ out:
 	return rv;
 }
 
-/* The options of `uctls run'. */
-struct run_args {
-	struct uctls_run_opts opts;
-	int fmt, quiet, fixes;
-	const char *key_cache, *fix_out;
-	const char *step_addrs[9];
-	size_t nstep_addrs;
-};
+
+/* --remote / --listen PEER=HOST:PORT (ARG is modified): *ID and *ADDR point
+ * into it.  -1 after saying why. */
+static int
+peer_addr_arg(const char *opt, char *arg, const char **id, const char **addr)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		fprintf(stderr, "uctls run: --%s takes PEER=HOST:PORT, not `%s'\n", opt, arg);
+		return -1;
+	}
+	*eq = '\0';
+	*id = arg;
+	*addr = eq + 1;
+	return 0;
+}
+
+/* --timeout / --accept-timeout MS into *OUT; -1 after saying why. */
+static int
+ms_arg(const char *opt, const char *arg, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v <= 0 || v > 3600000) {
+		fprintf(stderr, "uctls run: --%s takes milliseconds from 1 to 3600000, not `%s'\n",
+		        opt, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* --step-address STEP=HOST:PORT, kept in A; -1 after saying why. */
+static int
+step_addr_arg(struct run_args *a, const char *arg)
+{
+	size_t max = sizeof(a->step_addrs) / sizeof(a->step_addrs[0]) - 1;
+
+	if (a->nstep_addrs >= max || strchr(arg, '=') == NULL) {
+		fprintf(stderr, "uctls run: --step-address takes STEP=HOST:PORT (at most %zu), not "
+		                "`%s'\n", max, arg);
+		return -1;
+	}
+	a->step_addrs[a->nstep_addrs++] = arg;
+	a->opts.step_addrs = a->step_addrs;
+	return 0;
+}
 
 /* Parses run's options into A.  Returns 0, 1 after --help, or 2 on a
  * usage error (said on stderr). */
@@ -713,10 +835,12 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "fix", required_argument, NULL, 'F' },
 		{ "no-fixes", no_argument, NULL, 'N' },
+		{ "accept-timeout", required_argument, NULL, 'A' },
+		{ "pki", required_argument, NULL, 'P' },
+		{ "save-peer-chain", required_argument, NULL, 'C' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
-	long v;
 	int c;
 
 	memset(a, 0, sizeof(*a));
@@ -737,13 +861,23 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 			a->fmt = FMT_TAP;
 			break;
 		case 'w':
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v <= 0 || v > 3600000) {
-				fprintf(stderr, "uctls run: --timeout takes milliseconds from 1 to "
-				                "3600000, not `%s'\n", optarg);
+		case 'A':
+			if (ms_arg(c == 'w' ? "timeout" : "accept-timeout", optarg,
+			           c == 'w' ? &a->opts.timeout_ms : &a->opts.accept_timeout_ms) < 0)
+				return 2;
+			break;
+		case 'P':
+			a->opts.pki_dir = optarg;
+			break;
+		case 'C':
+			a->chain_out = optarg;
+			break;
+		case 'J':
+			if (a->junit_out != NULL) {
+				fprintf(stderr, "uctls run: --junit given twice\n");
 				return 2;
 			}
-			a->opts.timeout_ms = (int)v;
+			a->junit_out = optarg;
 			break;
 		case 'k':
 			a->opts.keylog = optarg;
@@ -752,35 +886,16 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 			a->key_cache = optarg;
 			break;
 		case 'S':
-			if (a->nstep_addrs + 1 >= sizeof(a->step_addrs) / sizeof(a->step_addrs[0]) ||
-			    strchr(optarg, '=') == NULL) {
-				fprintf(stderr, "uctls run: --step-address takes STEP=HOST:PORT (at most "
-				                "%zu), not `%s'\n",
-				        sizeof(a->step_addrs) / sizeof(a->step_addrs[0]) - 1, optarg);
+			if (step_addr_arg(a, optarg) < 0)
 				return 2;
-			}
-			a->step_addrs[a->nstep_addrs++] = optarg;
-			a->opts.step_addrs = a->step_addrs;
 			break;
 		case 'r':
-		case 'l': {
-			char *eq = strchr(optarg, '=');
-
-			if (eq == NULL || eq == optarg || eq[1] == '\0') {
-				fprintf(stderr, "uctls run: --%s takes PEER=HOST:PORT, not `%s'\n",
-				        c == 'r' ? "remote" : "listen", optarg);
+		case 'l':
+			if (peer_addr_arg(c == 'r' ? "remote" : "listen", optarg,
+			                  c == 'r' ? &a->opts.remote_id : &a->opts.listen_id,
+			                  c == 'r' ? &a->opts.remote_addr : &a->opts.listen_addr) < 0)
 				return 2;
-			}
-			*eq = '\0';
-			if (c == 'r') {
-				a->opts.remote_id = optarg;
-				a->opts.remote_addr = eq + 1;
-			} else {
-				a->opts.listen_id = optarg;
-				a->opts.listen_addr = eq + 1;
-			}
 			break;
-		}
 		case 'q':
 			a->quiet = 1;
 			break;
@@ -832,7 +947,33 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "uctls run: --remote and --listen take one scenario\n");
 		return 2;
 	}
+	if (a.opts.accept_timeout_ms > 0 && a.opts.listen_id == NULL) {
+		fprintf(stderr, "uctls run: --accept-timeout goes with --listen\n");
+		return 2;
+	}
+	if (a.chain_out != NULL && argc != 1) {
+		fprintf(stderr, "uctls run: --save-peer-chain takes one scenario\n");
+		return 2;
+	}
+	if (a.opts.pki_dir != NULL) {
+		struct stat st;
+
+		if (stat(a.opts.pki_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "uctls run: --pki %s: not a directory (give the OUTDIR of "
+			                "`uctls pki export')\n", a.opts.pki_dir);
+			return 2;
+		}
+		/* Certificates read from files are not re-issued: no fix is
+		 * verified on them. */
+		if (a.fix_out != NULL) {
+			fprintf(stderr, "uctls run: --fix and --pki exclude each other: a fix "
+			                "changes the scenario, --pki keeps the exported files\n");
+			return 2;
+		}
+		a.fixes = 0;
+	}
 	a.opts.on_listen = announce;
+	a.opts.on_listen_arg = &a.opts;
 	if (argc < 1) {
 		fprintf(stderr, "uctls run: no scenario given\n");
 		usage(stderr);
@@ -843,13 +984,27 @@ cmd_run(int argc, char **argv)
 		return 2;
 	if (a.fmt == FMT_TAP)
 		printf("1..%d\n", argc);
+	if (a.junit_out != NULL && (a.junit = uctls_junit_new()) == NULL) {
+		fprintf(stderr, "uctls: out of memory\n");
+		uctls_keypool_free(pool);
+		return 2;
+	}
 	for (i = 0; i < argc; i++) {
-		int r = run_one(argv[i], i + 1, a.fmt, a.quiet, pool, &a.opts, a.fixes,
-		                i == 0 ? a.fix_out : NULL);
+		int r = run_one(argv[i], i + 1, &a, pool);
 
 		nmatch += r == 0;
 		nmis += r == 1;
 		nerr += r == 2;
+	}
+	if (a.junit != NULL) {
+		struct uctls_err err;
+
+		uctls_err_clear(&err);
+		if (uctls_junit_write(a.junit, a.junit_out, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			nerr++;
+		}
+		uctls_junit_free(a.junit);
 	}
 	if (a.fmt == FMT_TEXT)
 		printf("%d scenario%s: %d matched, %d did not match, %d input error%s\n", argc,

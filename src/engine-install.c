@@ -66,6 +66,7 @@ install_bytes(struct run *r, const struct uctls_installdef *in, char **out, size
 
 		for (k = 0; k < in->newlines; k++)
 			buf[n++] = '\n';
+		buf[n] = '\0'; /* strstr below reads a string (ASan) */
 		if (strcmp(in->format, "damaged") == 0) {
 			/* A copy that lost a character: one base64 character of
 			 * the first body line turned into something else. */

@@ -57,6 +57,9 @@ struct phase {
 /* After a failure facing a real peer, how much the lingering close reads
  * and discards at most (it also stops at the timeout). */
 #define LINGER_MAX_BYTES (64 * 1024)
+/* How long a passing side facing a real peer gives its close_notify to go
+ * out (it is one small record: the socket takes it at once). */
+#define BYE_MS 500
 /* What a timeout's detail quotes of the bytes that arrived in the step. */
 #define RX_QUOTE 32
 
@@ -109,6 +112,8 @@ struct side {
 	/* SIP */
 	int sip_ack;   /* client: sending the ACK of a 2xx to INVITE; server: awaiting it */
 	int ponged;    /* server: answered the client's CRLF keep-alive ping */
+	char refusal[48]; /* server: the reason its routing script refused the client's
+	                     names for (profile name_check_in_app), "" when it did not */
 	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
 	char req_buf[6][300];
 };
@@ -157,6 +162,9 @@ int eng_app_sip(struct run *r, struct side *s);
 /* engine-xmpp.c: XMPP server-to-server streams around the handshake. */
 const char *eng_x_domain(const struct uctls_peerdef *pd);
 int eng_x_dialback(const struct side *s);
+/* An XMPP side that keeps its verdict on the other's certificate for after
+ * TLS (dialback, secure-auth): TLS never fails on it. */
+int eng_x_verify_later(const struct side *s);
 /* The XMPP steps the engine decides on, compared by identity (s->step ==
  * eng_step_established), never by spelling. */
 extern const char eng_step_stream_open[], eng_step_starttls[], eng_step_stream_restart[],

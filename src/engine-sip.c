@@ -112,6 +112,46 @@ sip_answer(struct run *r, struct side *s, const struct uctls_sip_msg *req)
 	return 0;
 }
 
+/* A profile whose TLS layer checks the chain only (Kamailio's tls module,
+ * profile.h name_check_in_app): its routing script compares the client's
+ * certificate with the configured names and refuses the request with
+ * script-status (403 unless set).  Returns 1 when refused (the answer is
+ * queued and s->refusal says why), 0 when a name matched, -1 on error. */
+static int
+script_check(struct side *s, const struct uctls_sip_msg *req)
+{
+	int status = s->def->script_status ? s->def->script_status : 403;
+	struct uctls_diag d;
+	size_t i;
+	int rv = 0;
+
+	if (!s->profile->name_check_in_app || s->def->nnames == 0)
+		return 0;
+	uctls_diag_init(&d);
+	for (i = 0; i < s->def->nnames; i++) {
+		uctls_diag_clear(&d);
+		rv = uctls_tls_check_name(s->tls, s->def->names[i], &d);
+		if (rv <= 0)
+			break;
+	}
+	if (rv == 1) {
+		snprintf(s->refusal, sizeof(s->refusal), "%s", d.reason ? d.reason : "name-mismatch");
+		free(s->note);
+		if (asprintf(&s->note, "its routing script refused %s with %d %s: %s",
+		             req->method, status, uctls_sip_reason_phrase(status),
+		             d.detail ? d.detail : "the certificate's names do not match") < 0)
+			s->note = NULL;
+		s->out = uctls_sip_build_response(req, status, uctls_sip_reason_phrase(status),
+		                                  "uctls-e");
+		if (s->out == NULL || s->note == NULL)
+			rv = -1;
+		else
+			s->outlen = strlen(s->out);
+	}
+	uctls_diag_clear(&d);
+	return rv;
+}
+
 /* Reads what has arrived into the SIP parser; returns the next message, or
  * NULL with *ret set (0: need more, -1: local error, 1: side failed). */
 static struct uctls_sip_msg *
@@ -181,6 +221,33 @@ flush_out(struct run *r, struct side *s, int *pending)
 	return 0;
 }
 
+/* The server's part once a message M (owned, freed here) arrived: the
+ * routing script's name check (script_check), then the configured answer,
+ * queued and sent by eng_app_sip. */
+static int
+server_request(struct run *r, struct side *s, struct uctls_sip_msg *m)
+{
+	int ret;
+
+	if (!m->is_request) {
+		uctls_sip_msg_free(m);
+		return eng_side_fail_msg(r, s, "sip-malformed", NULL,
+		                     "%s sent a SIP response where a request was expected",
+		                     s->other->def->id);
+	}
+	ret = script_check(s, m);
+	if (ret == 0)
+		ret = sip_answer(r, s, m);
+	else if (ret == 1)
+		ret = 0;
+	uctls_sip_msg_free(m);
+	if (ret < 0)
+		return -1;
+	if (ret == 1)
+		return eng_side_done(r, s);
+	return eng_app_sip(r, s);
+}
+
 int
 eng_app_sip(struct run *r, struct side *s)
 {
@@ -195,6 +262,11 @@ eng_app_sip(struct run *r, struct side *s)
 		free(s->out);
 		s->out = NULL;
 		s->outlen = s->outdone = 0;
+		if (s->is_server && s->refusal[0] != '\0')
+			return eng_side_fail_msg(r, s, s->refusal,
+			                     "issue the certificate for the trunk's name, or "
+			                     "correct the name the routing script compares",
+			                     "%s", s->note ? s->note : "refused");
 		if ((s->is_server && !s->sip_ack) || (!s->is_server && s->sip_ack))
 			return eng_side_done(r, s);
 	}
@@ -219,21 +291,8 @@ eng_app_sip(struct run *r, struct side *s)
 		}
 		return eng_side_done(r, s);
 	}
-	if (s->is_server) {
-		if (!m->is_request) {
-			uctls_sip_msg_free(m);
-			return eng_side_fail_msg(r, s, "sip-malformed", NULL,
-			                     "%s sent a SIP response where a request was expected",
-			                     s->other->def->id);
-		}
-		ret = sip_answer(r, s, m);
-		uctls_sip_msg_free(m);
-		if (ret < 0)
-			return -1;
-		if (ret == 1)
-			return eng_side_done(r, s);
-		return eng_app_sip(r, s);
-	}
+	if (s->is_server)
+		return server_request(r, s, m);
 	if (m->is_request || m->status < 200) {
 		/* Provisional responses (1xx) precede the final one. */
 		int prov = !m->is_request;

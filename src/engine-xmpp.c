@@ -22,6 +22,23 @@ eng_x_dialback(const struct side *s)
 	return s->profile->dialback && s->def->dialback != UCTLS_OFF;
 }
 
+/* Prosody's s2s_secure_auth on side S (modules/mod_s2s.lua,
+ * check_auth_policy): 1 on, 0 off, -1 the profile has no such switch and
+ * keeps its own rules (abort TLS, or dialback). */
+static int
+x_secure_auth(const struct side *s)
+{
+	if (s->def->secure_auth != UCTLS_DEFAULT)
+		return s->def->secure_auth == UCTLS_ON;
+	return s->profile->secure_auth_switch ? 0 : -1;
+}
+
+int
+eng_x_verify_later(const struct side *s)
+{
+	return eng_x_dialback(s) || x_secure_auth(s) >= 0;
+}
+
 /* The domain I opens its stream to: to=, else R's domain. */
 static const char *
 x_to(const struct run *r)
@@ -195,6 +212,68 @@ x_fail_stream(struct run *r, struct side *s, const char *condition, const char *
 	return eng_side_fail_msg(r, s, reason, hint, "%s", detail);
 }
 
+/* How Prosody 0.12 completes "Your server's certificate ..." for the
+ * verdict D (mod_s2s.lua, friendly_cert_error): the chain's errors at
+ * depth 0 first, the identity only when the chain is valid.  OpenSSL 3.0
+ * spells X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT "self-signed certificate",
+ * which 0.12's test for "self signed certificate" does not match. */
+static const char *
+x_prosody_words(const struct uctls_diag *d)
+{
+	static const char *const names[] = { "name-mismatch", "cn-only-no-san",
+		                             "wildcard-missing", "wildcard-not-allowed", NULL };
+	size_t i;
+
+	if (d == NULL || d->reason == NULL)
+		return "could not be validated";
+	if (strcmp(d->reason, "expired") == 0)
+		return "has expired";
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(d->reason, names[i]) == 0)
+			return "is not valid for this name";
+	return "is not trusted";
+}
+
+/* s2s_secure_auth on: once the stream is restarted over TLS, a certificate
+ * of the other server that did not verify, or none, is refused with
+ * <not-authorized/> and a text, never in the TLS handshake (LuaSec's
+ * lsec_continue; mod_s2s.lua check_auth_policy, run when the other side's
+ * stream header arrives).  Returns 1 when S refused (and failed), 0 to go
+ * on, -1 on error. */
+static int
+x_secure_refuse(struct run *r, struct side *s)
+{
+	const struct uctls_diag *d = NULL;
+	struct uctls_diag f;
+	char text[96], *detail = NULL;
+	int verdict, rv;
+
+	if (x_secure_auth(s) != 1 || s->tls == NULL ||
+	    (verdict = uctls_tls_peer_verdict(s->tls, &d)) == 0)
+		return 0;
+	if (verdict < 0)
+		d = NULL;
+	snprintf(text, sizeof(text), "Your server's certificate %s", x_prosody_words(d));
+	if (eng_enter_step(r, s, eng_step_s2s_auth) < 0 ||
+	    x_send(s, uctls_xmpp_stream_error("not-authorized", text)) < 0 || x_flush(r, s) < 0)
+		return -1;
+	if (s->state == S_FAILED)
+		return 1;
+	if (asprintf(&detail, "%s%ss2s_secure_auth: sent <not-authorized/> \"%s\" after the "
+	             "stream restart",
+	             d != NULL && d->detail != NULL ? d->detail : "", d != NULL ? "; " : "",
+	             text) < 0)
+		return -1;
+	f = d != NULL ? *d : (struct uctls_diag){ 0 };
+	f.reason = d != NULL ? d->reason : s->is_server ? "no-client-cert" : "no-server-cert";
+	f.detail = detail;
+	if (d == NULL)
+		f.hint = "configure a certificate on the other server, or turn secure-auth off";
+	rv = eng_side_fail(r, s, &f);
+	free(detail);
+	return rv < 0 ? -1 : 1;
+}
+
 static int
 x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
@@ -207,7 +286,7 @@ x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 }
 
 /* The subdomain step: is R's certificate, already verified for R's domain,
- * also valid for each hosted service name?  IM and Presence (seed 001):
+ * also valid for each hosted service name?  IM and Presence (IM and Presence guide):
  * group chat between federated partners needs `*.example.com' on the
  * cup-xmpp-s2s certificate, because conference.example.com is a subdomain. */
 int
@@ -311,7 +390,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 	}
 	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
 		s->xheader = 1;
-		return 0;
+		return s->xstage == 1 && x_secure_refuse(r, s) < 0 ? -1 : 0;
 	}
 	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
 		char reason[96];
@@ -357,7 +436,7 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 				return -1;
 			s->xdialback_ok = dialback;
-			if (s->tls != NULL) {
+			if (s->tls != NULL && x_secure_auth(s) != 0) {
 				const struct uctls_diag *d;
 
 				if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
@@ -411,8 +490,16 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		return eng_side_fail_msg(r, s, "starttls-failed", NULL,
 		                     "%s answered <starttls/> with <failure/>", s->other->def->id);
 	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0) {
+		const struct uctls_diag *d = NULL;
+		int ignored = x_secure_auth(s) == 0 && s->tls != NULL &&
+		              uctls_tls_peer_verdict(s->tls, &d) > 0;
+
 		if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
-		                  "server accepted this server's certificate for %s", me) < 0)
+		                  "server accepted this server's certificate for %s%s%s%s", me,
+		               ignored ? "; its own certificate did not verify (" : "",
+		               ignored ? d->reason : "",
+		               ignored ? "), ignored: secure-auth is off (s2s_secure_auth = "
+		                         "false)" : "") < 0)
 			return -1;
 		s->xstage = 2;
 		s->xheader = 0;
@@ -458,6 +545,7 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	const struct uctls_xmpp_elem *e = ev->elem;
 	const char *me = eng_x_domain(s->def), *cond;
 	char id[64];
+	int rv;
 
 	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
 		const struct uctls_diag *d;
@@ -526,6 +614,9 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			int verdict = uctls_tls_peer_verdict(s->tls, &d);
 			int dialback = eng_x_dialback(s);
 
+			if ((rv = x_secure_refuse(r, s)) != 0)
+				return rv < 0 ? -1 : 0;
+
 			s->xexternal = verdict == 0;
 			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 				return -1;
@@ -560,10 +651,13 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 	}
 	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
 		char reason[96];
+		const struct uctls_xmpp_elem *t =
+			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
 
 		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
-		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>",
-		                     s->other->def->id, cond);
+		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
+		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
+		                     t ? ")" : "");
 	}
 	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "starttls") == 0) {
 		int rv;

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <limits.h>
+
 #include "engine-int.h"
 
 /* tls: one connection. */
@@ -13,7 +15,7 @@ static const struct phase trunk_phases[] = {
 };
 
 /* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
- * connection in which each side presents its leaf alone: seeds 000/003,
+ * connection in which each side presents its leaf alone: doc 221624,
  * "zone up, SSH tunnels down after certificate renewal"), and the MRA
  * Jabber client's TLS connection to Expressway-E. */
 static const struct phase traversal_phases[] = {
@@ -165,6 +167,29 @@ flush_best_effort(struct side *s)
 	}
 }
 
+/* A connection to a real peer whose TLS session is sound (it passed, or
+ * failed above TLS: a SIP 403, a stream error) ends with close_notify
+ * (uctls_tls_bye), sent within at most BYE_MS: an orderly close, not an
+ * "unexpected eof" in the peer's log.  Between two simulated sides nobody
+ * reads it: skipped, so an in-process run costs what it did. */
+static void
+send_bye(struct run *r, struct side *s)
+{
+	double end = eng_now_ms() + (r->timeout < BYE_MS ? r->timeout : BYE_MS), left;
+	struct pollfd p;
+	int ret;
+
+	while ((ret = uctls_tls_bye(s->tls)) == UCTLS_TLS_WANT_WRITE || ret == UCTLS_TLS_WANT_READ) {
+		if ((left = end - eng_now_ms()) <= 0)
+			return;
+		p.fd = s->fd;
+		p.events = ret == UCTLS_TLS_WANT_WRITE ? POLLOUT : POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, (int)left + 1) <= 0)
+			return;
+	}
+}
+
 int
 eng_side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 {
@@ -180,6 +205,9 @@ eng_side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 	if (s->fd >= 0)
 		flush_best_effort(s);
 	s->state = S_FAILED;
+	if (s->fd >= 0 && s->tls != NULL && !s->other->local && uctls_tls_version(s->tls) != NULL &&
+	    uctls_tls_failure(s->tls)->reason == NULL)
+		send_bye(r, s);
 	/* Let the other side see the end of the stream rather than wait. */
 	if (s->fd >= 0)
 		shutdown(s->fd, SHUT_WR);
@@ -248,7 +276,7 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	/* An XMPP server takes any certificate in the handshake and decides at
 	 * SASL EXTERNAL (XEP-0178). */
 	cfg.verify_soft = r->phase->app == APP_XMPP &&
-	                  (s->is_server || eng_x_dialback(s));
+	                  (s->is_server || eng_x_verify_later(s));
 	if (s->is_server) {
 		cfg.no_client_auth |= s->def->client_cert == UCTLS_CLIENT_CERT_NONE;
 		cfg.client_cert_optional = s->def->client_cert == UCTLS_CLIENT_CERT_OPTIONAL;
@@ -261,21 +289,57 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	return eng_enter_step(r, s, r->phase->tls_step);
 }
 
-/* What the other side presented, for the reports (first time only). */
+/* The scenario id of the certificate with fingerprint FPR, or NULL. */
+static const char *
+pki_id_of(const struct uctls_pki *pki, const char *fpr)
+{
+	size_t i;
+
+	for (i = 0; fpr != NULL && i < uctls_pki_count(pki); i++) {
+		const char *id = uctls_pki_id_at(pki, i);
+		const char *f = uctls_pki_fingerprint(pki, id);
+
+		if (f != NULL && strcmp(f, fpr) == 0)
+			return id;
+	}
+	return NULL;
+}
+
+static struct uctls_side_info *
+side_info(struct run *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->log->nsides; i++)
+		if (strcmp(r->log->sides[i].id, id) == 0)
+			return &r->log->sides[i];
+	return NULL;
+}
+
+/* What the other side presented, for the reports (first time only): on
+ * this side's record, and facing a real peer, as what that peer sent (it
+ * has no record of its own).  The DER is copied, not decoded: the reports
+ * decode it only when they print it (certinfo.h). */
 static void
 note_peer(struct run *r, struct side *s)
 {
-	size_t i, k;
+	struct uctls_side_info *si, *oi = NULL;
+	const unsigned char *der;
+	const char *fpr, *id;
+	size_t k, len;
 
-	if (s->tls == NULL)
+	if (s->tls == NULL || (si = side_info(r, s->def->id)) == NULL || si->npeer > 0)
 		return;
-	for (i = 0; i < r->log->nsides; i++) {
-		struct uctls_side_info *si = &r->log->sides[i];
-
-		if (strcmp(si->id, s->def->id) != 0 || si->npeer > 0)
-			continue;
-		for (k = 0; k < uctls_tls_peer_count(s->tls); k++)
-			uctls_side_add_peer(si, uctls_tls_peer_fpr(s->tls, k));
+	if (!s->other->local && (oi = side_info(r, s->other->def->id)) != NULL && oi->nsent > 0)
+		oi = NULL;
+	for (k = 0; k < uctls_tls_peer_count(s->tls); k++) {
+		fpr = uctls_tls_peer_fpr(s->tls, k);
+		len = 0;
+		der = uctls_tls_peer_der(s->tls, k, &len);
+		id = pki_id_of(r->pki, fpr);
+		if (uctls_side_add_peer_der(si, id, fpr, der, len) < 0 ||
+		    (oi != NULL && uctls_side_add_sent_der(oi, id, fpr, der, len) < 0))
+			return; /* out of memory: the report shows less */
 	}
 }
 
@@ -498,6 +562,13 @@ fail_timeout(struct run *r, struct side *s)
 	const char *w = waiting_for(r, s, what, sizeof(what));
 
 	s->timed_out = 1;
+	if (got == 0 && s->state == S_CONNECT && s->is_server && !s->other->local)
+		return eng_side_fail_msg(r, s, "timeout",
+		                         "start the real client and have it connect here; "
+		                         "raise --accept-timeout to wait longer",
+		                         "%s waited %.0f ms for %s from %s (the real client): "
+		                         "none came",
+		                         s->def->id, ms, w, s->other->def->id);
 	if (got == 0)
 		return eng_side_fail_msg(r, s, "timeout",
 		                         "check that the other side answers; raise --timeout "
@@ -553,6 +624,18 @@ expire(struct run *r, struct side *s)
 	return fail_timeout(r, s);
 }
 
+/* --listen: the first connection of the real client is awaited for the
+ * accept timeout (a person starts the client by hand); every other wait
+ * for the timeout. */
+static int
+step_timeout(const struct run *r, const struct side *s)
+{
+	if (s->state == S_CONNECT && s->is_server && !s->other->local && r->nphase == 0)
+		return r->opts->accept_timeout_ms > 0 ? r->opts->accept_timeout_ms
+		                                      : UCTLS_ACCEPT_TIMEOUT_MS;
+	return r->timeout;
+}
+
 /* Every step has a deadline, its start plus the timeout, whatever arrives
  * meanwhile: a peer that trickles bytes, or keeps the connection alive
  * without completing the step, fails it with reason timeout.  Returns the
@@ -562,10 +645,10 @@ static int
 deadlines(struct run *r, struct side **ps, int n)
 {
 	double now = eng_now_ms(), left;
-	int i, wait = r->timeout, expired = 0;
+	int i, wait = INT_MAX, expired = 0;
 
 	for (i = 0; i < n; i++) {
-		left = ps[i]->t0 + r->timeout - now;
+		left = ps[i]->t0 + step_timeout(r, ps[i]) - now;
 		if (left <= 0) {
 			if (expire(r, ps[i]) < 0)
 				return -2;
@@ -762,6 +845,9 @@ close_phase(struct run *r)
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 
+		if (s->fd >= 0 && s->tls != NULL && s->local && !s->other->local &&
+		    s->state == S_DONE && uctls_tls_version(s->tls) != NULL)
+			send_bye(r, s);
 		if (s->fd >= 0 && s->local && !s->other->local && s->state == S_FAILED &&
 		    !s->timed_out)
 			linger_close(r, s->fd);
@@ -950,7 +1036,7 @@ setup_defs(struct run *r, struct uctls_err *err)
 	r->jabber.line = r->server->line;
 	r->jabber.role = "client";
 	r->jabber.profile = "jabber";
-	/* Seeds 000/003: the domain, or collab-edge.<domain>, must be a SAN. */
+	/* doc 221624: the domain, or collab-edge.<domain>, must be a SAN. */
 	r->jabber_names[0] = strdup(dom);
 	if (asprintf(&r->jabber_names[1], "collab-edge.%s", dom) < 0)
 		r->jabber_names[1] = NULL;
@@ -1030,7 +1116,8 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	if (setup_defs(&r, err) < 0)
 		goto out;
 
-	if (uctls_pki_build(sc, pool, &r.pki, err) < 0)
+	if ((r.opts->pki_dir != NULL ? uctls_pki_build_dir(sc, pool, r.opts->pki_dir, &r.pki, err)
+	                             : uctls_pki_build(sc, pool, &r.pki, err)) < 0)
 		goto out;
 	r.log = uctls_log_new(sc->name, sc->file, sc->family);
 	if (r.log == NULL || add_side(&r, r.client, r.client_remote) < 0 ||

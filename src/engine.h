@@ -30,7 +30,15 @@ struct uctls_run_opts {
 	 * given step (a real Expressway-E takes the SSH tunnel and MRA on
 	 * ports of their own).  Entries "STEP=HOST:PORT", NULL-terminated. */
 	const char *const *step_addrs;
+	/* --listen: how long to wait for the real client's first connection;
+	 * <= 0: UCTLS_ACCEPT_TIMEOUT_MS. */
+	int accept_timeout_ms;
+	/* --pki: the directory `uctls pki export' wrote; the certificates and
+	 * keys are read from it by id (uctls_pki_build_dir), not generated. */
+	const char *pki_dir;
 };
+
+#define UCTLS_ACCEPT_TIMEOUT_MS 60000
 
 /* Runs SC.  Returns 0 with a new log in *out (caller frees) when the
  * scenario ran, whatever its outcome; -1 with ERR set when it could not be

@@ -15,7 +15,7 @@ static const char *const traversal_steps[] = {
 #define EITHER UCTLS_ATTR_EITHER
 static const struct uctls_family_attr no_attrs[] = { { NULL, EITHER, 0, NULL } };
 static const struct uctls_family_attr traversal_attrs[] = {
-	/* C's "peer address" and E's "TLS verify subject name" (seeds 000/003). */
+	/* C's "peer address" and E's "TLS verify subject name" (doc 221624). */
 	{ "peer-address", C, 1, "tls-verify-name" },
 	{ "tls-verify-name", S, 1, "peer-address" },
 	{ "tls-verify", EITHER, 0, NULL }, /* off: this end checks no name */
@@ -38,6 +38,9 @@ static const struct uctls_family_attr xmpp_attrs[] = {
 	{ "subdomains", S, 0, NULL },   /* further hosted names, e.g. conference.example.com */
 	{ "starttls", S, 0, NULL },     /* required (default), offered, none */
 	{ "dialback", EITHER, 0, NULL }, /* yes / no: override the profile's dialback */
+	/* yes / no: Prosody's s2s_secure_auth (refuse a bad certificate after
+	 * the stream restart with <not-authorized/>, or ignore it) */
+	{ "secure-auth", EITHER, 0, NULL },
 	{ NULL, EITHER, 0, NULL }
 };
 
@@ -47,7 +50,7 @@ static const char *const no_sides[] = { NULL };
 /* A SIP-TLS trunk (RFC 3261, RFC 5922): UAC A (TLS client), UAS B. */
 static const char *const trunk_steps[] = { "tcp-connect", "tls-handshake", "sip-request", NULL };
 static const struct uctls_family_attr trunk_attrs[] = {
-	/* CUCM's SIP trunk security profile "X.509 Subject Name" (seed 001). */
+	/* CUCM's SIP trunk security profile "X.509 Subject Name" (IM and Presence guide). */
 	{ "x509-subject-name", EITHER, 1, NULL },
 	{ "request", C, 0, NULL },      /* OPTIONS (default), REGISTER, INVITE (with its ACK) */
 	{ "sip-response", S, 0, NULL }, /* the final status B answers, none, or garbage */
@@ -55,6 +58,9 @@ static const struct uctls_family_attr trunk_attrs[] = {
 	/* required (profile default), optional, or none (RFC 5922 7.4: local
 	 * policy; Kamailio's require_certificate) */
 	{ "client-cert", S, 0, NULL },
+	/* the status a routing script refuses the client's names with
+	 * (profile kamailio: $tls_peer_san_hostname, $tls_peer_subject_cn) */
+	{ "script-status", S, 0, NULL },
 	{ NULL, EITHER, 0, NULL }
 };
 #undef C

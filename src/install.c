@@ -1,15 +1,15 @@
 /* The install step: what a device checks when a certificate file, its key
  * and CA bundle are uploaded (install.h).  The rules and their sources:
  *   - the file is PEM text (RFC 7468); DER or a copy that lost a line or a
- *     character is "invalid certificate format" (seeds 000/003);
+ *     character is "invalid certificate format" (doc 221624);
  *   - a bundle is entity, issuers in turn, root last, and ends with one
- *     newline (seed 002, CMS 3.0 full chain trust);
- *   - the key is the certificate's (seed 002, pki match);
+ *     newline (doc 214618, CMS 3.0 full chain trust);
+ *   - the key is the certificate's (doc 214618, pki match);
  *   - every CA of the chain is already in the trusted CA list, else
- *     "untrusted CA chain" (seeds 000/003; seed 001: install the root
+ *     "untrusted CA chain" (doc 221624; IM and Presence guide: install the root
  *     chain first);
  *   - the SANs are the CSR's, the CN is among them, RSA sizes and critical
- *     extensions the device knows (seeds 002, 004).
+ *     extensions the device knows (doc 214618, doc 118855).
  * PEM is read here rather than by gnutls_x509_crt_list_import2() so that a
  * damaged copy is located (line, column) as the person at the upload page
  * needs it; each block's DER is then imported by GnuTLS. */
@@ -848,7 +848,7 @@ read_upload(const struct uctls_install_rules *r, struct upload *u, struct uctls_
 		               "recognised", u->name);
 	}
 	if (!has_text(u->p, u->len, "-----BEGIN ") && looks_binary(u->p, u->len)) {
-		/* Seeds 000/003: only Base-64 is accepted, whatever the file
+		/* doc 221624: only Base-64 is accepted, whatever the file
 		 * extension; a DER (binary) export is "invalid certificate
 		 * format". */
 		if (r->pem_only) {
@@ -896,7 +896,7 @@ find_entity(struct upload *u)
 	u->entity = found == 1 ? cand : 0;
 }
 
-/* --- bundle layout (seed 002: CMS 3.0) ----------------------------------- */
+/* --- bundle layout (doc 214618: CMS 3.0) ----------------------------------- */
 
 static const char hint_order[] =
 	"order the bundle: entity certificate first, then each issuing CA in turn, the root "
@@ -943,7 +943,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 	return 0;
 }
 
-/* Seed 002: "when you create a bundle, the certificate must have only one
+/* doc 214618: "when you create a bundle, the certificate must have only one
  * carriage return at the end".  CRLF counts as one line break. */
 static int
 check_newline(struct upload *u, struct uctls_diag *d)
@@ -976,7 +976,7 @@ check_newline(struct upload *u, struct uctls_diag *d)
 	               u->name, breaks, breaks == 1 ? "" : "s", end_crt);
 }
 
-/* --- the private key (seed 002: CMS pki match) --------------------------- */
+/* --- the private key (doc 214618: CMS pki match) --------------------------- */
 
 static int
 check_key(const struct uctls_install_rules *r, const struct uctls_install_input *in,
@@ -1058,7 +1058,7 @@ out:
 	return rv;
 }
 
-/* --- CA chain already trusted (seeds 000/003, 001) ----------------------- */
+/* --- CA chain already trusted (doc 221624, IM and Presence guide) ----------------------- */
 
 static gnutls_x509_crt_t
 find_issuer(gnutls_x509_crt_t crt, gnutls_x509_crt_t *list, size_t n, size_t *at)
@@ -1106,8 +1106,8 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 	int rv = -1, same;
 
 	/* Every CA of the path must be in the list, not only one anchor:
-	 * "untrusted CA chain" unless each is (seeds 000/003); install the
-	 * whole root chain before a CA-signed certificate (seed 001).  A
+	 * "untrusted CA chain" unless each is (doc 221624); install the
+	 * whole root chain before a CA-signed certificate (IM and Presence guide).  A
 	 * path without a cycle has at most one step per certificate. */
 	for (depth = 0; depth <= in->ntrust + u->n; depth++) {
 		if (is_self_issued(cur))
@@ -1310,7 +1310,7 @@ san_in(const char *v, char *const *list, size_t n)
 	return 0;
 }
 
-/* Seed 004: UCCX refuses a CA-signed certificate whose SANs differ from its
+/* doc 118855: UCCX refuses a CA-signed certificate whose SANs differ from its
  * CSR's ("CSR SAN and certificate SAN do not match"), e.g. when the CA
  * added www.<host>.  A CSR without SANs (empty Parent Domain) lets the CA
  * choose them: no comparison then. */
@@ -1353,7 +1353,7 @@ out:
 	return rv;
 }
 
-/* Seed 002 (CMS pki csr: a SAN list must include the CN) and seed 004
+/* doc 214618 (CMS pki csr: a SAN list must include the CN) and doc 118855
  * (Chrome 58 matches the SANs only): with SANs present, the CN must be a
  * DNS (or IP) SAN. */
 static int
@@ -1404,7 +1404,7 @@ out:
 	return rv;
 }
 
-/* --- key size, critical extensions (seed 004: UCCX) ---------------------- */
+/* --- key size, critical extensions (doc 118855: UCCX) ---------------------- */
 
 static int
 check_key_bits(const struct uctls_install_rules *r, struct upload *u, struct uctls_diag *d)

@@ -1,7 +1,7 @@
 /* uctls — the install step (uctls_install_*): what a device checks when a
  * certificate, its key and a bundle are uploaded to it, before any
- * handshake.  Every rule is cited in docs/profiles.md (seeds 000/003
- * Expressway, 001 IM and Presence, 002 Meeting Server, 004 UCCX).
+ * handshake.  Every rule is cited in docs/profiles.md (doc 221624
+ * Expressway, IM and Presence guide IM and Presence, doc 214618 Meeting Server, doc 118855 UCCX).
  *
  * The checks work on the uploaded bytes (so format problems are seen as the
  * device sees them) and on the device's trust list; they never touch the
@@ -22,19 +22,19 @@
 /* The install-time rules of a device (a profile's, see profile.h). */
 struct uctls_install_rules {
 	int pem_only;         /* upload must be PEM / Base-64 text: DER or damaged
-	                         text is "invalid certificate format" (seeds 000/003) */
+	                         text is "invalid certificate format" (doc 221624) */
 	int ca_first;         /* every CA of the chain must already be trusted when
 	                         the server certificate is uploaded ("untrusted CA
-	                         chain": seeds 000/003, 001) */
+	                         chain": doc 221624, IM and Presence guide) */
 	int bundle_order;     /* a bundle is entity, then intermediates, then the root
-	                         (seed 002: CMS) */
-	int bundle_newline;   /* a bundle ends with exactly one newline (seed 002) */
+	                         (doc 214618: CMS) */
+	int bundle_newline;   /* a bundle ends with exactly one newline (doc 214618) */
 	int cn_in_san;        /* when SANs are present, the CN must be one of them
-	                         (seed 002: CMS pki csr; seed 004: Chrome 58) */
+	                         (doc 214618: CMS pki csr; doc 118855: Chrome 58) */
 	const unsigned *key_bits; /* RSA sizes accepted, 0-terminated; NULL: any
-	                             (seed 004: UCCX 1024 and 2048 only) */
+	                             (doc 118855: UCCX 1024 and 2048 only) */
 	const char *const *critical_ok; /* OIDs that may be critical, NULL-terminated;
-	                                   NULL: any known (seed 004: UCCX allows key
+	                                   NULL: any known (doc 118855: UCCX allows key
 	                                   usage 2.5.29.15 and basic constraints
 	                                   2.5.29.19 only) */
 };

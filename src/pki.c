@@ -1114,6 +1114,50 @@ uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt)
 	return id;
 }
 
+/* uctls run --pki DIR: every <ca>/<cert> read from DIR/ID.pem, with
+ * DIR/ID.key where there is one, as if the scenario said file= and key=:
+ * the PKI exactly as `uctls pki export' wrote it, whatever keys the pool
+ * holds now. */
+int
+uctls_pki_build_dir(const struct uctls_scenario *sc, struct uctls_keypool *pool,
+                    const char *dir, struct uctls_pki **out, struct uctls_err *err)
+{
+	struct uctls_scenario copy = *sc;
+	struct uctls_certdef *defs;
+	char **paths;
+	size_t i, n = sc->ncerts;
+	int rv = -1;
+
+	defs = calloc(n > 0 ? n : 1, sizeof(*defs));
+	paths = calloc(2 * n + 1, sizeof(*paths));
+	if (defs == NULL || paths == NULL) {
+		uctls_err_set(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		defs[i] = sc->certs[i];
+		if (asprintf(&paths[2 * i], "%s/%s.pem", dir, sc->certs[i].id) < 0)
+			paths[2 * i] = NULL;
+		else if (asprintf(&paths[2 * i + 1], "%s/%s.key", dir, sc->certs[i].id) < 0)
+			paths[2 * i + 1] = NULL;
+		if (paths[2 * i] == NULL || paths[2 * i + 1] == NULL) {
+			uctls_err_set(err, "out of memory");
+			goto out;
+		}
+		defs[i].file = paths[2 * i];
+		defs[i].file_index = 1;
+		defs[i].key_file = access(paths[2 * i + 1], F_OK) == 0 ? paths[2 * i + 1] : NULL;
+	}
+	copy.certs = defs;
+	rv = uctls_pki_build(&copy, pool, out, err);
+out:
+	for (i = 0; paths != NULL && i < 2 * n; i++)
+		free(paths[i]);
+	free(paths);
+	free(defs);
+	return rv;
+}
+
 /* ------------------------------------------------------------------------
  * Export
  */

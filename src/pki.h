@@ -78,6 +78,12 @@ const char *uctls_pki_fingerprint(const struct uctls_pki *pki, const char *id);
 int uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc,
                      const char *dir, struct uctls_err *err);
 
+/* The same, each certificate read from DIR/ID.pem (and its key from
+ * DIR/ID.key when that exists) instead of generated: a PKI that `uctls
+ * pki export' wrote, used exactly as exported (uctls run --pki). */
+int uctls_pki_build_dir(const struct uctls_scenario *sc, struct uctls_keypool *pool,
+                        const char *dir, struct uctls_pki **out, struct uctls_err *err);
+
 /* The id of the certificate whose DER equals CRT's, or NULL. */
 const char *uctls_pki_find(const struct uctls_pki *pki, gnutls_x509_crt_t crt);
 

@@ -6,7 +6,7 @@
 
 /* Sources for every rule: docs/profiles.md. */
 
-/* Seed 004: "Only 1024- and 2048-bit keys are supported"; a critical
+/* doc 118855: "Only 1024- and 2048-bit keys are supported"; a critical
  * extension other than key usage (2.5.29.15) and basic constraints
  * (2.5.29.19) breaks Finesse's TLS to CUCM. */
 static const unsigned uccx_key_bits[] = { 1024, 2048, 0 };
@@ -117,7 +117,15 @@ static const struct uctls_profile profiles[] = {
 		.name = "gnutls",
 		.family = "*",
 		.describe = "stock GnuTLS 3.7 verification: CN fallback without a DNS SAN, EKU "
-		            "checked when present, SHA-1 rejected",
+		            "checked when present, SHA-1 rejected; alerts as gnutls-cli and "
+		            "gnutls-serv send them",
+		/* src/cli.c and src/serv.c of GnuTLS 3.7 (docs/profiles.md):
+		 * bad_certificate from gnutls-cli, access_denied from
+		 * gnutls-serv, for every verification failure. */
+		.cert_alert = { 42, 49 },
+		/* gnutls-serv verifies a client with no purpose (src/serv.c):
+		 * a serverAuth-only client certificate is accepted. */
+		.ignore_client_purpose = 1,
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.eku_required = 0,
@@ -134,15 +142,15 @@ static const struct uctls_profile profiles[] = {
 	 * wildcard certificates"; certificates carry both TLS Web Server and
 	 * TLS Web Client Authentication; the X.509 subject follows RFC 5922
 	 * (a non-clustered Expressway may have the FQDN as CN and no SAN).
-	 * Expressway Certificate Creation and Use Deployment Guide; seeds
-	 * 000/003. */
+	 * Expressway Certificate Creation and Use Deployment Guide;
+	 * doc 221624. */
 	{
 		.name = "expressway-c",
 		.family = "traversal",
 		.describe = "Cisco Expressway-C, traversal client: checks Expressway-E against "
 		            "its trusted CA list and its zone's peer address",
-		.inst_pem_only = 1,  /* "invalid certificate format" (seeds 000/003) */
-		.inst_ca_first = 1,  /* "untrusted CA chain" (seeds 000/003) */
+		.inst_pem_only = 1,  /* "invalid certificate format" (doc 221624) */
+		.inst_ca_first = 1,  /* "untrusted CA chain" (doc 221624) */
 		.cn_fallback = 1,
 		.wildcard = 0,
 		.eku_required = 1,
@@ -162,8 +170,8 @@ static const struct uctls_profile profiles[] = {
 		.family = "traversal",
 		.describe = "Cisco Expressway-E, traversal server: checks Expressway-C against "
 		            "its trusted CA list and its zone's TLS verify subject name",
-		.inst_pem_only = 1,  /* "invalid certificate format" (seeds 000/003) */
-		.inst_ca_first = 1,  /* "untrusted CA chain" (seeds 000/003) */
+		.inst_pem_only = 1,  /* "invalid certificate format" (doc 221624) */
+		.inst_ca_first = 1,  /* "untrusted CA chain" (doc 221624) */
 		.cn_fallback = 1,
 		.wildcard = 0,
 		.eku_required = 1,
@@ -179,7 +187,7 @@ static const struct uctls_profile profiles[] = {
 		.tolerated_critical = NULL,
 	},
 	/* The Jabber client of Mobile and Remote Access: the service domain
-	 * must be a subject alternative name of Expressway-E (seed 000/003,
+	 * must be a subject alternative name of Expressway-E (doc 221624,
 	 * "Jabber untrusted certificate"); no CN matching (RFC 9525). */
 	{
 		.name = "jabber",
@@ -227,6 +235,7 @@ static const struct uctls_profile profiles[] = {
 		            "the certificate is not usable (s2s_secure_auth = false), client "
 		            "certificate purpose not checked (lsec_ignore_purpose)",
 		.ignore_client_purpose = 1,
+		.secure_auth_switch = 1, /* modules/mod_s2s.lua: s2s_secure_auth, false */
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,
@@ -258,7 +267,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "xmpp-s2s",
 		.describe = "Cisco IM and Presence federation (cup-xmpp-s2s certificate, "
 		            "cup-xmpp-trust): SASL EXTERNAL or dialback",
-		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (IM and Presence guide) */
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,
@@ -304,7 +313,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "sip-trunk",
 		.describe = "Cisco Unified CM SIP trunk security profile: the peer's subject CN "
 		            "must equal the configured X.509 Subject Name; callmanager-trust",
-		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (IM and Presence guide) */
 		.cn_fallback = 2,
 		.wildcard = 0,
 		.sip_ids = 0,
@@ -320,7 +329,7 @@ static const struct uctls_profile profiles[] = {
 		.family = "sip-trunk",
 		.describe = "Cisco IM and Presence SIP proxy: TLS peer subject (CN) of CUCM; "
 		            "cup-trust",
-		.inst_ca_first = 1,  /* root and intermediates before the certificate (seed 001) */
+		.inst_ca_first = 1,  /* root and intermediates before the certificate (IM and Presence guide) */
 		.cn_fallback = 2,
 		.wildcard = 0,
 		.sip_ids = 0,
@@ -331,14 +340,56 @@ static const struct uctls_profile profiles[] = {
 		.trust_words = "cup-trust store (Cisco Unified IM and Presence OS Administration > Security > Certificate Management)",
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 	},
+	/* Kamailio 5.6 with its tls module (OpenSSL): the module verifies the
+	 * chain (verify_certificate, require_certificate) but not the peer's
+	 * name (tls module README, "Known limitations"); the routing script
+	 * compares $tls_peer_san_hostname / $tls_peer_subject_cn with the
+	 * trunk's name and refuses with a SIP status (script-status=, 403 by
+	 * default).  Alerts and chain rules are OpenSSL's (ssl/statem,
+	 * crypto/x509/x509_vfy.c). */
+	{
+		.name = "kamailio",
+		.family = "sip-trunk",
+		.describe = "Kamailio 5.6 tls module: the chain checked in the handshake "
+		            "(OpenSSL), the name checked by the routing script against the first "
+		            "DNS SAN or the CN, exactly, refused with script-status (403)",
+		.name_check_in_app = 1,
+		.cn_fallback = 2,      /* the script also compares $tls_peer_subject_cn */
+		.wildcard = 0,         /* a string comparison: no wildcard matching */
+		.sip_ids = 0,
+		.check_key_usage = 0,  /* OpenSSL v3_purp.c, as the openssl profile */
+		.min_rsa_bits = 2048,  /* Debian's OpenSSL security level 2 */
+		.anchor_self_signed = 1, /* x509_vfy.c: no X509_V_FLAG_PARTIAL_CHAIN */
+		.require_client_cert = 1, /* tls.cfg require_certificate = yes */
+		.verify_peer = 1,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
+	/* sipsak 0.9.8 (GnuTLS) as a UAC: never loads a client certificate
+	 * and, when it checks the server (-vvv), does so after the handshake
+	 * and exits without an alert (sipsak's tls code, docs/profiles.md): to
+	 * the server it is a client that accepts any certificate. */
+	{
+		.name = "sipsak",
+		.family = "sip-trunk",
+		.describe = "sipsak 0.9.8 as a UAC: presents no certificate, never sends an "
+		            "alert (its check of the server, if any, is silent)",
+		.cn_fallback = 1,
+		.wildcard = 1,
+		.check_key_usage = 0,
+		.min_rsa_bits = 1024,
+		.allow_sha1 = 1,
+		.require_client_cert = 1,
+		.verify_peer = 0,
+		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	},
 	{
 		.name = "cms-callbridge",
 		.family = "sip-trunk",
 		.describe = "Cisco Meeting Server call bridge: full chain trust (CMS 3.0), SAN "
 		            "identities with the CN included in the SAN",
-		.inst_bundle_order = 1,   /* entity, intermediates, root (seed 002) */
-		.inst_bundle_newline = 1, /* exactly one carriage return at the end (seed 002) */
-		.inst_cn_in_san = 1,      /* pki csr: a SAN list must include the CN (seed 002) */
+		.inst_bundle_order = 1,   /* entity, intermediates, root (doc 214618) */
+		.inst_bundle_newline = 1, /* exactly one carriage return at the end (doc 214618) */
+		.inst_cn_in_san = 1,      /* pki csr: a SAN list must include the CN (doc 214618) */
 		.trust_words = "call bridge CA bundle (MMP: callbridge certs <key> <cert> <bundle>; "
 		               "pki verify <cert> <bundle> checks it; full chain from CMS 3.0)",
 		.cn_fallback = 0,
@@ -350,7 +401,7 @@ static const struct uctls_profile profiles[] = {
 		.verify_peer = 1,
 		.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 	},
-	/* Cisco Unified Contact Center Express (seed 004): upload rules. */
+	/* Cisco Unified Contact Center Express (doc 118855): upload rules. */
 	{
 		.name = "uccx",
 		.family = "*",

@@ -20,6 +20,10 @@ struct uctls_profile {
 	                           certificate does not verify (s2s_secure_auth off) */
 	int ignore_client_purpose; /* a client certificate's EKU is not checked
 	                              (Prosody: LuaSec lsec_ignore_purpose) */
+	int secure_auth_switch; /* XMPP: Prosody's s2s_secure_auth (secure-auth=), off by
+	                           default: on, a bad certificate is refused after the
+	                           stream restart with <not-authorized/>; off, an
+	                           initiating server ignores the receiving server's */
 	int sasl_offer_always;  /* XMPP R: SASL EXTERNAL offered for any certificate and
 	                           refused at <auth/> when it does not verify (ejabberd) */
 	int sip_ids;            /* a URI SAN sip:<domain> identifies a SIP domain (RFC 5922) */
@@ -42,6 +46,14 @@ struct uctls_profile {
 	                           X509_V_FLAG_PARTIAL_CHAIN) */
 	unsigned max_depth;     /* intermediate CAs accepted between the end-entity certificate
 	                           and the trust anchor; 0: 100 (OpenSSL's default depth) */
+	int cert_alert[2];      /* the alert (RFC 8446 6.2 number) this stack sends when it
+	                           rejects a certificate the other side presented, as a client
+	                           [0] and as a server [1]; 0: the alert of the reason
+	                           (verify.c, as OpenSSL 3.0 ssl_x509err2alert() chooses) */
+	int name_check_in_app;  /* the TLS layer checks the chain only; the peer's name is
+	                           checked by the application after the handshake and
+	                           refused at the application step (Kamailio's tls module
+	                           and its routing script: sip-trunk script-status) */
 	const char *priority;   /* GnuTLS priority string (TLS versions, ciphers) */
 	const char *trust_words; /* the device's own name for its trust list, used in hints
 	                            ("trusted CA list (Maintenance > Security > Trusted CA

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "certinfo.h"
 #include "profile.h"
 #include "report.h"
 
@@ -565,17 +566,76 @@ any_unchecked(const struct uctls_log *log)
 	return 0;
 }
 
-/* First FPR_DIGITS hex digits of a fingerprint, skipping separators. */
+/* First FPR_DIGITS hex digits of a fingerprint, skipping separators, in
+ * upper case as devices display them. */
 static void
 short_fpr(char *buf, size_t len, const char *fpr)
 {
 	size_t n = 0;
 
 	for (; fpr != NULL && *fpr != '\0' && n + 1 < len && n < FPR_DIGITS; fpr++)
-		if ((*fpr >= '0' && *fpr <= '9') || (*fpr >= 'a' && *fpr <= 'f') ||
-		    (*fpr >= 'A' && *fpr <= 'F'))
+		if ((*fpr >= '0' && *fpr <= '9') || (*fpr >= 'A' && *fpr <= 'F'))
 			buf[n++] = *fpr;
+		else if (*fpr >= 'a' && *fpr <= 'f')
+			buf[n++] = (char)(*fpr - 'a' + 'A');
 	buf[n] = '\0';
+}
+
+/* Certificate N (from 1) of what a real peer sent, on lines that begin
+ * with PFX: subject and scenario id, issuer, names, validity and key,
+ * SHA-256.  ID "?" or NULL: not a certificate of the scenario's PKI.
+ * Decoded here, only when printed (certinfo.h). */
+static void
+put_cert(FILE *f, const char *pfx, size_t n, const char *id, const char *fpr,
+         const struct uctls_der *der)
+{
+	struct uctls_certinfo ci;
+	char disp[UCTLS_FPR_DISPLAY_LEN];
+	const char *sid = id != NULL && strcmp(id, "?") != 0 ? id : NULL;
+	size_t k;
+
+	fprintf(f, "%s%zu. ", pfx, n);
+	if (der == NULL || der->data == NULL ||
+	    uctls_certinfo_decode(der->data, der->len, &ci) < 0) {
+		uctls_fpr_display(fpr, disp);
+		fprintf(f, "SHA-256 %s%s", disp, sid != NULL ? " (scenario id " : "\n");
+		if (sid != NULL) {
+			put_text(f, sid);
+			fputs(")\n", f);
+		}
+		return;
+	}
+	fputs("subject `", f);
+	put_text(f, ci.subject);
+	fputs(sid != NULL ? "' (scenario id " : "' (not a certificate of the scenario)", f);
+	if (sid != NULL) {
+		put_text(f, sid);
+		fputc(')', f);
+	}
+	fprintf(f, "\n%s   issuer `", pfx);
+	put_text(f, ci.issuer);
+	fprintf(f, "'\n%s   names: ", pfx);
+	if (ci.nsan == 0)
+		fputs("no subjectAltName", f);
+	for (k = 0; k < ci.nsan; k++) {
+		fputs(k > 0 ? ", " : "", f);
+		put_text(f, ci.san[k]);
+	}
+	fprintf(f, "\n%s   valid %s to %s; key ", pfx, ci.not_before, ci.not_after);
+	put_text(f, ci.key);
+	fprintf(f, " (%u bits)\n%s   SHA-256 %s\n", ci.bits, pfx, ci.sha256);
+	uctls_certinfo_clear(&ci);
+}
+
+/* What real peer SI sent, as the side facing it received it. */
+static void
+put_remote_sent(FILE *f, const char *pfx, const struct uctls_side_info *si)
+{
+	size_t i;
+
+	for (i = 0; i < si->nsent; i++)
+		put_cert(f, pfx, i + 1, si->sent_ids[i], si->sent_fpr[i],
+		         si->sent_der != NULL ? &si->sent_der[i] : NULL);
 }
 
 static void
@@ -594,6 +654,17 @@ text_sent(FILE *f, const struct uctls_log *log)
 		fputs(", profile ", f);
 		put_text(f, nz(si->profile, "?"));
 		fputs("): ", f);
+		if (si->remote) {
+			/* A real peer: what arrived from it, in full, to compare
+			 * with what the device shows. */
+			if (si->nsent == 0)
+				fputs("no certificate arrived from it\n", f);
+			else
+				fprintf(f, "%zu certificate%s, as received:\n", si->nsent,
+				        si->nsent == 1 ? "" : "s");
+			put_remote_sent(f, "     ", si);
+			continue;
+		}
 		if (si->nsent == 0)
 			fputs("no certificate", f);
 		for (i = 0; i < si->nsent; i++) {
@@ -839,6 +910,43 @@ json_expect(FILE *f, const struct uctls_expect *ex)
 	fputc('}', f);
 }
 
+/* A fingerprint in the form devices display ("AB:CD:..."). */
+static void
+json_fpr(FILE *f, int *first, const char *fpr)
+{
+	char disp[UCTLS_FPR_DISPLAY_LEN];
+
+	uctls_fpr_display(fpr, disp);
+	json_kv(f, first, "sha256", fpr != NULL ? disp : NULL);
+}
+
+/* One certificate: its scenario id and fingerprint, and when its DER was
+ * kept, what it says (decoded here, only when printed: certinfo.h). */
+static void
+json_cert(FILE *f, const char *id, const char *fpr, const struct uctls_der *der)
+{
+	struct uctls_certinfo ci;
+	int ff = 1;
+
+	fputc('{', f);
+	json_kv(f, &ff, "id", id);
+	json_fpr(f, &ff, fpr);
+	if (der != NULL && der->data != NULL &&
+	    uctls_certinfo_decode(der->data, der->len, &ci) == 0) {
+		json_kv(f, &ff, "subject", ci.subject);
+		json_kv(f, &ff, "issuer", ci.issuer);
+		json_key(f, &ff, "san");
+		json_strv(f, ci.san, ci.nsan);
+		json_kv(f, &ff, "not_before", ci.not_before);
+		json_kv(f, &ff, "not_after", ci.not_after);
+		json_kv(f, &ff, "key", ci.key);
+		json_key(f, &ff, "bits");
+		fprintf(f, "%u", ci.bits);
+		uctls_certinfo_clear(&ci);
+	}
+	fputc('}', f);
+}
+
 static void
 json_side(FILE *f, const struct uctls_side_info *si)
 {
@@ -854,18 +962,21 @@ json_side(FILE *f, const struct uctls_side_info *si)
 	json_key(f, &first, "sent");
 	fputc('[', f);
 	for (i = 0; i < si->nsent; i++) {
-		int ff = 1;
-
 		if (i > 0)
 			fputc(',', f);
-		fputc('{', f);
-		json_kv(f, &ff, "id", si->sent_ids[i]);
-		json_kv(f, &ff, "sha256", si->sent_fpr[i]);
-		fputc('}', f);
+		json_cert(f, si->sent_ids[i], si->sent_fpr[i],
+		          si->sent_der != NULL ? &si->sent_der[i] : NULL);
 	}
 	fputc(']', f);
 	json_key(f, &first, "received");
-	json_strv(f, si->peer_fpr, si->npeer);
+	fputc('[', f);
+	for (i = 0; i < si->npeer; i++) {
+		if (i > 0)
+			fputc(',', f);
+		json_cert(f, si->peer_ids != NULL ? si->peer_ids[i] : NULL, si->peer_fpr[i],
+		          si->peer_der != NULL ? &si->peer_der[i] : NULL);
+	}
+	fputc(']', f);
 	fputc('}', f);
 }
 
@@ -1031,6 +1142,30 @@ tap_diag(FILE *f, const char *label, const char *text)
 	} while (*p++ != '\0');
 }
 
+/* What each real peer sent, as diagnostics: in a run against a real
+ * device the first thing to compare with its screen.  (Simulated sides
+ * print nothing more: their certificates are the scenario's.) */
+static void
+tap_remote(FILE *f, const struct uctls_log *log)
+{
+	size_t s;
+
+	for (s = 0; s < log->nsides; s++) {
+		const struct uctls_side_info *si = &log->sides[s];
+
+		if (!si->remote)
+			continue;
+		fputs("# ", f);
+		put_text(f, nz(si->id, "?"));
+		if (si->nsent == 0)
+			fputs(" (real peer) sent no certificate that arrived\n", f);
+		else
+			fprintf(f, " (real peer) sent %zu certificate%s:\n", si->nsent,
+			        si->nsent == 1 ? "" : "s");
+		put_remote_sent(f, "#   ", si);
+	}
+}
+
 void
 uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
                  const struct uctls_expect *ex, const struct uctls_outcome *oc)
@@ -1061,6 +1196,7 @@ uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
 	}
 	if (!oc->matched)
 		tap_diag(f, "", oc->why);
+	tap_remote(f, log);
 }
 
 void

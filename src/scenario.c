@@ -1582,6 +1582,27 @@ fa_sip_response(struct loader *ld, const struct uctls_xml_node *n, const char *v
 	return 0;
 }
 
+/* script-status=: the final status 400-699 a routing script refuses a
+ * client's names with; only for a profile that checks names there. */
+static int
+fa_script_status(struct loader *ld, const struct uctls_xml_node *n, const char *v,
+                 struct uctls_peerdef *pd)
+{
+	const struct uctls_profile *p = pd->profile ? uctls_profile_find(pd->profile) : NULL;
+	unsigned long code;
+
+	if (p == NULL || !p->name_check_in_app)
+		return fail(ld, n, "script-status=\"%s\" on peer %s, whose profile `%s' checks "
+		                   "names in the TLS handshake, not in a routing script (use "
+		                   "profile=\"kamailio\")", v, pd->id,
+		            pd->profile ? pd->profile : "?");
+	if (parse_count(v, 699, &code) < 0 || code < 400)
+		return fail(ld, n, "script-status `%s'; expected a final error status 400-699 "
+		                   "(digits only, e.g. 403)", v);
+	pd->script_status = (int)code;
+	return 0;
+}
+
 /* domain= and to=: one non-empty name without blanks or commas. */
 static int
 fa_domain(struct loader *ld, const struct uctls_xml_node *n, const char *name,
@@ -1633,8 +1654,12 @@ fa_value(struct loader *ld, const struct uctls_xml_node *n, const char *name,
 		return fa_onoff(ld, n, name, v, &pd->ssh_tunnel);
 	if (strcmp(name, "dialback") == 0)
 		return fa_onoff(ld, n, name, v, &pd->dialback);
+	if (strcmp(name, "secure-auth") == 0)
+		return fa_onoff(ld, n, name, v, &pd->secure_auth);
 	if (strcmp(name, "sip-response") == 0)
 		return fa_sip_response(ld, n, v, pd);
+	if (strcmp(name, "script-status") == 0)
+		return fa_script_status(ld, n, v, pd);
 	if (strcmp(name, "mra-domain") == 0)
 		return fa_domain(ld, n, name, v, &pd->mra_domain);
 	if (strcmp(name, "mra-trusts") == 0) {

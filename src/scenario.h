@@ -180,6 +180,9 @@ struct uctls_peerdef {
 	int sip_status;                 /* with UCTLS_SIP_ANSWER_STATUS: 200-699 */
 	enum uctls_sip_method request;  /* sip-trunk A */
 	enum uctls_client_cert client_cert; /* sip-trunk B */
+	int script_status;              /* sip-trunk B, a profile that checks names in its
+	                                   routing script (kamailio): the status it refuses
+	                                   a client's names with, 400-699; 0: 403 */
 	int rsa_only;                   /* sip-trunk, both: signatures="rsa" */
 	char *domain;                   /* xmpp-s2s, both: owned; NULL: the id */
 	char *to;                       /* xmpp-s2s I: owned; NULL: R's domain */
@@ -187,6 +190,8 @@ struct uctls_peerdef {
 	size_t nsubdomains;
 	enum uctls_starttls starttls;   /* xmpp-s2s R */
 	enum uctls_onoff dialback;      /* xmpp-s2s, both: off: no dialback */
+	enum uctls_onoff secure_auth;   /* xmpp-s2s, both: Prosody's s2s_secure_auth; default:
+	                                   the profile's (engine-xmpp.c) */
 };
 
 /* <install>: a certificate uploaded to a peer before the handshakes (the

@@ -87,12 +87,21 @@ step_clear(struct uctls_step *st)
 static void
 side_clear(struct uctls_side_info *si)
 {
+	size_t i;
+
 	free(si->id);
 	free(si->role);
 	free(si->profile);
+	for (i = 0; si->sent_der != NULL && i < si->nsent; i++)
+		free(si->sent_der[i].data);
+	for (i = 0; si->peer_der != NULL && i < si->npeer; i++)
+		free(si->peer_der[i].data);
+	free(si->sent_der);
+	free(si->peer_der);
 	strv_free(si->sent_fpr, si->nsent);
 	strv_free(si->sent_ids, si->nsent);
 	strv_free(si->peer_fpr, si->npeer);
+	strv_free(si->peer_ids, si->npeer);
 }
 
 void
@@ -204,35 +213,79 @@ uctls_log_side(struct uctls_log *log, const char *id, const char *role,
 	return si;
 }
 
+/* Appends one certificate to a list of parallel arrays (fingerprints, ids,
+ * DER) of *N entries: all grow, or none is counted. */
+static int
+cert_push(char ***fpr, char ***ids, struct uctls_der **der, size_t *n, const char *id,
+          const char *f, const void *data, size_t len)
+{
+	char *fd, *idd = NULL, **v;
+	unsigned char *dd = NULL;
+	struct uctls_der *dv;
+
+	if (f == NULL)
+		return -1;
+	fd = strdup(f);
+	if (id != NULL)
+		idd = strdup(id);
+	if (data != NULL && len > 0 && (dd = malloc(len)) != NULL)
+		memcpy(dd, data, len);
+	if (fd == NULL || (id != NULL && idd == NULL) || (data != NULL && len > 0 && dd == NULL))
+		goto oom;
+	/* A failed realloc leaves the old array valid: only the count says
+	 * how many entries are live. */
+	if ((v = realloc(*fpr, (*n + 1) * sizeof(*v))) == NULL)
+		goto oom;
+	*fpr = v;
+	if ((v = realloc(*ids, (*n + 1) * sizeof(*v))) == NULL)
+		goto oom;
+	*ids = v;
+	if ((dv = realloc(*der, (*n + 1) * sizeof(*dv))) == NULL)
+		goto oom;
+	*der = dv;
+	(*fpr)[*n] = fd;
+	(*ids)[*n] = idd;
+	(*der)[*n].data = dd;
+	(*der)[*n].len = dd != NULL ? len : 0;
+	(*n)++;
+	return 0;
+oom:
+	free(fd);
+	free(idd);
+	free(dd);
+	return -1;
+}
+
+int
+uctls_side_add_sent_der(struct uctls_side_info *si, const char *id, const char *fpr,
+                        const void *der, size_t len)
+{
+	if (si == NULL)
+		return -1;
+	return cert_push(&si->sent_fpr, &si->sent_ids, &si->sent_der, &si->nsent,
+	                 id != NULL ? id : "?", fpr, der, len);
+}
+
 int
 uctls_side_add_sent(struct uctls_side_info *si, const char *id, const char *fpr)
 {
-	size_t n;
+	return uctls_side_add_sent_der(si, id, fpr, NULL, 0);
+}
 
-	if (si == NULL || fpr == NULL)
+int
+uctls_side_add_peer_der(struct uctls_side_info *si, const char *id, const char *fpr,
+                        const void *der, size_t len)
+{
+	if (si == NULL)
 		return -1;
-	if (id == NULL)
-		id = "?";
-	/* sent_ids and sent_fpr share the count nsent: push both, then count. */
-	n = si->nsent;
-	if (strv_push(&si->sent_ids, &n, id) < 0)
-		return -1;
-	n = si->nsent;
-	if (strv_push(&si->sent_fpr, &n, fpr) < 0) {
-		free(si->sent_ids[si->nsent]);
-		si->sent_ids[si->nsent] = NULL;
-		return -1;
-	}
-	si->nsent = n;
-	return 0;
+	return cert_push(&si->peer_fpr, &si->peer_ids, &si->peer_der, &si->npeer, id, fpr, der,
+	                 len);
 }
 
 int
 uctls_side_add_peer(struct uctls_side_info *si, const char *fpr)
 {
-	if (si == NULL)
-		return -1;
-	return strv_push(&si->peer_fpr, &si->npeer, fpr);
+	return uctls_side_add_peer_der(si, NULL, fpr, NULL, 0);
 }
 
 /*

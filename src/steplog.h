@@ -30,6 +30,14 @@ struct uctls_step {
 	double ms;    /* wall time the side spent in the step */
 };
 
+/* A certificate as it crossed the wire: DER, owned; data NULL when not
+ * kept.  The reports decode it only when they print it (certinfo.h), so a
+ * run whose report prints no certificate pays for a copy, not a parse. */
+struct uctls_der {
+	unsigned char *data;
+	size_t len;
+};
+
 /* What a side presented and negotiated, for the reports. */
 struct uctls_side_info {
 	char *id;
@@ -38,8 +46,13 @@ struct uctls_side_info {
 	int remote;      /* a real peer (--remote/--listen): its steps are unobserved */
 	char **sent_fpr; /* SHA-256 fingerprints of the certificates sent, in order */
 	char **sent_ids; /* their scenario ids (or "?" when not from the scenario) */
+	struct uctls_der *sent_der; /* their DER, parallel to sent_fpr: kept for a
+	                               real peer's side (what the other side received
+	                               from it), else entries with data NULL */
 	size_t nsent;
 	char **peer_fpr; /* fingerprints of what the other side presented */
+	char **peer_ids; /* the scenario <pki> id each one is, or NULL */
+	struct uctls_der *peer_der; /* their DER, parallel to peer_fpr */
 	size_t npeer;
 };
 
@@ -89,6 +102,12 @@ struct uctls_side_info *uctls_log_side(struct uctls_log *log, const char *id,
 int uctls_side_add_sent(struct uctls_side_info *si, const char *id,
                         const char *fpr);
 int uctls_side_add_peer(struct uctls_side_info *si, const char *fpr);
+/* The same with the certificate's scenario ID (NULL: none) and its DER (LEN
+ * bytes at DER, copied; NULL: not kept). */
+int uctls_side_add_sent_der(struct uctls_side_info *si, const char *id, const char *fpr,
+                            const void *der, size_t len);
+int uctls_side_add_peer_der(struct uctls_side_info *si, const char *id, const char *fpr,
+                            const void *der, size_t len);
 
 /* The primary failure, or NULL when every step passed: the first FAIL
  * record whose reason is not an "alert:..." (the side that diagnosed the

@@ -40,6 +40,15 @@ struct uctls_tls {
 	unsigned peer_versions; /* server: versions the ClientHello offered */
 	int fd;
 	size_t rx; /* bytes read from the socket, for what a timeout reports */
+	/* The record framing of what was read (RFC 8446 5.1), so that a
+	 * plaintext alert where an encrypted record was expected is named. */
+	struct {
+		unsigned char hdr[5];
+		unsigned hpos;   /* header bytes seen of the current record */
+		size_t left;     /* body bytes still to come */
+		unsigned char body[2]; /* a 2-byte alert record's body */
+		int alert;       /* last complete record: a 2-byte alert (type 21) */
+	} rec;
 };
 
 #define VBIT(minor) (1u << (minor)) /* TLS 1.minor, from wire version 3.(minor+1) */
@@ -163,7 +172,10 @@ run_verify(struct uctls_tls *t)
 	t->verified = 1;
 	if (load_peer(t) < 0)
 		return -1;
-	verify_ctx(t, &ctx, (const char *const *)t->cfg.def->names, t->cfg.def->nnames);
+	/* A stack that checks the chain only leaves the names to the
+	 * application (profile.h name_check_in_app). */
+	verify_ctx(t, &ctx, (const char *const *)t->cfg.def->names,
+	           t->cfg.profile->name_check_in_app ? 0 : t->cfg.def->nnames);
 	ctx.leaf_only = t->cfg.verify_leaf_only;
 	/* A server that merely requests a certificate accepts its absence. */
 	if (t->cfg.is_server &&
@@ -181,8 +193,15 @@ run_verify(struct uctls_tls *t)
 		t->soft_rejected = 1;
 		return 0;
 	}
-	if (rv == 1)
+	if (rv == 1) {
+		int a = t->cfg.profile->cert_alert[t->cfg.is_server ? 1 : 0];
+
+		/* The alert this stack sends for any rejected certificate
+		 * (profile.h); a missing one keeps certificate_required. */
 		t->rejected = 1;
+		if (a != 0 && t->npeer > 0)
+			t->diag.alert = a;
+	}
 	return rv;
 }
 
@@ -361,14 +380,47 @@ setup_creds(struct uctls_tls *t, struct uctls_err *err)
 	return 0;
 }
 
+/* Follows the record framing of the bytes read: the last complete record
+ * is remembered when it is a 2-byte alert (content type 21, RFC 8446 5.1
+ * and 6).  Costs a few operations per record, not per byte of body. */
+static void
+track_records(struct uctls_tls *t, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		if (t->rec.hpos < 5) {
+			t->rec.hdr[t->rec.hpos++] = *p++;
+			n--;
+			if (t->rec.hpos < 5)
+				continue;
+			t->rec.left = (size_t)t->rec.hdr[3] << 8 | t->rec.hdr[4];
+			t->rec.alert = 0;
+		} else {
+			size_t k = n < t->rec.left ? n : t->rec.left;
+
+			if (t->rec.hdr[0] == 21 && t->rec.hdr[3] == 0 && t->rec.hdr[4] == 2)
+				memcpy(t->rec.body + (2 - t->rec.left), p, k);
+			t->rec.left -= k;
+			p += k;
+			n -= k;
+		}
+		if (t->rec.left == 0) {
+			t->rec.alert = t->rec.hdr[0] == 21 && t->rec.hdr[3] == 0 &&
+			               t->rec.hdr[4] == 2;
+			t->rec.hpos = 0;
+		}
+	}
+}
+
 static ssize_t
 t_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
 {
 	struct uctls_tls *t = p;
 	ssize_t n = recv(t->fd, buf, len, 0);
 
-	if (n > 0)
+	if (n > 0) {
 		t->rx += (size_t)n;
+		track_records(t, buf, (size_t)n);
+	}
 	return n;
 }
 
@@ -601,19 +653,42 @@ want(struct uctls_tls *t)
 	return gnutls_record_get_direction(t->sess) ? UCTLS_TLS_WANT_WRITE : UCTLS_TLS_WANT_READ;
 }
 
-/* Turns a fatal GnuTLS error into this side's reason, and tells the other
- * side with an alert where a device would. */
+/* RFC 8446 5.1: once the handshake keys are in use every record is
+ * protected; an OpenSSL 3 client that rejects the server's certificate
+ * sends its alert before it has installed its own handshake keys
+ * (ssl/statem/statem_clnt.c), so the alert arrives in the clear and GnuTLS
+ * cannot decrypt it.  It is still that peer's alert: records it as such,
+ * with a note of how it arrived, and sends nothing back. */
+static void
+plaintext_alert(struct uctls_tls *t, int ret)
+{
+	char reason[64];
+	int a = t->rec.body[1];
+	const char *who = t->cfg.peer_id;
+
+	snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
+	set_failure(t, reason, NULL,
+	            "%s aborted the handshake with the %s alert %s (%s): it rejected what %s "
+	            "presented or proposed; see %s's side for why (the alert arrived as a "
+	            "plaintext record where an encrypted one was expected; GnuTLS: %s)",
+	            who, t->rec.body[0] == 2 ? "fatal" : "warning", uctls_tls_alert_name(a),
+	            gnutls_alert_get_name((gnutls_alert_description_t)a), t->cfg.def->id, who,
+	            gnutls_strerror(ret));
+}
+
+/* The failures decided before the GnuTLS error code: our own rejection of
+ * the other side's certificate, no TLS version in common, an alert that
+ * arrived in the clear.  Returns 1 when it was one of them (recorded). */
 static int
-fail(struct uctls_tls *t, int ret)
+early_failure(struct uctls_tls *t, int ret)
 {
 	const char *who = t->cfg.peer_id;
-	int alert;
 
 	if (t->rejected) {
 		/* Our verify callback refused the other side's certificate. */
 		t->failed = 1;
 		send_alert(t, t->diag.alert);
-		return UCTLS_TLS_FAILED;
+		return 1;
 	}
 	if (t->cfg.is_server && t->peer_versions != 0 && ret != GNUTLS_E_FATAL_ALERT_RECEIVED &&
 	    (t->peer_versions & t->own_versions) == 0) {
@@ -627,8 +702,26 @@ fail(struct uctls_tls *t, int ret)
 		            versions_text(t->peer_versions, a, sizeof(a)), t->cfg.def->id,
 		            versions_text(t->own_versions, b, sizeof(b)), gnutls_strerror(ret));
 		send_alert(t, GNUTLS_A_PROTOCOL_VERSION);
-		return UCTLS_TLS_FAILED;
+		return 1;
 	}
+	if ((ret == GNUTLS_E_DECRYPTION_FAILED || ret == GNUTLS_E_UNEXPECTED_PACKET) &&
+	    t->rec.alert) {
+		plaintext_alert(t, ret);
+		return 1;
+	}
+	return 0;
+}
+
+/* Turns a fatal GnuTLS error into this side's reason, and tells the other
+ * side with an alert where a device would. */
+static int
+fail(struct uctls_tls *t, int ret)
+{
+	const char *who = t->cfg.peer_id;
+	int alert;
+
+	if (early_failure(t, ret))
+		return UCTLS_TLS_FAILED;
 	switch (ret) {
 	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
 		char reason[64];
@@ -845,6 +938,34 @@ const char *
 uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i)
 {
 	return i < t->npeer ? t->peer_fpr[i] : NULL;
+}
+
+const unsigned char *
+uctls_tls_peer_der(const struct uctls_tls *t, size_t i, size_t *len)
+{
+	const gnutls_datum_t *raw = NULL;
+	unsigned n = 0;
+
+	if (i < t->npeer)
+		raw = gnutls_certificate_get_peers(t->sess, &n);
+	if (raw == NULL || i >= n)
+		return NULL;
+	*len = raw[i].size;
+	return raw[i].data;
+}
+
+/* close_notify (RFC 8446 6.1), without waiting for the other side's: a
+ * real peer that reads the end of the stream without it logs an
+ * "unexpected eof" (OpenSSL 3: SSL_R_UNEXPECTED_EOF_WHILE_READING). */
+int
+uctls_tls_bye(struct uctls_tls *t)
+{
+	int ret = gnutls_bye(t->sess, GNUTLS_SHUT_WR);
+
+	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+		return gnutls_record_get_direction(t->sess) ? UCTLS_TLS_WANT_WRITE
+		                                            : UCTLS_TLS_WANT_READ;
+	return ret < 0 ? UCTLS_TLS_FAILED : UCTLS_TLS_OK;
 }
 
 size_t

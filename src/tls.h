@@ -94,6 +94,12 @@ const char *uctls_tls_cipher(const struct uctls_tls *t);
  * colon hex), in order; valid while T lives. */
 size_t uctls_tls_peer_count(const struct uctls_tls *t);
 const char *uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i);
+/* The DER of the I-th (LEN bytes), or NULL; valid while T lives. */
+const unsigned char *uctls_tls_peer_der(const struct uctls_tls *t, size_t i, size_t *len);
+
+/* After a handshake that passed: sends close_notify.  UCTLS_TLS_OK, WANT_*
+ * (poll and call again), or FAILED. */
+int uctls_tls_bye(struct uctls_tls *t);
 
 /* Bytes read from the socket since the session started (records, partial
  * ones included), 0 for NULL. */

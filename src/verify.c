@@ -367,6 +367,50 @@ trust_list_words(const struct vstate *v)
 
 static int diagnose_missing(struct vstate *v, const char *tl);
 
+/* A trust anchor named like the subject (or with ISSUER, the issuer) of
+ * CRT that is not CRT: the same name on another CA, the usual sign of two
+ * different PKIs (a peer set up from one `uctls pki export', uctls run
+ * with other keys).  NULL when there is none. */
+static gnutls_x509_crt_t
+trusted_namesake(const struct vstate *v, gnutls_x509_crt_t crt, int issuer)
+{
+	gnutls_datum_t dn, adn;
+	gnutls_x509_crt_t hit = NULL;
+	size_t i;
+
+	if ((issuer ? gnutls_x509_crt_get_raw_issuer_dn(crt, &dn)
+	            : gnutls_x509_crt_get_raw_dn(crt, &dn)) < 0)
+		return NULL;
+	for (i = 0; hit == NULL && i < v->ctx->ntrust; i++) {
+		if (gnutls_x509_crt_get_raw_dn(v->ctx->trust[i], &adn) < 0)
+			continue;
+		if (adn.size == dn.size && memcmp(adn.data, dn.data, dn.size) == 0 &&
+		    !gnutls_x509_crt_equals(crt, v->ctx->trust[i]))
+			hit = v->ctx->trust[i];
+		gnutls_free(adn.data);
+	}
+	gnutls_free(dn.data);
+	return hit;
+}
+
+/* The namesake's diagnosis: REASON, for NAME, the CA that signed TOP. */
+static int
+diagnose_namesake(struct vstate *v, const char *reason, const char *name, struct certinfo *top)
+{
+	char *hint = fmt("use one PKI on both sides: run uctls with --pki DIR on the directory "
+	                 "%s's certificates were exported to (uctls pki export), or give %s "
+	                 "the CA `%s' that %s's chain really comes from",
+	                 v->peer, v->verifier, name, v->peer);
+	int rv = uctls_diag_problem(v->d, reason, GNUTLS_A_UNKNOWN_CA, hint,
+	                            "a CA named `%s' is in %s's trust list, but it is not the one "
+	                            "that signed %s: the same name with another key, the usual "
+	                            "sign of two different PKIs",
+	                            name, v->verifier, ci_label(top));
+
+	free(hint);
+	return rv;
+}
+
 /* No path reached a trust anchor: name the missing link of the longest. */
 static int
 diagnose_unanchored(struct vstate *v)
@@ -386,6 +430,7 @@ diagnose_missing(struct vstate *v, const char *tl)
 {
 	const struct uctls_verify_ctx *c = v->ctx;
 	struct certinfo *top;
+	gnutls_x509_crt_t ns;
 	size_t i;
 	char *hint;
 	int rv;
@@ -408,6 +453,11 @@ diagnose_missing(struct vstate *v, const char *tl)
 			                        "%s presented the self-signed certificate %s, "
 			                        "which is not in %s's trust list",
 			                        v->peer, ci_label(top), v->verifier);
+		} else if (trusted_namesake(v, top->crt, 0) != NULL) {
+			/* the root sent has a namesake: what it signed did not
+			 * come from the trusted one */
+			return diagnose_namesake(v, "untrusted-root", ci_idn(top),
+			                         &v->path[v->plen - 2]);
 		} else {
 			hint = fmt("add the root CA %s to %s", ci_label(top), tl);
 			rv = uctls_diag_problem(v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA,
@@ -422,12 +472,17 @@ diagnose_missing(struct vstate *v, const char *tl)
 
 	/* The issuer of TOP is neither sent nor trusted.  If the scenario
 	 * knows it, name it and say what kind of CA it is. */
+	ns = trusted_namesake(v, top->crt, 1);
 	if (c->pki != NULL) {
 		for (i = 0; i < uctls_pki_count(c->pki); i++) {
 			gnutls_x509_crt_t cand = uctls_pki_crt_at(c->pki, i);
 
 			if (!gnutls_x509_crt_check_issuer(top->crt, cand))
 				continue;
+			if (ns != NULL)
+				return diagnose_namesake(v, is_self_signed(cand) ? "untrusted-root"
+				                                                 : "issuer-not-found",
+				                         ci_idn(top), top);
 			if (is_self_signed(cand)) {
 				hint = fmt("add the root CA `%s' (%s) to %s", ci_idn(top),
 				           uctls_pki_id_at(c->pki, i), tl);
@@ -459,6 +514,8 @@ diagnose_missing(struct vstate *v, const char *tl)
 			return rv;
 		}
 	}
+	if (ns != NULL)
+		return diagnose_namesake(v, "issuer-not-found", ci_idn(top), top);
 	hint = fmt("have %s send its issuing CA `%s', or add it to %s", v->peer, ci_idn(top),
 	           tl);
 	rv = uctls_diag_problem(v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,

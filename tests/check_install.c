@@ -33,7 +33,7 @@ static const struct tdef defs[] = {
 	{ "root", "Test Root", NULL, 1, 0, NULL, 0, NULL, NULL },
 	{ "int", "Test Issuing CA", "root", 1, 0, NULL, 0, NULL, NULL },
 	{ "sub", "Test Sub CA", "int", 1, 0, NULL, 0, NULL, NULL },
-	/* seed 004: the CSR asked for example.com and hostname.example.com */
+	/* doc 118855: the CSR asked for example.com and hostname.example.com */
 	{ "leaf", "h.example.com", "int", 0, 0, "h.example.com,example.com", 0, NULL, NULL },
 	/* ... and the CA added www. */
 	{ "www", "h.example.com", "int", 0, 0, "h.example.com,example.com,www.h.example.com", 0,
@@ -354,9 +354,9 @@ enum {
 	R_ORDER = 1 << 2,  /* bundle_order */
 	R_NL = 1 << 3,     /* bundle_newline */
 	R_CN = 1 << 4,     /* cn_in_san */
-	R_UCCX = 1 << 5,   /* key_bits 1024/2048 and critical_ok KU/BC (seed 004) */
-	R_CMS = R_PEM | R_ORDER | R_NL | R_CN, /* seed 002 */
-	R_EXP = R_PEM | R_CA,                 /* seeds 000/003 */
+	R_UCCX = 1 << 5,   /* key_bits 1024/2048 and critical_ok KU/BC (doc 118855) */
+	R_CMS = R_PEM | R_ORDER | R_NL | R_CN, /* doc 214618 */
+	R_EXP = R_PEM | R_CA,                 /* doc 221624 */
 };
 
 static const unsigned uccx_bits[] = { 1024, 2048, 0 };
@@ -377,7 +377,7 @@ struct row {
 };
 
 static const struct row rows[] = {
-	/* --- pem_only: Base-64 text only (seeds 000/003) --- */
+	/* --- pem_only: Base-64 text only (doc 221624) --- */
 	{ "PEM accepted", R_PEM, "leaf", M_NONE, NULL, NULL, "", NULL, NULL, NULL, NULL },
 	{ "DER refused", R_PEM, "leaf", M_DER, NULL, NULL, "", NULL, "bad-format",
 	  "DER (binary ASN.1), not PEM", NULL },
@@ -412,7 +412,7 @@ static const struct row rows[] = {
 	  NULL, "", NULL, "malformed-certificate", "certificate 2 of `server.pem' is valid Base-64 "
 	  "but not a valid DER certificate", "" },
 
-	/* --- ca_first: every CA already trusted (seeds 000/003, 001) --- */
+	/* --- ca_first: every CA already trusted (doc 221624, IM and Presence guide) --- */
 	{ "whole chain trusted", R_EXP, "leaf", M_NONE, NULL, NULL, "root int", NULL, NULL, NULL,
 	  NULL },
 	{ "whole chain trusted, bundle sent", R_EXP, "leaf int root", M_NONE, NULL, NULL,
@@ -436,7 +436,7 @@ static const struct row rows[] = {
 	{ "trusted intermediate whose root is not", R_EXP, "leaf", M_NONE, NULL, NULL, "int", NULL,
 	  "issuer-not-found", "CA `CN=Test Root', the issuer of `CN=Test Issuing CA'", NULL },
 
-	/* --- key matches the certificate (seed 002: pki match) --- */
+	/* --- key matches the certificate (doc 214618: pki match) --- */
 	{ "key matches", R_PEM, "leaf", M_NONE, NULL, "leaf", "", NULL, NULL, NULL, NULL },
 	{ "key of another certificate", R_PEM, "leaf", M_NONE, NULL, "www", "", NULL,
 	  "key-mismatch", "does not match certificate `CN=h.example.com' in `server.pem'", NULL },
@@ -451,7 +451,7 @@ static const struct row rows[] = {
 	{ "DER key accepted otherwise", 0, "leaf", M_NONE, NULL, "leaf:der", "", NULL, NULL, NULL,
 	  NULL },
 
-	/* --- bundle order: entity, issuers in turn, root last (seed 002) --- */
+	/* --- bundle order: entity, issuers in turn, root last (doc 214618) --- */
 	{ "bundle in order", R_CMS, "leaf int root", M_NONE, NULL, "leaf", "", NULL, NULL, NULL,
 	  NULL },
 	{ "bundle without the root", R_CMS, "leaf int", M_NONE, NULL, NULL, "", NULL, NULL, NULL,
@@ -471,7 +471,7 @@ static const struct row rows[] = {
 	{ "order not a rule for Expressway", R_EXP, "root int leaf", M_NONE, NULL, "leaf",
 	  "root int", NULL, NULL, NULL, NULL },
 
-	/* --- exactly one newline at the end (seed 002) --- */
+	/* --- exactly one newline at the end (doc 214618) --- */
 	{ "no newline at the end", R_CMS, "leaf int root", M_NONE, "", NULL, "", NULL,
 	  "bundle-order", "ends with 0 trailing newlines", NULL },
 	{ "two newlines at the end", R_CMS, "leaf int root", M_NONE, "\n\n", NULL, "", NULL,
@@ -485,7 +485,7 @@ static const struct row rows[] = {
 	{ "newlines not a rule for Expressway", R_EXP, "leaf", M_NONE, "\n\n\n", NULL, "root int",
 	  NULL, NULL, NULL, NULL },
 
-	/* --- CSR SANs (seed 004) --- */
+	/* --- CSR SANs (doc 118855) --- */
 	{ "SANs as in the CSR", R_PEM, "leaf", M_NONE, NULL, NULL, "",
 	  "DNS:example.com,DNS:h.example.com", NULL, NULL, NULL },
 	{ "CA added www.", R_PEM, "www", M_NONE, NULL, NULL, "", "DNS:example.com,DNS:h.example.com",
@@ -499,7 +499,7 @@ static const struct row rows[] = {
 	{ "CSR names without type, other case", R_PEM, "leaf", M_NONE, NULL, NULL, "",
 	  "H.Example.COM,dns:example.com", NULL, NULL, NULL },
 
-	/* --- the CN among the SANs (seeds 002, 004) --- */
+	/* --- the CN among the SANs (doc 214618, doc 118855) --- */
 	{ "CN among the SANs", R_CMS, "leaf", M_NONE, NULL, NULL, "", NULL, NULL, NULL, NULL },
 	{ "CN not among the SANs", R_CMS, "nocn", M_NONE, NULL, NULL, "", NULL, "cn-only-no-san",
 	  "the CN `h.example.com' of certificate `CN=h.example.com' in `server.pem' is not among "
@@ -508,7 +508,7 @@ static const struct row rows[] = {
 	  NULL, NULL },
 	{ "CN rule off", R_PEM, "nocn", M_NONE, NULL, NULL, "", NULL, NULL, NULL, NULL },
 
-	/* --- RSA sizes and critical extensions (seed 004: UCCX) --- */
+	/* --- RSA sizes and critical extensions (doc 118855: UCCX) --- */
 	{ "RSA 1024 accepted by UCCX", R_PEM | R_UCCX, "rsa1024", M_NONE, NULL, "rsa1024", "", NULL,
 	  NULL, NULL, NULL },
 	{ "RSA 1536 refused by UCCX", R_PEM | R_UCCX, "rsa1536", M_NONE, NULL, NULL, "", NULL,

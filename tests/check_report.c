@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "certinfo.h"
 #include "check_suites.h"
 #include "report.h"
 #include "steplog.h"
@@ -24,6 +25,9 @@ enum log_kind {
 
 #define FPR_CLI "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define FPR_INT "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+/* FPR_CLI as every report writes it: upper case, colons (certinfo.h) */
+#define FPR_CLI_D "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF"
+#define FPR_INT_D "FE:DC:BA:98:76:54:32:10:FE:DC:BA:98:76:54:32:10:FE:DC:BA:98:76:54:32:10:FE:DC:BA:98:76:54:32:10"
 #define FPR_SRV "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
 
 #define DETAIL_ISSUER "intermediate `CN=Example Issuing CA' was neither sent nor trusted"
@@ -104,6 +108,35 @@ mk_log(enum log_kind k)
 /* ---- steplog ------------------------------------------------------------ */
 
 /* Primary failure: the diagnosing side, even when an alert came first. */
+/* Fingerprints in the form devices display, whatever form they come in. */
+START_TEST(test_fpr_display)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		/* lower case with colons (what the engine keeps) */
+		{ "ab:cd:0f", "AB:CD:0F" },
+		/* bare hex, mixed case */
+		{ "aBcD0f", "AB:CD:0F" },
+		/* what is not hex is dropped */
+		{ "xx: ab-cd", "AB:CD" },
+		{ "", "" },
+		/* a full SHA-256 */
+		{ FPR_CLI, FPR_CLI_D },
+		/* longer than a SHA-256: cut, never overrun */
+		{ FPR_CLI FPR_CLI, FPR_CLI_D },
+	};
+	char out[UCTLS_FPR_DISPLAY_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uctls_fpr_display(rows[i].in, out);
+		ck_assert_msg(strcmp(out, rows[i].want) == 0, "row %zu: `%s' gave `%s'", i, rows[i].in,
+		              out);
+	}
+}
+END_TEST
+
 START_TEST(test_log_failure)
 {
 	struct uctls_log *log;
@@ -420,6 +453,78 @@ capture(writer_fn fn, const struct uctls_log *log, const struct uctls_expect *ex
 
 #define TOP_KEYS "scenario,file,family,result,matched,why,failure,expect,sides,steps,tls,ms"
 
+static void
+tap_1(FILE *f, const struct uctls_log *log, const struct uctls_expect *ex,
+      const struct uctls_outcome *oc)
+{
+	uctls_report_tap(f, 1, log, ex, oc);
+}
+
+/* A real peer's side: what arrived from it is listed as what it sent (it
+ * once read "no certificate" while three had arrived), in the text report
+ * and as TAP diagnostics. */
+START_TEST(test_remote_sent)
+{
+	struct uctls_log *log = mk_log(LOG_ALERTONLY);
+	struct uctls_expect ex;
+	struct uctls_side_info *s = &log->sides[1];
+	char *out;
+
+	s->remote = 1;
+	ck_assert_int_eq(uctls_side_add_sent_der(s, NULL, FPR_CLI, NULL, 0), 0);
+	ck_assert_int_eq(uctls_side_add_sent_der(s, "int", FPR_INT, NULL, 0), 0);
+	memset(&ex, 0, sizeof(ex));
+	out = capture(uctls_report_text, log, &ex);
+	ck_assert_msg(strstr(out, "): 3 certificates, as received:\n     1. SHA-256 " FPR_SRV
+	                          " (scenario id srv)\n     2. SHA-256 " FPR_CLI_D "\n") != NULL,
+	              "%s", out);
+	ck_assert_msg(strstr(out, "3. SHA-256 " FPR_INT_D " (scenario id int)\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "no certificate") == NULL, "%s", out);
+	free(out);
+	out = capture(tap_1, log, &ex);
+	ck_assert_msg(strstr(out, "\n# server (real peer) sent 3 certificates:\n#   1. SHA-256 "
+	                          FPR_SRV " (scenario id srv)\n") != NULL, "%s", out);
+	free(out);
+	uctls_log_free(log);
+}
+END_TEST
+
+/* One side real (--remote): the local side must reach the expected step
+ * without failing before it.  The client failed at tls-handshake and still
+ * has a record at sip-options: expecting the real server to fail at
+ * sip-options is not a match (tests/mutation: report-remote-earlier-failure);
+ * expecting it at tls-handshake is. */
+START_TEST(test_eval_remote_earlier_failure)
+{
+	struct uctls_log *log = mk_log(LOG_PASS);
+	struct uctls_expect ex;
+	struct uctls_outcome oc;
+
+	log->sides[1].remote = 1;
+	/* steps[2]: the client's tls-handshake record */
+	ck_assert_str_eq(log->steps[2].step, "tls-handshake");
+	ck_assert_str_eq(log->steps[2].side, "client");
+	log->steps[2].status = UCTLS_FAIL;
+	log->steps[2].reason = strdup("issuer-not-found");
+	ck_assert_ptr_nonnull(log->steps[2].reason);
+	ck_assert_ptr_nonnull(uctls_log_add(log, "sip-options", "client", UCTLS_PASS, NULL, NULL,
+	                                    NULL, 1.0));
+	memset(&ex, 0, sizeof(ex));
+	ex.present = 1;
+	ex.fail_at = (char *)"sip-options";
+	ex.side = (char *)"server";
+	ex.reason = (char *)"sip-status:503";
+	uctls_outcome_eval(&ex, log, &oc);
+	ck_assert_msg(!oc.matched, "an earlier local failure matched: %s", oc.why);
+	ck_assert_msg(strstr(oc.why, "got tls-handshake/client/issuer-not-found") != NULL, "%s",
+	              oc.why);
+	ex.fail_at = (char *)"tls-handshake";
+	uctls_outcome_eval(&ex, log, &oc);
+	ck_assert_msg(oc.matched, "%s", oc.why);
+	uctls_log_free(log);
+}
+END_TEST
+
 /* Shape and escaping of a failing scenario with an awkward detail. */
 START_TEST(test_json_failure)
 {
@@ -445,8 +550,8 @@ START_TEST(test_json_failure)
 	                                  "\"other\":\"alert:unknown-ca\"}"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"id\":\"client\",\"role\":\"client\",\"profile\":"
 	                                  "\"generic\",\"remote\":false,\"sent\":[{\"id\":\"cli\",\"sha256\":\""
-	                                  FPR_CLI "\"},{\"id\":\"int\""));
-	ck_assert_ptr_nonnull(strstr(out, "\"received\":[\"" FPR_SRV "\"]"));
+	                                  FPR_CLI_D "\"},{\"id\":\"int\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"received\":[{\"id\":null,\"sha256\":\"" FPR_SRV "\"}]"));
 	ck_assert_ptr_nonnull(strstr(out, "\"status\":\"fail\",\"reason\":\"alert:unknown-ca\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"also\":[\"certificate `srv' expires in 3 days\"]"));
 	ck_assert_ptr_nonnull(strstr(out, "\"hint\":null,\"also\":[],\"ms\":0.250}"));
@@ -666,7 +771,7 @@ START_TEST(test_text_failure)
 		"     hint: send the intermediate with the certificate\n",
 		"     also (not the cause): certificate `srv' expires in 3 days\n",
 		"     server saw: alert:unknown-ca -- received alert unknown_ca\n",
-		"  sent: client (client, profile generic): cli 0123456789abcdef, int fedcba9876543210\n",
+		"  sent: client (client, profile generic): cli 0123456789ABCDEF, int FEDCBA9876543210\n",
 		"  sent: server (server, profile generic): srv AABBCCDDEEFF0011\n",
 		"  expect fail-at=tls-handshake side=client reason=issuer-not-found "
 		"other=alert:unknown-ca: MATCH\n",
@@ -740,6 +845,9 @@ make_report_suite(void)
 	TCase *tx = tcase_create("text");
 
 	tcase_add_test(tl, test_log_failure);
+	tcase_add_test(tl, test_fpr_display);
+	tcase_add_test(tl, test_remote_sent);
+	tcase_add_test(te, test_eval_remote_earlier_failure);
 	tcase_add_test(tl, test_log_find);
 	tcase_add_test(tl, test_log_ownership);
 	tcase_add_loop_test(te, test_eval_rows, 0,

@@ -173,6 +173,9 @@ static const struct parse_row parse_rows[] = {
 	{ "SIP/2.0 700 Too High\r\nContent-Length: 0\r\n\r\n", 0, NULL, 0,
 	  "status 700 not in 100..699" },
 	{ "SIP/2.0 2OO OK\r\n", 0, NULL, 0, "status `2OO' is not a number" },
+	/* Status-Code is exactly 3 digits (RFC 3261 25.1): `0200' is not 200 */
+	{ "SIP/2.0 0200 OK\r\nContent-Length: 0\r\n\r\n", 0, NULL, 0,
+	  "malformed status line `SIP/2.0 0200 OK': status 0200 not in 100..699" },
 	{ "SIP/2.0\r\n", 0, NULL, 0, "malformed status line `SIP/2.0': no status code" },
 	/* a TLS ClientHello on a plain stream: caught at its first byte */
 	{ "\x16\x03\x01\x02\x05\x01\x03", 0, NULL, 0,

@@ -380,30 +380,45 @@ px_start_prosody() {
 				"$cert" "$key" "$ca" "$PX_DIR/capath" "$ssl_extra"
 		done
 	} >"$dir/prosody.cfg.lua"
+	case $mods in *" tls "*) o=tls ;; *) o=notls ;; esac
+	# shellcheck disable=SC2086 # hosts: one word each
+	px_launch "$dom" "$dir" "$dir/prosody.cfg.lua" "$dir/prosody.log" "$dir/admin.sock" \
+		"$c2s" "$s2s" "$o" $hosts
+}
+
+# px_launch DOMAIN DIR CFG LOG SOCKET C2S S2S tls|notls HOST...: start
+# Prosody with CFG (its ports from the UCTLS_PROSODY_* environment when CFG
+# reads them, as `uctls pki export --for prosody' writes it) and wait until
+# it is ready; px_get DOMAIN finds it then.
+px_launch() {
+	local dom=$1 dir=$2 cfg=$3 log=$4 sock=$5 c2s=$6 s2s=$7 tls=$8 o
+	shift 8
 	echo "$c2s" >"$dir/c2s_port"
 	echo "$s2s" >"$dir/s2s_port"
-	echo "$dir/prosody.log" >"$dir/log"
-	echo "$dir/prosody.cfg.lua" >"$dir/cfg"
+	echo "$log" >"$dir/log"
+	echo "$cfg" >"$dir/cfg"
 	echo "$dir" >"$dir/dir"
 	# -F: foreground (0.12 warns that 'daemonize' in the config is deprecated,
 	# harmlessly; the command-line flag wins).
-	px_bg prosody -F --config "$dir/prosody.cfg.lua" >"$dir/stdout" 2>&1
+	px_bg env UCTLS_PROSODY_S2S_PORT="$s2s" UCTLS_PROSODY_C2S_PORT="$c2s" \
+		UCTLS_PROSODY_INTERFACE=127.0.0.1 UCTLS_PROSODY_SOCKET="$sock" \
+		prosody -F --config "$cfg" >"$dir/stdout" 2>&1
 	echo "$PX_BG_PID" >"$dir/pid"
 	PX_PID=$PX_BG_PID PX_C2S_PORT=$c2s PX_S2S_PORT=$s2s
-	PX_LOG=$dir/prosody.log PX_CFG=$dir/prosody.cfg.lua
+	PX_LOG=$log PX_CFG=$cfg
 	# Ready = both listeners activated, the admin socket created and, with
 	# mod_tls, each host's TLS contexts built ("Certificates loaded").  0.12
 	# does all of it in one synchronous start-up before its event loop
 	# runs, in module-hash order (the admin socket can come first), so each
 	# line is waited for; none is "the last".
 	local ready=("Activated service 's2s' on [127.0.0.1]:$s2s"
-		"Activated service 'c2s' on [127.0.0.1]:$c2s" "($dir/admin.sock, 0) created")
-	case $mods in *" tls "*) for o in $hosts; do ready+=("$o:tls	info	Certificates loaded"); done ;; esac
+		"Activated service 'c2s' on [127.0.0.1]:$c2s" "($sock, 0) created")
+	[ "$tls" != tls ] || for o; do ready+=("$o:tls	info	Certificates loaded"); done
 	for o in "${ready[@]}"; do
-		px_wait_log -p "$PX_PID" -F "$o" >/dev/null && continue
+		px_wait_log -f "$log" -p "$PX_PID" -F "$o" >/dev/null && continue
 		px_diag "Prosody for $dom did not start; stdout:"
 		sed 's/^/#   /' "$dir/stdout" >&2
-		grep -E '	(error|warn)	' "$dir/prosody.log" 2>/dev/null | sed 's/^/#   /' >&2
+		grep -E '	(error|warn)	' "$log" 2>/dev/null | sed 's/^/#   /' >&2
 		px_reap "$PX_PID" "$PX_TIMEOUT" # so that DOMAIN can be started again
 		return 1
 	done
@@ -411,12 +426,39 @@ px_start_prosody() {
 	# only an error line: mod_tls then offers no STARTTLS at all and every
 	# case would fail for a reason that has nothing to do with it.
 	o='	error	(SSL/TLS: Error initialising|Error creating context)'
-	if grep -qE "$o" "$dir/prosody.log"; then
-		grep -E "$o" "$dir/prosody.log" | sed 's/^/#   /' >&2
-		px_diag "Prosody for $dom has no TLS context (certificate $cert, key $key)"
+	if grep -qE "$o" "$log"; then
+		grep -E "$o" "$log" | sed 's/^/#   /' >&2
+		px_diag "Prosody for $dom has no TLS context ($cfg)"
 		px_reap "$PX_PID" "$PX_TIMEOUT"
 		return 1
 	fi
+}
+
+# px_start_exported CFG: start Prosody with a configuration written by
+# `uctls pki export --for prosody' (DIR/prosody-ID.cfg.lua), untouched: its
+# ports, listening address and admin socket come from the environment it
+# reads; its log is DIR/ID.prosody/prosody.log.  The first VirtualHost is
+# the DOMAIN for px_get and px_trigger_s2s.
+px_start_exported() {
+	local cfg=$1 id hosts dom dir c2s s2s tls=notls
+	id=${cfg##*/prosody-}
+	id=${id%.cfg.lua}
+	hosts=$(sed -n 's/^VirtualHost "\([^"]*\)"$/\1/p' "$cfg")
+	dom=${hosts%%$'\n'*}
+	[ -n "$dom" ] || { px_diag "px_start_exported: no VirtualHost in $cfg"; return 1; }
+	dir=$PX_DIR/prosody-$dom
+	if [ -s "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+		px_diag "px_start_exported: $dom is running; px_stop_prosody it first"
+		return 1
+	fi
+	mkdir -p "$dir" || return 1
+	grep -q '^modules_enabled = .*"tls";' "$cfg" && tls=tls
+	c2s=$(px_free_port) || return 1
+	s2s=$c2s
+	while [ "$s2s" = "$c2s" ]; do s2s=$(px_free_port) || return 1; done
+	# shellcheck disable=SC2086 # hosts: one word each
+	px_launch "$dom" "$dir" "$cfg" "${cfg%/*}/$id.prosody/prosody.log" "$dir/admin.sock" \
+		"$c2s" "$s2s" "$tls" $hosts
 }
 
 px_stop_prosody() {
@@ -426,7 +468,8 @@ px_stop_prosody() {
 }
 
 px_shell() { # DOMAIN LUA-COMMAND
-	px_run timeout "$PX_TIMEOUT" prosodyctl --config "$(px_get "$1" cfg)" shell "$2"
+	px_run env UCTLS_PROSODY_SOCKET="$(px_get "$1" dir)/admin.sock" \
+		timeout "$PX_TIMEOUT" prosodyctl --config "$(px_get "$1" cfg)" shell "$2"
 }
 
 px_s2s_ping() { # FROM TO [SECS]
@@ -441,7 +484,8 @@ px_s2s_ping() { # FROM TO [SECS]
 px_trigger_s2s() { # FROM TO [SECS]
 	local t=${3:-$PX_TIMEOUT}
 	PX_TRIGGER_OUT=$(mktemp "$PX_DIR/trigger.XXXXXX") || return 1
-	px_bg timeout "$((t + 5))" prosodyctl --config "$(px_get "$1" cfg)" shell \
+	px_bg env UCTLS_PROSODY_SOCKET="$(px_get "$1" dir)/admin.sock" \
+		timeout "$((t + 5))" prosodyctl --config "$(px_get "$1" cfg)" shell \
 		"xmpp:ping(\"$1\", \"$2\", $t)" </dev/null >"$PX_TRIGGER_OUT" 2>&1
 	PX_TRIGGER_PID=$PX_BG_PID
 }

@@ -61,6 +61,14 @@ for o, real in ((lis, "C"), (rem, "E")):
         errs.append("%s's steps should be unobserved, got %s" % (real, st))
     if not [s for s in o["sides"] if s["id"] == real and s["remote"]]:
         errs.append("%s not marked remote" % real)
+# What the real peer sent is reported as its own "sent" (it was "no
+# certificate" once): what its simulated twin's counterpart received.
+def certs(o, side, key):
+    return [(c["id"], c["sha256"]) for s in o["sides"] if s["id"] == side for c in s[key]]
+for o, real, local in ((lis, "C", "E"), (rem, "E", "C")):
+    if certs(o, real, "sent") != certs(sim, local, "received"):
+        errs.append("%s sent %s as reported by %s, simulated %s received %s"
+                    % (real, certs(o, real, "sent"), local, local, certs(sim, local, "received")))
 for o in (lis, rem):
     if not o["matched"]:
         errs.append("%s did not match its expectation: %s" % (o["file"], o["why"]))
