@@ -77,16 +77,25 @@ other_side(const struct uctls_log *log, const char *side, const char *step)
 	return first;
 }
 
-/* 1 when SIDE is a real peer whose steps this run could not observe. */
-static int
-side_is_remote(const struct uctls_log *log, const char *side)
+/* The side info of ID, or NULL. */
+static const struct uctls_side_info *
+side_info(const struct uctls_log *log, const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < log->nsides; i++)
-		if (log->sides[i].id != NULL && streq(log->sides[i].id, side))
-			return log->sides[i].remote;
-	return 0;
+		if (log->sides[i].id != NULL && streq(log->sides[i].id, id))
+			return &log->sides[i];
+	return NULL;
+}
+
+/* 1 when SIDE is a real peer whose steps this run could not observe. */
+static int
+side_is_remote(const struct uctls_log *log, const char *side)
+{
+	const struct uctls_side_info *si = side_info(log, side);
+
+	return si != NULL && si->remote;
 }
 
 /* "step/side/reason" of ST, or "pass" when ST is NULL (nothing failed). */
@@ -479,6 +488,30 @@ text_other_failures(FILE *f, const struct uctls_log *log, const struct uctls_ste
 	}
 }
 
+/* The real peer REAL refused what this side presented (FL: an alert from
+ * it, or the connection closed): why is in the real peer's own log, and
+ * some log none (Kamailio's tls module, gnutls-serv, sipsak;
+ * docs/fidelity.md).  Said, with the check that finds the reason offline on
+ * the files of `uctls pki export'. */
+static void
+text_real_refusal(FILE *f, const struct uctls_log *log, const struct uctls_step *fl,
+                  const char *real)
+{
+	const struct uctls_side_info *me = side_info(log, fl->side);
+	char msg[1024];
+
+	if (me == NULL || fl->reason == NULL ||
+	    (strncmp(fl->reason, "alert:", 6) != 0 && !streq(fl->reason, "connection-closed")))
+		return;
+	snprintf(msg, sizeof(msg), "%s's reason is in its own log, if it logs one (Kamailio's tls "
+	         "module, gnutls-serv and sipsak log none); the same check offline, on the files "
+	         "of `uctls pki export SCENARIO DIR': uctls check --profile P --role %s --trust "
+	         "DIR/%s-trust.pem DIR/%s-chain.pem (P: the profile nearest the real peer, e.g. "
+	         "openssl, gnutls, kamailio, prosody; add --name with the name %s expects)",
+	         real, nz(me->role, "server"), real, fl->side, real);
+	put_wrapped(f, 5, "why: ", msg);
+}
+
 /* The failing step: cause, detail, hint, other problems, and what the other
  * side saw at the same step (often only the alert it received); then the
  * other failing steps. */
@@ -517,6 +550,7 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 			put_wrapped(f, 5, label, "no problem (its side of the step passed)");
 		} else if (o->status == UCTLS_UNOBSERVED) {
 			put_wrapped(f, 5, label, "unobserved (a real peer: not seen from here)");
+			text_real_refusal(f, log, fl, ids[s]);
 		} else {
 			put_wrapped(f, 5, label, "not reached");
 		}

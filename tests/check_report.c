@@ -480,6 +480,12 @@ START_TEST(test_remote_sent)
 	              "%s", out);
 	ck_assert_msg(strstr(out, "3. SHA-256 " FPR_INT_D " (scenario id int)\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "no certificate") == NULL, "%s", out);
+	/* The real server refused with an alert: where its reason is, and the
+	 * same check offline on the exported files. */
+	ck_assert_msg(strstr(out, "why: server's reason is in its own log") != NULL &&
+	                      strstr(out, "uctls check --profile P --role client --trust") != NULL &&
+	                      strstr(out, "DIR/server-trust.pem DIR/client-chain.pem") != NULL,
+	              "%s", out);
 	free(out);
 	out = capture(tap_1, log, &ex);
 	ck_assert_msg(strstr(out, "\n# server (real peer) sent 3 certificates:\n#   1. SHA-256 "
