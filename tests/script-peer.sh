@@ -28,26 +28,31 @@ echo "1..2"
 # (the scenario must match its <expect>), and compares the peer's first
 # event with PEER-WANT.
 run() {
-	local name=$1 mode=$2 peer=$3 chain=$4 key=$5 desc=$7 want=$8 port i rc ev
+	local name=$1 mode=$2 peer=$3 chain=$4 key=$5 desc=$7 want=$8 port rc ev catpid
 	n=$((n + 1))
 	if ! "$UCTLS" pki export "$tmp/$name.xml" "$tmp/$name" >"$tmp/$name.exp" 2>&1; then
 		fail=1; echo "not ok $n - $desc: pki export failed"; sed 's/^/# /' "$tmp/$name.exp"; return
 	fi
+	# The peer prints its port first: read through a FIFO, at most 10 s
+	# (no polling), then the rest of what it prints goes to NAME.peer.
+	mkfifo "$tmp/$name.fifo"
 	python3 "$top_srcdir/tests/script-peer.py" "$mode" "$tmp/$name/$chain" "$tmp/$name/$key" \
-		"$tmp/$name/root.pem" >"$tmp/$name.peer" 2>&1 &
+		"$tmp/$name/root.pem" >"$tmp/$name.fifo" 2>"$tmp/$name.perr" &
 	ppid_=$!
+	exec 3<"$tmp/$name.fifo"
 	port=
-	for i in $(seq 1 100); do # the port, within 10 s
-		port=$(head -1 "$tmp/$name.peer" 2>/dev/null)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
+	read -r -t 10 port <&3
+	cat <&3 >"$tmp/$name.peer" &
+	catpid=$!
 	"$UCTLS" run --json --timeout 5000 --remote "$peer=127.0.0.1:${port:-1}" "$tmp/$name.xml" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err"
 	rc=$?
 	wait "$ppid_"
 	ppid_=
-	ev=$(sed -n 2p "$tmp/$name.peer")
+	wait "$catpid"
+	exec 3<&-
+	cat "$tmp/$name.perr" >>"$tmp/$name.peer"
+	ev=$(sed -n 1p "$tmp/$name.peer")
 	if [ "$rc" -eq 0 ] && [ "$ev" = "$want" ]; then
 		echo "ok $n - $desc"
 	else
