@@ -141,7 +141,8 @@ note(struct uctls_diag *d, const char *f, ...)
 }
 
 /* RFC 8446 6.2 alerts, chosen as common stacks do (OpenSSL's
- * ssl_verify_alarm_type, GnuTLS's gnutls_error_to_alert). */
+ * ssl_x509err2alert in 3.0, ssl_verify_alarm_type before; GnuTLS's
+ * gnutls_error_to_alert). */
 int
 uctls_verify_alert_for(const char *r)
 {
