@@ -596,26 +596,40 @@ verify_every(const struct uctls_check_opts *o, const struct files *f2, gnutls_x5
  * the user can make to the bundle or the trust list is re-verified, and
  * kept in LOG when it makes this profile's verification pass.  SENT holds
  * the end entity first (the order fix), CHAIN the file's order. */
-/* uctls_san_foreach: the DNS names and IP addresses of a certificate as
- * a comma list (ARG: a char ** grown with realloc). */
+/* ITEM appended to the comma list *LIST (grown; NULL: empty) unless it is
+ * there already; -1 when out of memory. */
 static int
-san_text(void *arg, int type, const char *val, size_t len)
+list_add(char **list, const char *item)
 {
-	char **list = arg, ip[64], *t;
-	const char *v = val;
+	size_t l = strlen(item);
+	const char *p;
+	char *t;
 
-	if (type == GNUTLS_SAN_IPADDRESS) {
-		if (inet_ntop(len == 16 ? AF_INET6 : AF_INET, val, ip, sizeof(ip)) == NULL)
+	for (p = *list; p != NULL && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+		if (strncmp(p, item, l) == 0 && (p[l] == ',' || p[l] == '\0'))
 			return 0;
-		v = ip;
-	} else if (type != GNUTLS_SAN_DNSNAME) {
-		return 0;
-	}
-	if (asprintf(&t, "%s%s%s", *list != NULL ? *list : "", *list != NULL ? "," : "", v) < 0)
+	if (asprintf(&t, "%s%s%s", *list != NULL ? *list : "", *list != NULL ? "," : "", item) < 0)
 		return -1;
 	free(*list);
 	*list = t;
 	return 0;
+}
+
+/* uctls_san_foreach: the DNS names and IP addresses of a certificate as
+ * a comma list (ARG: a char **, list_add). */
+static int
+san_text(void *arg, int type, const char *val, size_t len)
+{
+	char ip[64];
+
+	if (type == GNUTLS_SAN_IPADDRESS) {
+		if (inet_ntop(len == 16 ? AF_INET6 : AF_INET, val, ip, sizeof(ip)) == NULL)
+			return 0;
+		val = ip;
+	} else if (type != GNUTLS_SAN_DNSNAME) {
+		return 0;
+	}
+	return list_add(arg, val);
 }
 
 /* A name the certificate lacks (REASON one of the name reasons): the
@@ -631,7 +645,7 @@ csr_fix(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt
 	const struct uctls_profile *p;
 	const char *miss = NULL;
 	char *what = NULL, *sans = NULL, res[256];
-	size_t i, at = 0;
+	size_t i;
 	int r;
 
 	for (i = 0; why[i] != NULL && strcmp(why[i], reason) != 0; i++)
@@ -656,26 +670,15 @@ csr_fix(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt
 		         "rest of the certificate as checked above)",
 		         o->nprofiles > 1 ? "s of every profile given pass" : " passes");
 	/* The request's SANs: --csr-san's, else the certificate's own; then
-	 * the name. */
-	if (o->csr_sans == NULL && uctls_san_foreach(crt, san_text, &sans) < 0) {
+	 * the name, each once. */
+	if (o->csr_sans == NULL)
+		r = uctls_san_foreach(crt, san_text, &sans);
+	for (i = 0; r >= 0 && o->csr_sans != NULL && o->csr_sans[i] != NULL; i++)
+		r = list_add(&sans, o->csr_sans[i]);
+	if (r < 0 || list_add(&sans, o->names[0]) < 0) {
 		free(sans);
 		return -1;
 	}
-	for (i = 0; o->csr_sans != NULL && o->csr_sans[i] != NULL; i++)
-		at += strlen(o->csr_sans[i]) + 1;
-	what = o->csr_sans != NULL ? calloc(at + 1, 1) : NULL;
-	for (i = 0; what != NULL && o->csr_sans[i] != NULL; i++)
-		strcat(strcat(what, i ? "," : ""), o->csr_sans[i]);
-	if (what != NULL) {
-		free(sans);
-		sans = what;
-	}
-	if (asprintf(&what, "%s%s%s", sans != NULL ? sans : "", sans != NULL && *sans ? "," : "",
-	             o->names[0]) < 0)
-		what = NULL;
-	free(sans);
-	if ((sans = what) == NULL)
-		return -1;
 	if (asprintf(&what, "request the certificate again with `%s' as a subject alternative name "
 	                    "(the certificate request's SANs: %s)", o->names[0], sans) < 0)
 		what = NULL;
