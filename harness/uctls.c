@@ -2,6 +2,7 @@
  * the work is in libuctls (src/). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,76 +20,190 @@
 #include "engine.h"
 #include "fileio.h"
 #include "fix.h"
+#include "html.h"
 #include "junit.h"
+#include "ladder.h"
 #include "family.h"
 #include "peerconf.h"
 #include "pki.h"
 #include "profile.h"
 #include "report.h"
+#include "runq.h"
 #include "scenario.h"
 
-enum { FMT_TEXT, FMT_JSON, FMT_TAP };
+/* Report formats, in the order of their --output names (output_names). */
+enum { FMT_TEXT, FMT_JSON, FMT_TAP, FMT_JUNIT };
 
-static void
-usage(FILE *f)
+/* What the text report shows of each scenario: nothing but a mismatch
+ * (--quiet); one line each and the full report of a mismatch (a run of
+ * several scenarios); the full report of each (-v, or one scenario);
+ * TEXT_FILE: the same in an --output file, input errors included. */
+enum { TEXT_QUIET, TEXT_LINES, TEXT_ALL, TEXT_FILE };
+
+/* `uctls --help': the subcommands; `uctls SUBCOMMAND --help' gives each
+ * one's options (below). */
+static const char main_help[] =
+	"usage: uctls run [OPTION]... SCENARIO|DIR...\n"
+	"       uctls validate SCENARIO...\n"
+	"       uctls check --profile P... [OPTION]... CERT-OR-BUNDLE.pem...\n"
+	"       uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n"
+	"       uctls profiles | steps\n"
+	"       uctls SUBCOMMAND --help | uctls help SUBCOMMAND\n"
+	"       uctls --help | --version\n"
+	"\n"
+	"Subcommands (uctls SUBCOMMAND --help: its synopsis and options):\n"
+	"  run        run each scenario: both peers in this process over loopback TCP,\n"
+	"             real TLS handshakes; report the step where it fails, on which side,\n"
+	"             and why, and compare with the scenario's <expect>\n"
+	"  validate   load each scenario and build its PKI, without any handshake\n"
+	"  check      check real certificate files as a device profile would: the\n"
+	"             install-time rules, then what a handshake would verify\n"
+	"  pki export write the scenario's certificates, keys, each peer's chain and\n"
+	"             trust list, and a manifest to OUTDIR (for a real device or server)\n"
+	"  profiles   list the device profiles and their rules\n"
+	"  steps      list the families, their steps, and the reason identifiers\n"
+	"\n"
+	"Exit status: 0 every scenario matched its <expect> (check: no problem);\n"
+	"1 one or more did not; 2 usage or input error (FILE:LINE: message on stderr).\n"
+	"See uctls(1) and uctls-scenario(5).\n";
+
+static const char run_help[] =
+	"usage: uctls run [OPTION]... SCENARIO|DIR...\n"
+	"Runs each scenario file, and each *.xml under each DIR (recursively, sorted),\n"
+	"and compares the outcome with its <expect>.\n"
+	"\n"
+	"Reports:\n"
+	"  --text          text (default): one scenario, its full report; several, one\n"
+	"                  line each, the full report of each that did not match, and a\n"
+	"                  summary (a progress counter on stderr when it is a terminal)\n"
+	"  -v, --verbose   text: the full report of every scenario\n"
+	"  -q, --quiet     text: only the scenarios that did not match, and the summary\n"
+	"  --json          one JSON object per scenario, one per line (see uctls(1))\n"
+	"  --tap           TAP version 13, one test per scenario; a YAML block under each\n"
+	"                  test that is not ok (step, side, reason, other, hint)\n"
+	"  --output FORMAT=FILE  also write the whole report in FORMAT (text, json, tap,\n"
+	"                  junit) to FILE (repeatable); text there is every full report\n"
+	"  --junit FILE    JUnit XML for GitLab or Jenkins (the same as --output junit=FILE)\n"
+	"  --no-fixes      do not look for verified fixes (re-runs) of failing scenarios\n"
+	"  --fix FILE      write the best verified fix of the one SCENARIO to FILE\n"
+	"Parallel runs:\n"
+	"  -j, --jobs N    run N scenarios at a time (default: the number of online\n"
+	"                  CPUs); every report is the same, in the same order, as -j 1\n"
+	"  --shard K/N     run only the K-th of N slices of the scenarios (1 <= K <= N):\n"
+	"                  scenario i (from 0, in the order given) is in slice\n"
+	"                  i mod N + 1: N CI jobs with K = 1..N run each once\n"
+	"Network and keys:\n"
+	"  --timeout MS    bound on every network wait (default 5000)\n"
+	"  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
+	"  --pcap FILE     write every connection to FILE as pcapng, the TLS secrets\n"
+	"                  inside (tshark -r FILE -Y sip decrypts it, no key log file);\n"
+	"                  the text report lists each connection's ports\n"
+	"  --ladder        draw each connection's messages, the failure marked (text, TAP)\n"
+	"  --html FILE     the run as one self-contained page: a summary table, and per\n"
+	"                  scenario each side's chain and each connection's ladder (SVG)\n"
+	"  --key-cache DIR keep generated keys in DIR and reuse them across runs\n"
+	"                  (default: $UCTLS_KEY_CACHE, else keys live in memory only)\n"
+	"One side real (one scenario):\n"
+	"  --remote P=HOST:PORT  peer P (the server-role peer) is real, at HOST:PORT;\n"
+	"                  uctls plays the other side and dials it\n"
+	"  --step-address STEP=HOST:PORT  with --remote: dial HOST:PORT for the\n"
+	"                  connection that begins with STEP (e.g. ssh-tunnel=expe:2222,\n"
+	"                  mra-edge=expe:8443)\n"
+	"  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
+	"                  on HOST:PORT (port 0: any; the port is printed on stderr)\n"
+	"                  for a real client to dial in\n"
+	"  --accept-timeout MS  with --listen: how long to wait for the real client\n"
+	"                  to connect (default 60000)\n"
+	"  --pki DIR       use the certificates and keys `uctls pki export' wrote to\n"
+	"                  DIR (ID.pem, ID.key), exactly as exported, not new ones\n"
+	"  --save-peer-chain FILE  write the certificates the peer sent (the real\n"
+	"                  one with --remote/--listen, else the server-role peer's,\n"
+	"                  as received) to FILE as PEM\n"
+	"\n"
+	"Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
+	"2 usage or input error (FILE:LINE: message on stderr); whatever --output writes.\n";
+
+static const char validate_help[] =
+	"usage: uctls validate SCENARIO...\n"
+	"Loads each scenario and builds its PKI, without any handshake; prints\n"
+	"\"FILE: ok\" for each valid one.  Exit status 0 all valid, 2 an input error\n"
+	"(FILE:LINE: message on stderr).\n";
+
+static const char check_help[] =
+	"usage: uctls check --profile P... [OPTION]... CERT-OR-BUNDLE.pem...\n"
+	"Checks real certificate files as the device of each profile would: the\n"
+	"install-time rules, then what a handshake would verify.  Several --profile\n"
+	"and files: each against each, then a matrix.\n"
+	"\n"
+	"  --profile P     the device profile (uctls profiles); repeatable\n"
+	"  --role server|client  the side the certificate is presented by (server)\n"
+	"  --name NAME     a name the peer expects in it (repeatable)\n"
+	"  --trust CA.pem  a trust anchor file (repeatable)\n"
+	"  --key KEY.pem   the private key: checked against the certificate\n"
+	"  --at TIME       validity at YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD (default: now)\n"
+	"  --csr-san LIST  the SANs of the certificate request (comma-separated;\n"
+	"                  repeatable): each must be in the certificate\n"
+	"  --max-depth N   intermediate CAs allowed below the trust anchor\n"
+	"  --warn-days N   warn of an expiry within N days\n"
+	"  --json          one JSON object per check (see uctls(1))\n"
+	"\n"
+	"Exit status: 0 all good, 1 problems found, 2 usage or input error.\n";
+
+static const char pki_help[] =
+	"usage: uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n"
+	"Writes the scenario's certificates and keys (ID.pem, ID.der, ID.key), each\n"
+	"peer's chain and trust list (PEER-chain.pem, PEER-trust.pem) and MANIFEST.txt\n"
+	"to OUTDIR, for a real device or server.\n"
+	"\n"
+	"  --key-cache DIR the key cache to take the keys from (default $UCTLS_KEY_CACHE)\n"
+	"  --for PEER      also the configuration of a real PEER (prosody, kamailio,\n"
+	"                  openssl, gnutls) playing a side of the scenario\n"
+	"\n"
+	"Exit status: 0 written, 2 usage or input error.\n";
+
+static const char profiles_help[] =
+	"usage: uctls profiles\n"
+	"Lists the device profiles and their rules (docs/profiles.md: each rule's source).\n";
+
+static const char steps_help[] =
+	"usage: uctls steps\n"
+	"Lists the families, their steps, and the reason identifiers (docs/steps.md).\n";
+
+/* 1 when ARGV (ARGC) asks for help: "--help" or "-h" before any "--". */
+static int
+wants_help(int argc, char **argv)
 {
-	fprintf(f,
-	        "usage: uctls run [--text|--json|--tap] [--timeout MS] [--keylog FILE] [--quiet]\n"
-	        "                 [--key-cache DIR] [--remote PEER=HOST:PORT | --listen PEER=HOST:PORT]\n"
-	        "                 [--accept-timeout MS] [--pki DIR] [--save-peer-chain FILE]\n"
-	        "                 [--fix FILE] [--no-fixes] [--junit FILE] SCENARIO...\n"
-	        "       uctls validate SCENARIO...\n"
-	        "       uctls check --profile P... [--role server|client] [--name NAME]...\n"
-	        "                   [--trust CA.pem]... [--key KEY.pem] [--at TIME]\n"
-	        "                   [--csr-san LIST]... [--max-depth N] [--warn-days N] [--json]\n"
-	        "                   CERT-OR-BUNDLE.pem...\n"
-	        "       uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n"
-	        "       uctls profiles\n"
-	        "       uctls steps\n"
-	        "       uctls --help | --version\n"
-	        "\n"
-	        "Subcommands:\n"
-	        "  run        run each scenario: both peers in this process over loopback TCP,\n"
-	        "             real TLS handshakes; report the step where it fails, on which side,\n"
-	        "             and why, and compare with the scenario's <expect>\n"
-	        "  validate   load each scenario and build its PKI, without any handshake\n"
-	        "  check      check real certificate files as a device profile would: the\n"
-	        "             install-time rules, then what a handshake would verify\n"
-	        "             (exit 0 all good, 1 problems found, 2 input error); several\n"
-	        "             --profile and files: each against each, then a matrix\n"
-	        "  pki export write the scenario's certificates, keys, each peer's chain and\n"
-	        "             trust list, and a manifest to OUTDIR (for a real device or server)\n"
-	        "  profiles   list the device profiles and their rules\n"
-	        "  steps      list the families, their steps, and the reason identifiers\n"
-	        "\n"
-	        "Options of run:\n"
-	        "  --text          human report: a step table per side (default)\n"
-	        "  --json          one JSON object per scenario, one per line (see uctls(1))\n"
-	        "  --tap           TAP output, one test per scenario (for make check)\n"
-	        "  --timeout MS    bound on every network wait (default 5000)\n"
-	        "  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
-	        "  -q, --quiet     text: print only scenarios that did not match, and the summary\n"
-	        "  --key-cache DIR keep generated keys in DIR and reuse them across runs\n"
-	        "                  (default: $UCTLS_KEY_CACHE, else keys live in memory only)\n"
-	        "  --remote P=HOST:PORT  peer P (the server-role peer) is real, at HOST:PORT;\n"
-	        "                  uctls plays the other side and dials it\n"
-	        "  --step-address STEP=HOST:PORT  with --remote: dial HOST:PORT for the\n"
-	        "                  connection that begins with STEP (e.g. ssh-tunnel=expe:2222,\n"
-	        "                  mra-edge=expe:8443)\n"
-	        "  --listen P=HOST:PORT  uctls plays peer P (the server-role peer), listening\n"
-	        "                  on HOST:PORT (port 0: any; the port is printed on stderr)\n"
-	        "                  for a real client to dial in\n"
-	        "  --accept-timeout MS  with --listen: how long to wait for the real client\n"
-	        "                  to connect (default 60000)\n"
-	        "  --pki DIR       use the certificates and keys `uctls pki export' wrote to\n"
-	        "                  DIR (ID.pem, ID.key), exactly as exported, not new ones\n"
-	        "  --save-peer-chain FILE  write the certificates the peer sent (the real\n"
-	        "                  one with --remote/--listen, else the server-role peer's,\n"
-	        "                  as received) to FILE as PEM\n"
-	        "\n"
-	        "Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
-	        "2 usage or input error (FILE:LINE: message on stderr).\n"
-	        "See uctls(1) and uctls-scenario(5).\n");
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* One line after a usage error of uctls CMD (said on stderr before it):
+ * where the help is.  Returns 2, the exit status of a usage error. */
+static int
+see_help(const char *cmd)
+{
+	fprintf(stderr, "see uctls %s%s--help\n", cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+	return 2;
+}
+
+/* getopt_long's `?' or `:' (C, with opterr 0) for uctls CMD: which option
+ * was wrong, in one line (the caller adds see_help).  Returns 2. */
+static int
+bad_option(const char *cmd, int c, char **argv)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		fprintf(stderr, "uctls %s: %s takes a value\n", cmd, opt);
+	else if (optopt != 0)
+		fprintf(stderr, "uctls %s: unknown option `-%c'\n", cmd, optopt);
+	else
+		fprintf(stderr, "uctls %s: unknown option `%s'\n", cmd, opt);
+	return 2;
 }
 
 static int
@@ -176,9 +291,13 @@ cmd_validate(int argc, char **argv)
 	struct uctls_keypool *pool;
 	int i, rv = 0;
 
+	if (wants_help(argc, argv)) {
+		fputs(validate_help, stdout);
+		return 0;
+	}
 	if (argc < 1) {
-		usage(stderr);
-		return 2;
+		fprintf(stderr, "uctls validate: no scenario given\n");
+		return see_help("validate");
 	}
 	pool = new_pool(getenv("UCTLS_KEY_CACHE"));
 	if (pool == NULL)
@@ -459,7 +578,6 @@ check_opt(struct check_args *a, int c, char *arg)
 		a->json = 1;
 		return 0;
 	default:
-		usage(stderr);
 		return -1;
 	}
 }
@@ -573,17 +691,26 @@ cmd_check(int argc, char **argv)
 	a.o.role_server = 1;
 	a.o.at = time(NULL);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			usage(stdout);
+			fputs(check_help, stdout);
 			rv = 0;
 			goto out;
 		}
-		if (check_opt(&a, c, optarg) < 0)
+		if (c == '?' || c == ':') {
+			bad_option("check", c, argv);
+			see_help("check");
 			goto out;
+		}
+		if (check_opt(&a, c, optarg) < 0) {
+			see_help("check");
+			goto out;
+		}
 	}
 	if (a.profiles.n == 0 || optind >= argc) {
 		fprintf(stderr, "uctls check: needs --profile P and a certificate file\n");
+		see_help("check");
 		goto out;
 	}
 	a.o.names = a.names.v;
@@ -604,8 +731,6 @@ out:
 static int
 cmd_pki(int argc, char **argv)
 {
-	static const char usage[] =
-	    "usage: uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n";
 	struct uctls_keypool *pool;
 	struct uctls_scenario *sc = NULL;
 	struct uctls_pki *pki = NULL;
@@ -615,9 +740,14 @@ cmd_pki(int argc, char **argv)
 	int rv = 2, i = 1;
 
 	uctls_err_clear(&err);
+	if (wants_help(argc, argv)) {
+		fputs(pki_help, stdout);
+		return 0;
+	}
 	if (argc < 1 || strcmp(argv[0], "export") != 0) {
-		fputs(usage, stderr);
-		return 2;
+		fprintf(stderr, "uctls pki: %s%s%s\n", argc < 1 ? "no action given (export)" :
+		        "unknown action `", argc < 1 ? "" : argv[0], argc < 1 ? "" : "' (export)");
+		return see_help("pki");
 	}
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		const char **slot = strcmp(argv[i], "--key-cache") == 0 ? &cache
@@ -626,13 +756,14 @@ cmd_pki(int argc, char **argv)
 		if (slot == NULL || (*slot != NULL && slot == &for_peer)) {
 			fprintf(stderr, "uctls pki export: %s: %s\n", argv[i],
 			        slot == NULL ? "unknown option" : "given twice");
-			return 2;
+			return see_help("pki");
 		}
 		*slot = argv[i + 1];
 	}
 	if (argc - i != 2) {
-		fputs(usage, stderr);
-		return 2;
+		fprintf(stderr, "uctls pki export: takes SCENARIO OUTDIR (%d argument%s given)\n",
+		        argc - i, argc - i == 1 ? "" : "s");
+		return see_help("pki");
 	}
 	if (for_peer != NULL && (peer = uctls_peerconf_find(for_peer, &err)) == NULL) {
 		fprintf(stderr, "uctls pki export: %s\n", err.msg);
@@ -698,54 +829,221 @@ find_fixes(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
 	return rv;
 }
 
+/* --output FORMAT=FILE (and --junit FILE): a report of the whole run, kept
+ * in memory and written to FILE when the run ends (uctls_file_write: a
+ * temporary name renamed over FILE, never through a symbolic link). */
+struct output {
+	int fmt;          /* FMT_* */
+	const char *path; /* argv's */
+	char *buf;        /* the report so far (junit: in run_args.junit) */
+	size_t len;
+	FILE *f;          /* open_memstream on buf, NULL for junit */
+};
+
+#define MAX_OUTPUTS 8
+
 /* The options of `uctls run'. */
 struct run_args {
 	struct uctls_run_opts opts;
-	int fmt, quiet, fixes;
-	const char *key_cache, *fix_out, *chain_out, *junit_out;
-	struct uctls_junit *junit; /* --junit: the cases so far */
+	int fmt, quiet, verbose, fixes;
+	int text_mode;   /* the terminal's text report: TEXT_* */
+	int fixes_shown; /* some report shows the fixes of every failing scenario */
+	int progress;    /* a counter on stderr, a terminal (cleared before output) */
+	const char *key_cache, *fix_out, *chain_out;
+	struct uctls_junit *junit; /* --junit, --output junit=: the cases so far */
+	struct output outs[MAX_OUTPUTS];
+	size_t nouts;
 	const char *step_addrs[9];
 	size_t nstep_addrs;
+	unsigned jobs;             /* -j: scenarios run at a time */
+	unsigned shard_k, shard_n; /* --shard K/N; shard_n 0: every scenario */
+	const char *pcap_out;      /* --pcap FILE */
+	struct uctls_pcap *pcap;   /* --pcap: the file, one slot per scenario */
+	int ladder;                /* --ladder */
+	const char *html_out;      /* --html FILE */
+	struct uctls_html *html;   /* --html: the page, one slot per scenario */
 };
 
-/* Runs FILE (the NUM-th) and reports it.  Returns 0 matched, 1 did not,
- * 2 input error. */
-static int
-run_one(const char *file, int num, const struct run_args *a, struct uctls_keypool *pool)
+/* Erases the progress counter (run_counted) from the terminal. */
+#define PROGRESS_CLEAR "\r\033[K"
+
+/* The progress counter on stderr, a terminal: "[K/N] FILE", the end of a
+ * long FILE (its name tells the scenarios apart), on one short line. */
+static void
+progress_show(size_t k, size_t n, const char *file)
 {
-	const struct uctls_run_opts *opts = &a->opts;
-	const char *fix_out = num == 1 ? a->fix_out : NULL, *chain_out = a->chain_out;
-	int fmt = a->fmt, quiet = a->quiet, fixes = a->fixes;
-	struct uctls_xml_node *root = NULL;
-	struct uctls_scenario *sc = NULL;
-	struct uctls_log *log = NULL;
+	size_t len = strlen(file);
+
+	fprintf(stderr, "[%zu/%zu] %s%s", k, n, len > 60 ? "..." : "", file + (len > 60 ? len - 57 : 0));
+	fflush(stderr);
+}
+
+/* Scenario NUM's report in format FMT on F (text: in MODE): LOG with its
+ * <expect> EX and outcome OC, or, LOG NULL, the input error MSG of FILE.
+ * F NULL or a JUnit output: nothing (the JUnit report is built apart). */
+static void
+report_one(FILE *f, int fmt, int mode, int num, const char *file, const struct uctls_log *log,
+           const struct uctls_expect *ex, const struct uctls_outcome *oc, const char *msg)
+{
+	if (f == NULL || fmt == FMT_JUNIT)
+		return;
+	if (fmt == FMT_JSON) {
+		if (log != NULL)
+			uctls_report_json(f, log, ex, oc);
+		else
+			uctls_report_error_json(f, file, msg);
+	} else if (fmt == FMT_TAP) {
+		if (log != NULL)
+			uctls_report_tap13(f, num, log, ex, oc);
+		else
+			uctls_report_error_tap13(f, num, file, msg);
+	} else if (log == NULL) {
+		/* On the terminal the message is on stderr already. */
+		if (mode == TEXT_LINES || mode == TEXT_FILE)
+			uctls_report_error_line(f, file, mode == TEXT_FILE ? msg : NULL);
+	} else {
+		if (mode == TEXT_LINES)
+			uctls_report_line(f, log, oc);
+		if (mode == TEXT_ALL || mode == TEXT_FILE || !oc->matched)
+			uctls_report_text(f, log, ex, oc);
+	}
+}
+
+/* Scenario NUM's reports: OUTS[0] the terminal's (stdout, or a buffer the
+ * caller prints in order), OUTS[1 + k] that of A's --output k.  Every
+ * report of a scenario goes through here. */
+static void
+report_all(const struct run_args *a, FILE *const *outs, int num, const char *file,
+           const struct uctls_log *log, const struct uctls_expect *ex,
+           const struct uctls_outcome *oc, const char *msg)
+{
+	size_t k;
+
+	report_one(outs[0], a->fmt, a->text_mode, num, file, log, ex, oc, msg);
+	for (k = 0; k < a->nouts; k++)
+		report_one(outs[1 + k], a->outs[k].fmt, TEXT_FILE, num, file, log, ex, oc, msg);
+	fflush(outs[0]);
+}
+
+/* One scenario run, from run_work (on a worker thread with -j) to run_one
+ * (on the main thread, in input order). */
+struct run_res {
+	struct uctls_xml_node *root;
+	struct uctls_scenario *sc;
+	struct uctls_log *log;
 	struct uctls_outcome oc;
 	struct uctls_err err;
-	int failed, rv = 2;
+	int failed;
+	struct uctls_cap *cap; /* --pcap, --ladder: this run's capture, owned */
+};
 
-	uctls_err_clear(&err);
-	failed = uctls_xml_load_file(file, &root, &err) < 0 ||
-	         uctls_scenario_load_dom(file, root, &sc, &err) < 0 ||
-	         uctls_engine_run(sc, pool, opts, &log, &err) < 0;
+/* One run of several scenarios (uctls_runq_run's ARG): run_work reads A,
+ * POOL and FILES; run_done, on the main thread, the rest. */
+struct run_ctx {
+	const struct run_args *a;
+	struct uctls_keypool *pool;
+	char **files;
+	size_t n;
+	FILE **outs;
+	int nmatch, nmis, nerr;
+};
 
-	if (!failed) {
-		uctls_outcome_eval(&sc->expect, log, &oc);
-		/* Fixes cost re-runs: looked for where a report shows them (text,
-		 * JSON) or the outcome is not what was expected; a quiet or TAP
-		 * run of a suite that matches skips them (bench/FIGURES.md). */
-		failed = fixes && uctls_log_failure(log) != NULL &&
-		         (fix_out != NULL || !oc.matched || fmt == FMT_JSON ||
-		          (fmt == FMT_TEXT && !quiet)) &&
-		         find_fixes(sc, root, log, pool, opts, fix_out, &err) < 0;
+/* The options of one scenario's run: A's, with a new capture in R when
+ * --pcap or --ladder asked for one (O holds the copy: a capture per run). */
+static const struct uctls_run_opts *
+cap_opts(const struct run_args *a, struct run_res *r, struct uctls_run_opts *o)
+{
+	if (a->pcap == NULL && !a->ladder && a->html == NULL)
+		return &a->opts;
+	*o = a->opts;
+	o->cap = r->cap = uctls_cap_new(); /* NULL: reported by report_cap */
+	return o;
+}
+
+/* Runs scenario I of the run (uctls_runq_work_fn): everything but the
+ * reports, which print nothing here.  A new run_res (NULL: out of memory). */
+static void *
+run_work(void *arg, size_t i)
+{
+	const struct run_ctx *x = arg;
+	const struct run_args *a = x->a;
+	const struct uctls_run_opts *opts = &a->opts;
+	const char *file = x->files[i], *fix_out = i == 0 ? a->fix_out : NULL;
+	struct run_res *r = calloc(1, sizeof(*r));
+	struct uctls_run_opts capo;
+
+	if (r == NULL)
+		return NULL;
+	uctls_err_clear(&r->err);
+	r->failed = uctls_xml_load_file(file, &r->root, &r->err) < 0 ||
+	            uctls_scenario_load_dom(file, r->root, &r->sc, &r->err) < 0 ||
+	            uctls_engine_run(r->sc, x->pool, cap_opts(a, r, &capo), &r->log, &r->err) < 0;
+	if (!r->failed) {
+		uctls_outcome_eval(&r->sc->expect, r->log, &r->oc);
+		/* Fixes cost re-runs: looked for where a report shows them (a
+		 * full text report, JSON) or the outcome is not what was
+		 * expected; a one-line, quiet or TAP run of a suite that matches
+		 * skips them (bench/FIGURES.md). */
+		r->failed = a->fixes && uctls_log_failure(r->log) != NULL &&
+		            (fix_out != NULL || !r->oc.matched || a->fixes_shown) &&
+		            find_fixes(r->sc, r->root, r->log, x->pool, opts, fix_out, &r->err) < 0;
 	}
+	return r;
+}
+
+/* --ladder, --pcap: scenario NUM's diagram on F (text, or TAP comments),
+ * its connections' ports (where its report shows: not for a --quiet match),
+ * and its capture into the file's slot.  0, or -1 after saying why. */
+static int
+report_cap(const struct run_args *a, FILE *f, int num, const struct uctls_scenario *sc,
+           const struct uctls_cap *cap, int matched)
+{
+	const char *prefix = a->fmt == FMT_TAP ? "# " : "";
+	int shown = a->fmt == FMT_TAP ||
+	            (a->fmt == FMT_TEXT && (a->text_mode != TEXT_QUIET || !matched));
+
+	if (cap == NULL || uctls_cap_status(cap) < 0) {
+		fprintf(stderr, "uctls: %s: --pcap, --ladder: out of memory\n", sc->file);
+		return -1;
+	}
+	if (a->ladder && shown)
+		uctls_ladder_print(f, cap, prefix);
+	if (a->pcap == NULL)
+		return 0;
+	if (shown)
+		uctls_cap_print_conns(f, cap, a->fmt == FMT_TAP ? "# " : "  ");
+	if (uctls_pcap_set(a->pcap, (size_t)num - 1, sc->name, cap) < 0) {
+		fprintf(stderr, "uctls: %s: --pcap: out of memory\n", sc->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reports FILE (the NUM-th), run by run_work into R (freed here), on OUTS
+ * (report_all).  Returns 0 matched, 1 did not, 2 input error. */
+static int
+run_one(const char *file, int num, const struct run_args *a, struct run_res *r,
+        FILE *const *outs)
+{
+	const char *chain_out = a->chain_out;
+	struct uctls_xml_node *root = r->root;
+	struct uctls_scenario *sc = r->sc;
+	struct uctls_log *log = r->log;
+	struct uctls_outcome oc = r->oc;
+	struct uctls_err err = r->err;
+	struct uctls_cap *cap = r->cap;
+	int failed = r->failed, rv = 2;
+
+	free(r);
 	if (failed) {
+		if (a->progress)
+			fputs(PROGRESS_CLEAR, stderr);
 		fprintf(stderr, "%s\n", err.msg);
-		if (fmt == FMT_JSON)
-			uctls_report_error_json(stdout, file, err.msg);
-		else if (fmt == FMT_TAP)
-			uctls_report_error_tap(stdout, num, file, err.msg);
+		report_all(a, outs, num, file, NULL, NULL, NULL, err.msg);
 		if (a->junit != NULL && uctls_junit_add_error(a->junit, file, err.msg) < 0)
 			fprintf(stderr, "uctls: --junit: out of memory\n");
+		if (a->html != NULL && uctls_html_set_error(a->html, (size_t)num - 1, file, err.msg) < 0)
+			fprintf(stderr, "uctls: --html: out of memory\n");
 		goto out;
 	}
 	rv = oc.matched ? 0 : 1;
@@ -753,16 +1051,17 @@ run_one(const char *file, int num, const struct run_args *a, struct uctls_keypoo
 		fprintf(stderr, "uctls: --junit: out of memory\n");
 		rv = 2;
 	}
-	if (fmt == FMT_JSON)
-		uctls_report_json(stdout, log, &sc->expect, &oc);
-	else if (fmt == FMT_TAP)
-		uctls_report_tap(stdout, num, log, &sc->expect, &oc);
-	else if (!quiet || !oc.matched)
-		uctls_report_text(stdout, log, &sc->expect, &oc);
-	fflush(stdout);
+	report_all(a, outs, num, file, log, &sc->expect, &oc, NULL);
+	if ((a->pcap != NULL || a->ladder) && report_cap(a, outs[0], num, sc, cap, oc.matched) < 0)
+		rv = 2;
+	if (a->html != NULL && uctls_html_set(a->html, (size_t)num - 1, sc, log, &oc, cap) < 0) {
+		fprintf(stderr, "uctls: --html: out of memory\n");
+		rv = 2;
+	}
 	if (chain_out != NULL && save_peer_chain(log, chain_out) < 0)
 		rv = 2;
 out:
+	uctls_cap_free(cap);
 	uctls_log_free(log);
 	uctls_scenario_free(sc);
 	uctls_xml_free(root);
@@ -819,13 +1118,98 @@ step_addr_arg(struct run_args *a, const char *arg)
 	return 0;
 }
 
+/* The FORMAT names of --output, in FMT_* order. */
+static const char *const output_names[] = { "text", "json", "tap", "junit" };
+
+/* --output FORMAT=FILE, or (FMT FMT_JUNIT) --junit FILE, kept in A.  The
+ * FILE is checked now, not after the run: one that exists and is not a
+ * regular file (a symbolic link, a directory...) is refused.  -1 after
+ * saying why. */
+static int
+output_arg(struct run_args *a, int fmt, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *path = arg;
+	struct stat st;
+	size_t k;
+
+	for (k = 0; fmt < 0 && eq != NULL && k < sizeof(output_names) / sizeof(output_names[0]); k++)
+		if (strlen(output_names[k]) == (size_t)(eq - arg) &&
+		    strncmp(arg, output_names[k], (size_t)(eq - arg)) == 0) {
+			fmt = (int)k;
+			path = eq + 1;
+		}
+	if (fmt < 0 || *path == '\0') {
+		fprintf(stderr, "uctls run: --output takes FORMAT=FILE (FORMAT text, json, tap or "
+		                "junit), not `%s'\n", arg);
+		return -1;
+	}
+	for (k = 0; k < a->nouts; k++)
+		if (strcmp(a->outs[k].path, path) == 0) {
+			fprintf(stderr, "uctls run: %s: given to two reports\n", path);
+			return -1;
+		}
+	if (a->nouts == MAX_OUTPUTS) {
+		fprintf(stderr, "uctls run: at most %d reports (--output, --junit)\n", MAX_OUTPUTS);
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "uctls run: %s: exists and is not a regular file (a symbolic link, "
+		                "a directory...): not written through\n", path);
+		return -1;
+	}
+	a->outs[a->nouts].fmt = fmt;
+	a->outs[a->nouts++].path = path;
+	return 0;
+}
+
+/* -j N: 1 to 1024.  -1 after saying why. */
+static int
+jobs_arg(struct run_args *a, const char *arg)
+{
+	unsigned n = parse_count_arg(arg, 1024);
+
+	if (n == 0) {
+		fprintf(stderr, "uctls run: -j takes a number of scenarios at a time from 1 to "
+		                "1024, not `%s'\n", arg);
+		return -1;
+	}
+	a->jobs = n;
+	return 0;
+}
+
+/* --shard K/N: 1 <= K <= N <= 100000, given once.  -1 after saying why. */
+static int
+shard_arg(struct run_args *a, const char *arg)
+{
+	const char *slash = strchr(arg, '/');
+	char k[16];
+	unsigned kk = 0, nn = 0;
+
+	if (slash != NULL && (size_t)(slash - arg) < sizeof(k)) {
+		memcpy(k, arg, (size_t)(slash - arg));
+		k[slash - arg] = '\0';
+		kk = parse_count_arg(k, 100000);
+		nn = parse_count_arg(slash + 1, 100000);
+	}
+	if (a->shard_n != 0 || kk == 0 || nn == 0 || kk > nn) {
+		fprintf(stderr, "uctls run: --shard takes K/N, 1 <= K <= N (the K-th of N slices), "
+		                "once, not `%s'\n", arg);
+		return -1;
+	}
+	a->shard_k = kk;
+	a->shard_n = nn;
+	return 0;
+}
+
 /* Parses run's options into A.  Returns 0, 1 after --help, or 2 on a
  * usage error (said on stderr). */
 static int
 parse_run_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
-		{ "text", no_argument, NULL, 't' },   { "json", no_argument, NULL, 'j' },
+		{ "text", no_argument, NULL, 't' },   { "json", no_argument, NULL, 'Y' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "shard", required_argument, NULL, 'H' },
 		{ "tap", no_argument, NULL, 'T' },    { "timeout", required_argument, NULL, 'w' },
 		{ "keylog", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },  { "help", no_argument, NULL, 'h' },
@@ -839,6 +1223,11 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "pki", required_argument, NULL, 'P' },
 		{ "save-peer-chain", required_argument, NULL, 'C' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "ladder", no_argument, NULL, 'L' },
+		{ "html", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -847,15 +1236,22 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 	a->fmt = FMT_TEXT;
 	a->fixes = 1;
 	a->key_cache = getenv("UCTLS_KEY_CACHE");
+	a->jobs = uctls_runq_cpus();
 	a->opts.timeout_ms = 0; /* the scenario's timeout=, else 5000 */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qhvj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			a->fmt = FMT_TEXT;
 			break;
-		case 'j':
+		case 'Y':
 			a->fmt = FMT_JSON;
+			break;
+		case 'j':
+		case 'H':
+			if ((c == 'j' ? jobs_arg(a, optarg) : shard_arg(a, optarg)) < 0)
+				return 2;
 			break;
 		case 'T':
 			a->fmt = FMT_TAP;
@@ -873,14 +1269,32 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 			a->chain_out = optarg;
 			break;
 		case 'J':
-			if (a->junit_out != NULL) {
-				fprintf(stderr, "uctls run: --junit given twice\n");
+		case 'O':
+			if (output_arg(a, c == 'J' ? FMT_JUNIT : -1, optarg) < 0)
 				return 2;
-			}
-			a->junit_out = optarg;
+			break;
+		case 'v':
+			a->verbose = 1;
 			break;
 		case 'k':
 			a->opts.keylog = optarg;
+			break;
+		case 'p':
+			if (a->pcap_out != NULL) {
+				fprintf(stderr, "uctls run: --pcap given twice\n");
+				return 2;
+			}
+			a->pcap_out = optarg;
+			break;
+		case 'L':
+			a->ladder = 1;
+			break;
+		case 'M':
+			if (a->html_out != NULL) {
+				fprintf(stderr, "uctls run: --html given twice\n");
+				return 2;
+			}
+			a->html_out = optarg;
 			break;
 		case 'K':
 			a->key_cache = optarg;
@@ -910,14 +1324,363 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 			a->fixes = 0;
 			break;
 		case 'h':
-			usage(stdout);
+			fputs(run_help, stdout);
 			return 1;
 		default:
-			usage(stderr);
-			return 2;
+			return bad_option("run", c, argv);
 		}
 	}
+	if (a->quiet && a->verbose) {
+		fprintf(stderr, "uctls run: --quiet and --verbose exclude each other\n");
+		return 2;
+	}
 	return 0;
+}
+
+/* The scenario files of a run, each path malloc'd. */
+struct pathv {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+pathv_free(struct pathv *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Appends a copy of DIR/NAME (NAME NULL: DIR alone); -1 when out of memory. */
+static int
+pathv_add(struct pathv *l, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	char *p;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (name == NULL)
+		p = strdup(dir);
+	else if ((p = malloc(dl + strlen(name) + 2)) != NULL)
+		sprintf(p, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", name);
+	if (p == NULL)
+		return -1;
+	l->v[l->n++] = p;
+	return 0;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Deepest directory `uctls run DIR' descends into. */
+#define MAX_DIR_DEPTH 32
+
+/* Adds the scenario files under DIR (at DEPTH) to L: every regular file
+ * named *.xml, in every directory below; symbolic links are not followed
+ * (no loop, nothing outside DIR).  -1 after saying why. */
+static int
+scan_dir(struct pathv *l, const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	int rv = 0;
+
+	if (depth > MAX_DIR_DEPTH) {
+		fprintf(stderr, "uctls run: %s: more than %d directories deep\n", dir, MAX_DIR_DEPTH);
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "uctls run: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	while (rv == 0 && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			struct pathv sub = { NULL, 0, 0 };
+
+			rv = pathv_add(&sub, dir, e->d_name);
+			if (rv == 0)
+				rv = scan_dir(l, sub.v[0], depth + 1);
+			pathv_free(&sub);
+		} else if (S_ISREG(st.st_mode) && len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0 &&
+		           pathv_add(l, dir, e->d_name) < 0) {
+			fprintf(stderr, "uctls: out of memory\n");
+			rv = -1;
+		}
+	}
+	closedir(d);
+	return rv;
+}
+
+/* The scenario files of ARGS (N): a file as given, a directory as the
+ * *.xml files under it, sorted (byte order, as LC_ALL=C sorts).  -1 after
+ * saying why: a directory unreadable or with no scenario. */
+static int
+collect_scenarios(char **args, int n, struct pathv *l)
+{
+	struct stat st;
+	size_t first;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (stat(args[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+			/* a file, or nothing there: run_one says which */
+			if (pathv_add(l, args[i], NULL) < 0) {
+				fprintf(stderr, "uctls: out of memory\n");
+				return -1;
+			}
+			continue;
+		}
+		first = l->n;
+		if (scan_dir(l, args[i], 0) < 0)
+			return -1;
+		if (l->n == first) {
+			fprintf(stderr, "uctls run: %s: no scenario file (*.xml) under it\n", args[i]);
+			return -1;
+		}
+		qsort(l->v + first, l->n - first, sizeof(*l->v), path_cmp);
+	}
+	return 0;
+}
+
+/* --shard K/N: keeps in L the scenarios of slice K, i mod N == K - 1 over
+ * the order given (round robin: each family spreads over the slices). */
+static void
+shard_select(const struct run_args *a, struct pathv *l)
+{
+	size_t i, n = 0;
+
+	if (a->shard_n == 0)
+		return;
+	for (i = 0; i < l->n; i++) {
+		if (i % a->shard_n == a->shard_k - 1)
+			l->v[n++] = l->v[i];
+		else
+			free(l->v[i]);
+	}
+	l->n = n;
+}
+
+/* The checks of run's options against each other and the number N of
+ * scenarios.  0, or 2 after saying why. */
+static int
+run_args_check(struct run_args *a, size_t n)
+{
+	if (a->fix_out != NULL && (n != 1 || !a->fixes)) {
+		fprintf(stderr, "uctls run: --fix takes one scenario, and fixes (no --no-fixes)\n");
+		return 2;
+	}
+	/* A real peer cannot be re-run with a change: no fixes verified. */
+	if (a->opts.remote_id != NULL || a->opts.listen_id != NULL)
+		a->fixes = 0;
+	if (a->opts.remote_id != NULL && a->opts.listen_id != NULL) {
+		fprintf(stderr, "uctls run: --remote and --listen exclude each other: one side "
+		                "is real, uctls plays the other\n");
+		return 2;
+	}
+	if ((a->opts.remote_id != NULL || a->opts.listen_id != NULL) && n > 1) {
+		fprintf(stderr, "uctls run: --remote and --listen take one scenario\n");
+		return 2;
+	}
+	if (a->opts.accept_timeout_ms > 0 && a->opts.listen_id == NULL) {
+		fprintf(stderr, "uctls run: --accept-timeout goes with --listen\n");
+		return 2;
+	}
+	if (a->ladder && a->fmt == FMT_JSON) {
+		fprintf(stderr, "uctls run: --ladder goes with the text or TAP report\n");
+		return 2;
+	}
+	if (a->chain_out != NULL && n != 1) {
+		fprintf(stderr, "uctls run: --save-peer-chain takes one scenario\n");
+		return 2;
+	}
+	if (a->opts.pki_dir != NULL) {
+		struct stat st;
+
+		if (stat(a->opts.pki_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "uctls run: --pki %s: not a directory (give the OUTDIR of "
+			                "`uctls pki export')\n", a->opts.pki_dir);
+			return 2;
+		}
+		/* Certificates read from files are not re-issued: no fix is
+		 * verified on them. */
+		if (a->fix_out != NULL) {
+			fprintf(stderr, "uctls run: --fix and --pki exclude each other: a fix "
+			                "changes the scenario, --pki keeps the exported files\n");
+			return 2;
+		}
+		a->fixes = 0;
+	}
+	/* An empty --shard slice (more CI jobs than scenarios) runs none. */
+	if (n < 1 && a->shard_n == 0) {
+		fprintf(stderr, "uctls run: no scenario given\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* What each report of a run of N scenarios shows (text mode, whether fixes
+ * are looked for, the progress counter), and the reports opened: the
+ * --output buffers, TAP's header, the JUnit cases.  0, or -1 after saying
+ * why. */
+static int
+run_reports_open(struct run_args *a, size_t n)
+{
+	size_t k;
+
+	a->text_mode = a->quiet ? TEXT_QUIET : a->verbose || n == 1 ? TEXT_ALL : TEXT_LINES;
+	a->fixes_shown = a->fmt == FMT_JSON || (a->fmt == FMT_TEXT && a->text_mode == TEXT_ALL);
+	/* A terminal watching a long run sees it advance; a file or a pipe
+	 * gets the reports alone. */
+	a->progress = n > 1 && isatty(STDERR_FILENO);
+	if (a->fmt == FMT_TAP)
+		printf("TAP version 13\n1..%zu\n", n);
+	for (k = 0; k < a->nouts; k++) {
+		struct output *o = &a->outs[k];
+
+		if (o->fmt == FMT_JUNIT) {
+			if (a->junit == NULL && (a->junit = uctls_junit_new()) == NULL)
+				goto oom;
+			continue;
+		}
+		a->fixes_shown |= o->fmt == FMT_TEXT || o->fmt == FMT_JSON;
+		if ((o->f = open_memstream(&o->buf, &o->len)) == NULL)
+			goto oom;
+		if (o->fmt == FMT_TAP)
+			fprintf(o->f, "TAP version 13\n1..%zu\n", n);
+	}
+	if (a->pcap_out != NULL && (a->pcap = uctls_pcap_new(n)) == NULL)
+		goto oom;
+	if (a->html_out != NULL && (a->html = uctls_html_new(n)) == NULL)
+		goto oom;
+	return 0;
+oom:
+	fprintf(stderr, "uctls: out of memory\n");
+	return -1;
+}
+
+/* Writes every --output of A (text ones end with SUMMARY; none when WRITE
+ * is 0: the run did not start) and frees them; the number that could not
+ * be written (each said on stderr). */
+static int
+run_reports_close(struct run_args *a, const char *summary, int write)
+{
+	struct uctls_err err;
+	int bad = 0, oom;
+	size_t k;
+
+	for (k = 0; k < a->nouts; k++) {
+		struct output *o = &a->outs[k];
+
+		uctls_err_clear(&err);
+		if (o->fmt == FMT_JUNIT) {
+			if (write && a->junit != NULL && uctls_junit_write(a->junit, o->path, &err) < 0) {
+				fprintf(stderr, "%s\n", err.msg);
+				bad++;
+			}
+			continue;
+		}
+		if (o->f == NULL)
+			continue; /* not opened: said already */
+		if (o->fmt == FMT_TEXT)
+			fputs(summary, o->f);
+		oom = fclose(o->f) != 0;
+		if (write && (oom || uctls_file_write(o->path, o->buf, o->len, 0644, &err) < 0)) {
+			fprintf(stderr, "%s\n", oom ? "uctls: --output: out of memory" : err.msg);
+			bad++;
+		}
+		free(o->buf);
+		o->f = NULL;
+		o->buf = NULL;
+	}
+	uctls_junit_free(a->junit);
+	a->junit = NULL;
+	if (a->pcap != NULL) {
+		uctls_err_clear(&err);
+		if (write && uctls_pcap_write(a->pcap, a->pcap_out, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			bad++;
+		}
+		uctls_pcap_free(a->pcap);
+		a->pcap = NULL;
+	}
+	if (a->html != NULL) {
+		uctls_err_clear(&err);
+		if (write && uctls_html_write(a->html, a->html_out, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			bad++;
+		}
+		uctls_html_free(a->html);
+		a->html = NULL;
+	}
+	return bad;
+}
+
+/* Reports scenario I of FILES (N in all; R as run_one's) with the progress
+ * counter of A on stderr, a terminal: the terminal's report of the scenario
+ * is held until it ends, then printed where the counter was, and the counter
+ * moves on to the scenario awaited next.  OUTS as run_one's. */
+static int
+run_counted(const struct run_args *a, char *const *files, size_t i, size_t n,
+            struct run_res *res, FILE **outs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *term = open_memstream(&buf, &len);
+	int r;
+
+	if (term == NULL)
+		return run_one(files[i], (int)i + 1, a, res, outs);
+	outs[0] = term;
+	r = run_one(files[i], (int)i + 1, a, res, outs);
+	outs[0] = stdout;
+	fclose(term);
+	fputs(PROGRESS_CLEAR, stderr);
+	fflush(stderr);
+	fwrite(buf, 1, len, stdout);
+	fflush(stdout);
+	free(buf);
+	if (i + 1 < n) {
+		progress_show(i + 2, n, files[i + 1]);
+	}
+	return r;
+}
+
+/* Scenario I run (uctls_runq_done_fn): reported, counted. */
+static void
+run_done(void *arg, size_t i, void *res)
+{
+	struct run_ctx *x = arg;
+	int r = 2;
+
+	if (res == NULL)
+		fprintf(stderr, "uctls: out of memory\n");
+	else if (x->a->progress)
+		r = run_counted(x->a, x->files, i, x->n, res, x->outs);
+	else
+		r = run_one(x->files[i], (int)i + 1, x->a, res, x->outs);
+	x->nmatch += r == 0;
+	x->nmis += r == 1;
+	x->nerr += r == 2;
 }
 
 static int
@@ -925,96 +1688,105 @@ cmd_run(int argc, char **argv)
 {
 	struct run_args a;
 	struct uctls_keypool *pool = NULL;
-	int i, rv = 0, nmatch = 0, nmis = 0, nerr = 0;
+	struct pathv files = { NULL, 0, 0 };
+	FILE *outs[1 + MAX_OUTPUTS];
+	struct run_ctx x;
+	char summary[160];
+	int rv = 0, started = 0;
+	size_t i;
 
 	if ((rv = parse_run_args(argc, argv, &a)) != 0)
-		return rv == 1 ? 0 : 2;
-	argc -= optind;
-	argv += optind;
-	if (a.fix_out != NULL && (argc != 1 || !a.fixes)) {
-		fprintf(stderr, "uctls run: --fix takes one scenario, and fixes (no --no-fixes)\n");
+		return rv == 1 ? 0 : see_help("run");
+	if (optind >= argc) {
+		fprintf(stderr, "uctls run: no scenario given\n");
+		return see_help("run");
+	}
+	if (collect_scenarios(argv + optind, argc - optind, &files) < 0) {
+		pathv_free(&files);
 		return 2;
 	}
-	/* A real peer cannot be re-run with a change: no fixes verified. */
-	if (a.opts.remote_id != NULL || a.opts.listen_id != NULL)
-		a.fixes = 0;
-	if (a.opts.remote_id != NULL && a.opts.listen_id != NULL) {
-		fprintf(stderr, "uctls run: --remote and --listen exclude each other: one side "
-		                "is real, uctls plays the other\n");
-		return 2;
-	}
-	if ((a.opts.remote_id != NULL || a.opts.listen_id != NULL) && argc > 1) {
-		fprintf(stderr, "uctls run: --remote and --listen take one scenario\n");
-		return 2;
-	}
-	if (a.opts.accept_timeout_ms > 0 && a.opts.listen_id == NULL) {
-		fprintf(stderr, "uctls run: --accept-timeout goes with --listen\n");
-		return 2;
-	}
-	if (a.chain_out != NULL && argc != 1) {
-		fprintf(stderr, "uctls run: --save-peer-chain takes one scenario\n");
-		return 2;
-	}
-	if (a.opts.pki_dir != NULL) {
-		struct stat st;
-
-		if (stat(a.opts.pki_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "uctls run: --pki %s: not a directory (give the OUTDIR of "
-			                "`uctls pki export')\n", a.opts.pki_dir);
-			return 2;
-		}
-		/* Certificates read from files are not re-issued: no fix is
-		 * verified on them. */
-		if (a.fix_out != NULL) {
-			fprintf(stderr, "uctls run: --fix and --pki exclude each other: a fix "
-			                "changes the scenario, --pki keeps the exported files\n");
-			return 2;
-		}
-		a.fixes = 0;
+	shard_select(&a, &files);
+	if (run_args_check(&a, files.n) != 0) {
+		pathv_free(&files);
+		return see_help("run");
 	}
 	a.opts.on_listen = announce;
 	a.opts.on_listen_arg = &a.opts;
-	if (argc < 1) {
-		fprintf(stderr, "uctls run: no scenario given\n");
-		usage(stderr);
-		return 2;
-	}
 	pool = new_pool(a.key_cache);
-	if (pool == NULL)
-		return 2;
-	if (a.fmt == FMT_TAP)
-		printf("1..%d\n", argc);
-	if (a.junit_out != NULL && (a.junit = uctls_junit_new()) == NULL) {
-		fprintf(stderr, "uctls: out of memory\n");
-		uctls_keypool_free(pool);
-		return 2;
+	memset(&x, 0, sizeof(x));
+	if (pool == NULL || run_reports_open(&a, files.n) < 0) {
+		x.nerr = 1;
+		goto out;
 	}
-	for (i = 0; i < argc; i++) {
-		int r = run_one(argv[i], i + 1, &a, pool);
-
-		nmatch += r == 0;
-		nmis += r == 1;
-		nerr += r == 2;
-	}
-	if (a.junit != NULL) {
-		struct uctls_err err;
-
-		uctls_err_clear(&err);
-		if (uctls_junit_write(a.junit, a.junit_out, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			nerr++;
-		}
-		uctls_junit_free(a.junit);
-	}
-	if (a.fmt == FMT_TEXT)
-		printf("%d scenario%s: %d matched, %d did not match, %d input error%s\n", argc,
-		       argc == 1 ? "" : "s", nmatch, nmis, nerr, nerr == 1 ? "" : "s");
+	started = 1;
+	outs[0] = stdout;
+	for (i = 0; i < a.nouts; i++)
+		outs[1 + i] = a.outs[i].f;
+	x.a = &a;
+	x.pool = pool;
+	x.files = files.v;
+	x.n = files.n;
+	x.outs = outs;
+	if (a.progress && files.n > 0)
+		progress_show(1, files.n, files.v[0]);
+	/* Scenarios run on a.jobs threads; each is reported here, in order. */
+	uctls_runq_run(files.n, a.jobs, run_work, run_done, &x);
+out:
+	snprintf(summary, sizeof(summary), "%zu scenario%s: %d matched, %d did not match, "
+	         "%d input error%s\n", files.n, files.n == 1 ? "" : "s", x.nmatch, x.nmis, x.nerr,
+	         x.nerr == 1 ? "" : "s");
+	if (started && a.fmt == FMT_TEXT)
+		fputs(summary, stdout);
+	x.nerr += run_reports_close(&a, summary, started);
 	uctls_keypool_free(pool);
-	if (nerr > 0)
-		rv = 2;
-	else if (nmis > 0)
-		rv = 1;
-	return rv;
+	pathv_free(&files);
+	return x.nerr > 0 ? 2 : x.nmis > 0 ? 1 : 0;
+}
+
+/* A subcommand without options or arguments (profiles, steps): ARGV[0]
+ * is its name, HELP its --help.  -1 to run it, else the exit status. */
+static int
+no_args(int argc, char **argv, const char *help)
+{
+	if (argc < 2)
+		return -1;
+	if (wants_help(argc - 1, argv + 1)) {
+		fputs(help, stdout);
+		return 0;
+	}
+	fprintf(stderr, "uctls %s: takes no argument (`%s')\n", argv[0], argv[1]);
+	return see_help(argv[0]);
+}
+
+/* The --help of subcommand NAME, or NULL. */
+static const char *
+help_of(const char *name)
+{
+	static const struct {
+		const char *name, *help;
+	} helps[] = { { "run", run_help },           { "validate", validate_help },
+		      { "check", check_help },       { "pki", pki_help },
+		      { "profiles", profiles_help }, { "steps", steps_help } };
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].name, name) == 0)
+			return helps[i].help;
+	return NULL;
+}
+
+/* uctls --help, -h, help [SUBCOMMAND]: 0, or 2 for an unknown one. */
+static int
+cmd_help(int argc, char **argv)
+{
+	const char *h = argc > 2 && strcmp(argv[1], "help") == 0 ? help_of(argv[2]) : main_help;
+
+	if (h == NULL) {
+		fprintf(stderr, "uctls help: unknown subcommand `%s'\n", argv[2]);
+		return see_help(NULL);
+	}
+	fputs(h, stdout);
+	return 0;
 }
 
 int
@@ -1023,18 +1795,24 @@ main(int argc, char **argv)
 	int rv;
 
 	if (argc < 2) {
-		usage(stderr);
-		return 2;
+		fprintf(stderr, "uctls: no subcommand given\n");
+		return see_help(NULL);
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
+	    strcmp(argv[1], "help") == 0)
+		return cmd_help(argc, argv);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("uctls %s (GnuTLS %s)\n", PACKAGE_VERSION, gnutls_check_version(NULL));
 		return 0;
 	}
+	if (help_of(argv[1]) == NULL) {
+		fprintf(stderr, "uctls: unknown subcommand `%s'\n", argv[1]);
+		return see_help(NULL);
+	}
+	if (strcmp(argv[1], "profiles") == 0 && (rv = no_args(argc - 1, argv + 1, profiles_help)) >= 0)
+		return rv;
+	if (strcmp(argv[1], "steps") == 0 && (rv = no_args(argc - 1, argv + 1, steps_help)) >= 0)
+		return rv;
 	if (gnutls_global_init() < 0) {
 		fprintf(stderr, "uctls: gnutls_global_init failed\n");
 		return 2;
@@ -1049,13 +1827,8 @@ main(int argc, char **argv)
 		rv = cmd_pki(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "profiles") == 0)
 		rv = cmd_profiles();
-	else if (strcmp(argv[1], "steps") == 0)
+	else
 		rv = cmd_steps();
-	else {
-		fprintf(stderr, "uctls: unknown subcommand `%s'\n", argv[1]);
-		usage(stderr);
-		rv = 2;
-	}
 	gnutls_global_deinit();
 	return rv;
 }

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "family.h"
 #include "install.h"
+#include "misbehave.h"
 #include "profile.h"
 #include "sip.h"
 #include "tls.h"
@@ -69,7 +70,8 @@ enum side_state {
 	S_HANDSHAKE,
 	S_APP,
 	S_DONE,
-	S_FAILED
+	S_FAILED,
+	S_MISBEHAVE /* driven by misbehave.c (<misbehave>), never failing */
 };
 
 struct side {
@@ -116,6 +118,12 @@ struct side {
 	                     names for (profile name_check_in_app), "" when it did not */
 	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
 	char req_buf[6][300];
+	struct uctls_cap *cap; /* r->cap (--pcap, --ladder), else NULL */
+	/* <misbehave>: what this side does wrong on purpose (borrowed from its
+	 * def; NULL when honest, and in every phase but the first), and its
+	 * state once misbehave.c took it over (owned). */
+	const struct uctls_misbehave *mb;
+	struct uctls_mb_state *mbs;
 };
 
 struct run {
@@ -125,6 +133,7 @@ struct run {
 	struct uctls_pki *pki;
 	struct uctls_log *log;
 	FILE *keylog;
+	struct uctls_cap *cap; /* opts->cap: NULL unless --pcap or --ladder */
 	int timeout;
 	int lfd; /* listening socket: the server's, or ours in --listen mode */
 	struct sockaddr_storage addr; /* where the client connects */
@@ -154,6 +163,8 @@ int eng_side_done(struct run *r, struct side *s);
 void eng_rx(struct side *s, const char *buf, size_t n, int raw);
 int eng_start_tls(struct run *r, struct side *s, struct uctls_err *err);
 int eng_tls_result(struct run *r, struct side *s, int ret);
+/* With a capture: SIDE's connection is established (first call counts). */
+void eng_cap_connected(struct run *r, struct side *s);
 
 /* engine-sip.c: SIP transactions (traversal's sip-options, sip-trunk). */
 int eng_sip_start(struct run *r, struct side *s);

@@ -65,10 +65,70 @@ x_queue(struct side *s, const char *text)
 	return 0;
 }
 
+/* For the ladder: the first element of TEXT (one that x_send queues) as
+ * "<name from='..' to='..'>", plus its children's names for
+ * <stream:features> and <stream:error>. */
+static void
+x_label(const char *text, char *buf, size_t n)
+{
+	static const char *const keep[] = { "from", "to", "type", "mechanism" };
+	const char *p = text, *end, *q, *v;
+	size_t l = 0, i, k;
+	int depth;
+
+	while ((p = strchr(p, '<')) != NULL && p[1] == '?')
+		p++;
+	if (p == NULL || n < 2 || (end = strchr(p, '>')) == NULL) {
+		snprintf(buf, n, "(%zu bytes)", strlen(text));
+		return;
+	}
+	if (p[1] == '/') { /* </stream:stream> */
+		snprintf(buf, n, "%.*s", (int)(end + 1 - p), p);
+		return;
+	}
+	k = strcspn(p + 1, " \t\r\n/>");
+	l = (size_t)snprintf(buf, n, "<%.*s", (int)k, p + 1);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]) && l < n; i++) {
+		size_t kl = strlen(keep[i]);
+
+		for (q = p; (q = strstr(q, keep[i])) != NULL && q < end; q += kl)
+			if (q[-1] == ' ' && q[kl] == '=' && (q[kl + 1] == '\'' || q[kl + 1] == '"')) {
+				v = q + kl + 2;
+				l += (size_t)snprintf(buf + l, n - l, " %s='%.*s'", keep[i],
+				                      (int)strcspn(v, "'\""), v);
+				break;
+			}
+	}
+	if (l < n)
+		l += (size_t)snprintf(buf + l, n - l, "%s", end[-1] == '/' ? "/>" : ">");
+	if (strncmp(p, "<stream:features", 16) != 0 && strncmp(p, "<stream:error", 13) != 0)
+		return;
+	/* Its children (depth 0 here), not their descendants. */
+	for (q = end, k = 0, depth = 0; (q = strchr(q, '<')) != NULL && l < n; q++) {
+		if (q[1] == '/') {
+			depth--;
+			continue;
+		}
+		i = strcspn(q + 1, " \t\r\n/>");
+		if (depth == 0)
+			l += (size_t)snprintf(buf + l, n - l, "%s%.*s", k++ ? ", " : " ", (int)i, q + 1);
+		if ((v = strchr(q, '>')) != NULL && v[-1] != '/')
+			depth++;
+	}
+}
+
 static int
 x_send(struct side *s, char *owned)
 {
-	int rv = x_queue(s, owned);
+	int rv;
+
+	if (s->cap != NULL && owned != NULL) {
+		char label[160];
+
+		x_label(owned, label, sizeof(label));
+		uctls_cap_note(s->cap, UCTLS_CAP_APP, s->is_server, 0, "%s", label);
+	}
+	rv = x_queue(s, owned);
 
 	free(owned);
 	return rv;
@@ -101,6 +161,8 @@ x_flush(struct run *r, struct side *s)
 			s->want = POLLOUT;
 			return 1;
 		}
+		if (w > 0 && s->cap != NULL)
+			uctls_cap_bytes(s->cap, s->is_server, s->out + s->outdone, (size_t)w);
 		if (w < 0)
 			return eng_side_fail_msg(r, s, "connection-closed", NULL, "writing to %s: %s",
 			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
@@ -145,6 +207,8 @@ x_read(struct run *r, struct side *s)
 			return eng_side_fail_msg(r, s, "connection-closed", NULL, "reading from %s: %s",
 			                     s->other->def->id, strerror(errno)) < 0 ? -1 : 1;
 		n = (size_t)got;
+		if (s->cap != NULL && !s->other->local)
+			uctls_cap_bytes(s->cap, !s->is_server, buf, n);
 	}
 	eng_rx(s, buf, n, s->tls == NULL || s->state == S_PRE);
 	if (n == 0)
@@ -286,9 +350,12 @@ x_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 }
 
 /* The subdomain step: is R's certificate, already verified for R's domain,
- * also valid for each hosted service name?  IM and Presence (IM and Presence guide):
- * group chat between federated partners needs `*.example.com' on the
- * cup-xmpp-s2s certificate, because conference.example.com is a subdomain. */
+ * also valid for each hosted service name?  IM and Presence: group chat
+ * between federated partners needs `*.example.com' on the cup-xmpp-s2s
+ * certificate, because conference.example.com is a subdomain (Cisco,
+ * "Configuration and Administration of the IM and Presence Service",
+ * chapter "Configure Certificates", section "Enable Wildcards in XMPP
+ * Federation Security Certificates", https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html). */
 int
 eng_x_subdomains(struct run *r, struct side *s)
 {
@@ -755,6 +822,31 @@ eng_x_awaiting(const struct side *s)
 	return "the stream features after the stream header";
 }
 
+/* For the ladder: an element that arrived (drawn when a real peer sent
+ * it; else it says which one the side was handling). */
+static void
+x_cap_received(struct side *s, const struct uctls_xmpp_event *ev)
+{
+	const struct uctls_xmpp_elem *e = ev->elem;
+	const char *pre, *from, *to;
+	char kids[96] = "";
+	size_t i, l = 0;
+
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE || e == NULL) {
+		uctls_cap_note(s->cap, UCTLS_CAP_APP, !s->is_server, 1, "</stream:stream>");
+		return;
+	}
+	pre = strcmp(e->ns, UCTLS_NS_STREAMS) == 0 ? "stream:" : "";
+	from = uctls_xmpp_attr(e, "from");
+	to = uctls_xmpp_attr(e, "to");
+	for (i = 0; pre[0] && i < e->nchildren && l < sizeof(kids); i++)
+		l += (size_t)snprintf(kids + l, sizeof(kids) - l, "%s%s", i ? ", " : " ",
+		                      e->children[i]->name);
+	uctls_cap_note(s->cap, UCTLS_CAP_APP, !s->is_server, 1, "<%s%s%s%s%s%s%s%s>%s", pre,
+	               e->name, from ? " from='" : "", from ? from : "", from ? "'" : "",
+	               to ? " to='" : "", to ? to : "", to ? "'" : "", kids);
+}
+
 /* Runs the XMPP exchange of one side as far as it can go without
  * blocking. */
 int
@@ -769,7 +861,8 @@ eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
 			if (rv != 0)
 				return rv < 0 ? -1 : 0;
 		}
-		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE)
+		if (s->state == S_FAILED || s->state == S_DONE || s->state == S_HANDSHAKE ||
+		    s->state == S_MISBEHAVE)
 			return 0;
 		if (s->is_server && s->xechoed)
 			return eng_side_done(r, s);
@@ -782,6 +875,8 @@ eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err)
 				return rv < 0 ? -1 : 0;
 			continue;
 		}
+		if (s->cap != NULL)
+			x_cap_received(s, ev);
 		rv = s->is_server ? x_receiver(r, s, ev, err) : x_initiator(r, s, ev, err);
 		uctls_xmpp_event_free(ev);
 		if (rv < 0)

@@ -14,10 +14,13 @@ static const struct phase trunk_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-request", APP_SIP_OPTIONS, 0, 0, NULL },
 };
 
-/* traversal: the zone (SIP over mutual TLS), the SSH tunnel (a stricter
- * connection in which each side presents its leaf alone: doc 221624,
- * "zone up, SSH tunnels down after certificate renewal"), and the MRA
- * Jabber client's TLS connection to Expressway-E. */
+/* traversal: the zone (SIP over mutual TLS), the SSH tunnel, and the MRA
+ * Jabber client's TLS connection to Expressway-E.  The SSH tunnel is "a
+ * stricter connection" that fails unless the whole chain is trusted (Cisco,
+ * "Troubleshoot Expressway Certificates", doc 221624, "Traversal Zone up but
+ * SSH Tunnels Down after certificate renewal",
+ * https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-vcs/221624-troubleshoot-expressway-certificates.html);
+ * that each side presents its leaf alone in it is uctls's model of that. */
 static const struct phase traversal_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-options", APP_SIP_OPTIONS, 0, 0, NULL },
 	{ "ssh-tunnel", "ssh-tunnel", "ssh-tunnel", APP_READY, 1, 0, NULL },
@@ -87,6 +90,20 @@ eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uct
 		if (uctls_log_add_also(rec, d->also[i]) < 0)
 			return -1;
 	return 0;
+}
+
+void
+eng_cap_connected(struct run *r, struct side *s)
+{
+	struct sockaddr_storage a[2];
+	socklen_t la = sizeof(a[0]), lb = sizeof(a[1]);
+
+	memset(a, 0, sizeof(a));
+	/* The side's own end and the other end, as client and server. */
+	if (getsockname(s->fd, (struct sockaddr *)&a[s->is_server], &la) < 0 ||
+	    getpeername(s->fd, (struct sockaddr *)&a[!s->is_server], &lb) < 0)
+		return;
+	uctls_cap_connected(r->cap, (struct sockaddr *)&a[0], (struct sockaddr *)&a[1]);
 }
 
 /* Bytes SIDE read from its socket so far, TLS records included. */
@@ -162,6 +179,8 @@ flush_best_effort(struct side *s)
 			if (w <= 0)
 				return;
 			n = (size_t)w;
+			if (s->cap != NULL)
+				uctls_cap_bytes(s->cap, s->is_server, s->out + s->outdone, n);
 		}
 		s->outdone += n;
 	}
@@ -202,6 +221,9 @@ eng_side_fail(struct run *r, struct side *s, const struct uctls_diag *d)
 		    eng_enter_step(r, s, r->phase->app_step) < 0)
 			return -1;
 	}
+	if (s->cap != NULL)
+		uctls_cap_note(s->cap, UCTLS_CAP_FAIL, s->is_server, 0, "%s: %s", s->step,
+		               d != NULL && d->reason != NULL ? d->reason : "failed");
 	if (s->fd >= 0)
 		flush_best_effort(s);
 	s->state = S_FAILED;
@@ -260,7 +282,11 @@ int
 eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 {
 	struct uctls_tls_cfg cfg;
+	int mb;
 
+	/* <misbehave>: misbehave.c takes the side over here. */
+	if (s->mb != NULL && (mb = eng_mb_start(r, s, 1, err)) != 0)
+		return mb < 0 ? -1 : 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.def = s->def;
 	cfg.profile = s->profile;
@@ -269,6 +295,8 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.now = r->sc->now;
 	cfg.peer_id = s->other->def->id;
 	cfg.keylog = r->keylog;
+	cfg.cap = r->cap;
+	cfg.cap_peer_remote = !s->other->local;
 	cfg.scenario_file = r->sc->file;
 	cfg.verify_leaf_only = r->phase->leaf_only;
 	/* Expressway-E does not ask a Jabber client for a certificate. */
@@ -432,6 +460,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 				if (set_nonblock(s->fd) < 0)
 					return uctls_err_set(err, "fcntl: %s", strerror(errno));
 				nodelay(s->fd);
+				if (r->cap != NULL)
+					eng_cap_connected(r, s);
 			} else {
 				sl = sizeof(soerr);
 				if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -446,8 +476,15 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 					                     "server listens",
 					                     "connecting to %s: %s", s->other->def->id,
 					                     strerror(soerr));
+				if (r->cap != NULL)
+					eng_cap_connected(r, s);
 			}
 			if (r->phase->app == APP_XMPP) {
+				if (s->mb != NULL && (ret = eng_mb_start(r, s, 0, err)) != 0) {
+					if (ret < 0)
+						return -1;
+					break;
+				}
 				if (eng_x_begin(r, s, err) < 0)
 					return -1;
 				break;
@@ -498,6 +535,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			if (r->phase->app == APP_XMPP)
 				return eng_app_xmpp(r, s, err);
 			return r->phase->app == APP_SIP_OPTIONS ? eng_app_sip(r, s) : app_ready(r, s);
+		case S_MISBEHAVE:
+			return eng_mb_advance(r, s, err);
 		case S_DONE:
 		case S_FAILED:
 			return 0;
@@ -612,6 +651,8 @@ quiet_pass(struct run *r, struct side *s)
 static int
 expire(struct run *r, struct side *s)
 {
+	if (s->state == S_MISBEHAVE)
+		return eng_mb_tick(r, s);
 	if (s->quiet_ok)
 		return quiet_pass(r, s);
 	if (!s->other->local && s->state == S_CONNECT && s->is_server && r->nphase > 0) {
@@ -842,6 +883,9 @@ close_phase(struct run *r)
 {
 	int i;
 
+	if (r->cap != NULL)
+		uctls_cap_end(r->cap);
+
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 
@@ -856,6 +900,7 @@ close_phase(struct run *r)
 			close(s->fd);
 		uctls_sip_parser_free(s->sip);
 		uctls_xmpp_parser_free(s->xp);
+		eng_mb_free(s->mbs);
 		free(s->xpeer);
 		free(s->out);
 		free(s->note);
@@ -917,7 +962,18 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 		s->want = i ? POLLIN : POLLOUT;
 		s->step = ph->tcp_step;
 		s->t0 = eng_now_ms();
+		/* <misbehave> applies to the first connection, played here. */
+		s->mb = r->nphase == 0 && s->local && s->def->misbehave.what != UCTLS_MB_NONE
+		                ? &s->def->misbehave
+		                : NULL;
+		s->cap = r->cap;
 	}
+	/* The server port written in the capture: what Wireshark decodes as
+	 * the phase's protocol (pcap.h). */
+	if (r->cap != NULL)
+		uctls_cap_begin(r->cap, ph->tcp_step, r->side[0].def->id, r->side[1].def->id,
+		                r->side[0].local, r->side[1].local,
+		                ph->app == APP_SIP_OPTIONS ? 5061 : ph->app == APP_XMPP ? 5222 : 443);
 	if (r->server_remote && r->opts->step_addrs != NULL) {
 		const char *spec = r->opts->remote_addr;
 		size_t l = strlen(ph->tcp_step);
@@ -1090,6 +1146,7 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	                                   : 5000;
 	r.lfd = -1;
 	r.side[0].fd = r.side[1].fd = -1;
+	r.cap = r.opts->cap;
 	if (uctls_family_find(sc->family) == NULL)
 		return uctls_err_at(err, sc->file, 1, "unknown family `%s'", sc->family);
 	for (i = 0; i < sc->npeers; i++) {
@@ -1133,6 +1190,9 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 			uctls_err_set(err, "%s: %s", r.opts->keylog, strerror(errno));
 			goto out;
 		}
+		/* One write(2) per line, appended (O_APPEND): scenarios run
+		 * at once (uctls run -j) interleave whole lines only. */
+		setvbuf(r.keylog, NULL, _IOLBF, 0);
 	}
 	if (r.server_remote) {
 		if (parse_addr(r.opts->remote_addr, &r.addr, &r.addrlen, err) < 0)

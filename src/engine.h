@@ -8,6 +8,7 @@
 #define UCTLS_ENGINE_H
 
 #include "err.h"
+#include "pcap.h"
 #include "pki.h"
 #include "scenario.h"
 #include "steplog.h"
@@ -36,6 +37,10 @@ struct uctls_run_opts {
 	/* --pki: the directory `uctls pki export' wrote; the certificates and
 	 * keys are read from it by id (uctls_pki_build_dir), not generated. */
 	const char *pki_dir;
+	/* NULL, or a capture of every connection (uctls(1) --pcap, --ladder),
+	 * borrowed: one per scenario run, so never shared between threads
+	 * (pcap.h).  Without it the hot path pays one pointer test. */
+	struct uctls_cap *cap;
 };
 
 #define UCTLS_ACCEPT_TIMEOUT_MS 60000

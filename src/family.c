@@ -50,7 +50,11 @@ static const char *const no_sides[] = { NULL };
 /* A SIP-TLS trunk (RFC 3261, RFC 5922): UAC A (TLS client), UAS B. */
 static const char *const trunk_steps[] = { "tcp-connect", "tls-handshake", "sip-request", NULL };
 static const struct uctls_family_attr trunk_attrs[] = {
-	/* CUCM's SIP trunk security profile "X.509 Subject Name" (IM and Presence guide). */
+	/* CUCM's SIP trunk security profile "X.509 Subject Name": the trunk is
+	 * configured with the subject CN of the IM and Presence certificate
+	 * (Cisco, "Configuration and Administration of the IM and Presence
+	 * Service", chapter "Configure Certificates", section "Certificate
+	 * Prerequisites", https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html). */
 	{ "x509-subject-name", EITHER, 1, NULL },
 	{ "request", C, 0, NULL },      /* OPTIONS (default), REGISTER, INVITE (with its ACK) */
 	{ "sip-response", S, 0, NULL }, /* the final status B answers, none, or garbage */

@@ -775,6 +775,49 @@ gen_install(struct ctx *c)
 	}
 }
 
+/* key-usage at install: the CA dropped a bit the device's CSR requested
+ * (profile inst_ku_keep; Cisco, "Configuration and Administration of the IM
+ * and Presence Service", chapter "Configure Certificates", section
+ * "Certificate Signing Request Key Usage Extensions",
+ * https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html):
+ * the certificate re-issued with its key usage plus the missing bits. */
+static void
+gen_ku_keep(struct ctx *c)
+{
+	const struct uctls_profile *p = x_profile(c);
+	const struct uctls_certdef *cd = c->anc[0];
+	struct uctls_xml_node *n;
+	const char *cur;
+	char *v, *t;
+	size_t i, l;
+
+	if (p == NULL || p->inst_ku_keep == NULL || cd->file != NULL ||
+	    (n = find_cert((struct uctls_xml_node *)c->root, "cert", cd->id)) == NULL ||
+	    (cur = uctls_xml_attr(n, "key-usage")) == NULL || strcmp(cur, "none") == 0 ||
+	    (v = strdup(cur)) == NULL)
+		return;
+	for (i = 0; v != NULL && p->inst_ku_keep[i] != NULL; i++) {
+		l = strlen(p->inst_ku_keep[i]);
+		for (t = strstr(v, p->inst_ku_keep[i]); t != NULL; t = strstr(t + 1, p->inst_ku_keep[i]))
+			if ((t == v || t[-1] == ',' || t[-1] == ' ') &&
+			    (t[l] == '\0' || t[l] == ',' || t[l] == ' '))
+				break;
+		if (t == NULL) {
+			t = fmt("%s,%s", v, p->inst_ku_keep[i]);
+			free(v);
+			v = t;
+		}
+	}
+	if (v == NULL) {
+		c->oom = 1;
+		return;
+	}
+	edit_add(c, cand_new(c, E_CA, fmt("re-issue `%s' (%s) with the key usage its CSR requested "
+	                                  "(key-usage=\"%s\")", subject_of(cd), cd->id, v)),
+	         "cert", cd->id, "key-usage", v);
+	free(v);
+}
+
 /* The peer's chain, when it sent none: its first end-entity certificate
  * (with its intermediates). */
 static void
@@ -1009,6 +1052,8 @@ generate(struct ctx *c)
 	else if (strcmp(r, "key-size") == 0)
 		gen_attr(c, "key", "rsa", "rsa-2048", "with an RSA-2048 key");
 	else if (strcmp(r, "key-usage") == 0) {
+		if (c->install)
+			gen_ku_keep(c);
 		gen_attr(c, "key-usage", NULL, NULL, "with the default key usage");
 		gen_own_key_usage(c);
 	}
@@ -1289,6 +1334,28 @@ order(struct ctx *c)
 	}
 }
 
+/* A peer that misbehaves on purpose (<misbehave>, misbehave.h) causes the
+ * failure: no edit of the certificates or the configuration fixes it, and
+ * --fix (WANT_TREE) writes nothing but says why. */
+static int
+misbehave_no_fix(const struct uctls_scenario *sc, const struct uctls_peerdef *pd,
+                 struct uctls_log *log, int want_tree, struct uctls_err *err)
+{
+	char what[160], msg[400];
+
+	snprintf(msg, sizeof(msg),
+	         "the failure comes from <misbehave what=\"%s\"> on peer %s (line %d), which %s; "
+	         "no configuration change fixes it",
+	         uctls_misbehave_name(pd->misbehave.what), pd->id, pd->misbehave.line,
+	         uctls_misbehave_describe(&pd->misbehave, strcmp(pd->role, "server") == 0, what,
+	                                  sizeof(what)));
+	if (uctls_log_add_fix(log, msg, 0, "not re-run: a deliberate misbehaviour") < 0)
+		return uctls_err_set(err, "verifying fixes: out of memory");
+	if (want_tree)
+		return uctls_err_set(err, "%s: --fix: %s; nothing written", sc->file, msg);
+	return 0;
+}
+
 int
 uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *root,
                struct uctls_log *log, struct uctls_keypool *pool,
@@ -1306,6 +1373,9 @@ uctls_fix_find(const struct uctls_scenario *sc, const struct uctls_xml_node *roo
 	c.sc = sc;
 	c.root = root;
 	c.fail = uctls_log_failure(log);
+	for (i = 0; c.fail != NULL && i < sc->npeers; i++)
+		if (sc->peers[i].misbehave.what != UCTLS_MB_NONE)
+			return misbehave_no_fix(sc, &sc->peers[i], log, best != NULL, err);
 	if (c.fail == NULL || c.fail->reason == NULL || !setup(&c))
 		return 0;
 	generate(&c);

@@ -10,6 +10,18 @@
  *     chain first);
  *   - the SANs are the CSR's, the CN is among them, RSA sizes and critical
  *     extensions the device knows (doc 214618, doc 118855).
+ * Refusing the upload is the documents' word for the Expressway rules (doc
+ * 221624) and uctls's model for the others (docs/profiles.md, "Install
+ * rules").  The documents:
+ *   doc 221624: Cisco, "Troubleshoot Expressway Certificates",
+ *     https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-vcs/221624-troubleshoot-expressway-certificates.html
+ *   IM and Presence guide: Cisco, "Configuration and Administration of the
+ *     IM and Presence Service", chapter "Configure Certificates" (12.5(1)SU4),
+ *     https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
+ *   doc 214618: Cisco, "Generate CSR and Apply Certificates to CMS",
+ *     https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
+ *   doc 118855: Cisco, "UCCX Solution Certificate Management Guide",
+ *     https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
  * PEM is read here rather than by gnutls_x509_crt_list_import2() so that a
  * damaged copy is located (line, column) as the person at the upload page
  * needs it; each block's DER is then imported by GnuTLS. */
@@ -1486,6 +1498,53 @@ out:
 	return rv;
 }
 
+/* --- key usage the CA must keep (IM and Presence guide) ------------------- */
+
+/* The IM and Presence guide ("Certificate Signing Request Key Usage
+ * Extensions"): the CA must not change or remove the Data Encipherment bit
+ * (the CSRs request it) as it signs the certificate.  The document does
+ * not say what the device then does: refusing the upload is uctls's model,
+ * and so is letting a certificate without any keyUsage pass (RFC 5280
+ * 4.2.1.3: no restriction). */
+static const struct {
+	const char *name;
+	unsigned bit;
+} ku_bits[] = {
+	{ "digitalSignature", GNUTLS_KEY_DIGITAL_SIGNATURE },
+	{ "nonRepudiation", GNUTLS_KEY_NON_REPUDIATION },
+	{ "keyEncipherment", GNUTLS_KEY_KEY_ENCIPHERMENT },
+	{ "dataEncipherment", GNUTLS_KEY_DATA_ENCIPHERMENT },
+	{ "keyAgreement", GNUTLS_KEY_KEY_AGREEMENT },
+};
+
+static int
+check_ku_keep(const struct uctls_install_rules *r, struct upload *u, struct uctls_diag *d)
+{
+	struct list miss = { NULL, 0 };
+	unsigned ku = 0, crit = 0;
+	size_t i, j;
+	int rv = -1;
+
+	if (gnutls_x509_crt_get_key_usage(u->crts[u->entity], &ku, &crit) < 0)
+		return 0;
+	for (i = 0; r->ku_keep[i] != NULL; i++)
+		for (j = 0; j < sizeof(ku_bits) / sizeof(ku_bits[0]); j++)
+			if (strcmp(r->ku_keep[i], ku_bits[j].name) == 0 && !(ku & ku_bits[j].bit))
+				list_add(&miss, ku_bits[j].name);
+	if (miss.oom)
+		goto out;
+	rv = 0;
+	if (miss.s != NULL)
+		rv = problem(d, "key-usage",
+		             "have the CA re-issue the certificate with the key usage its CSR "
+		             "requested, without dropping a bit",
+		             "%s has keyUsage without %s, which its CSR requested and the CA "
+		             "must not drop", u->label[u->entity], list_str(&miss));
+out:
+	free(miss.s);
+	return rv;
+}
+
 /* --- the entry point ------------------------------------------------------ */
 
 int
@@ -1533,6 +1592,8 @@ uctls_install_check(const struct uctls_install_rules *rules,
 		goto nomem;
 	if (rules->key_bits != NULL && check_key_bits(rules, &u, out) < 0)
 		goto nomem;
+	if (rules->ku_keep != NULL && check_ku_keep(rules, &u, out) < 0)
+		goto nomem;
 	if (check_critical(rules, &u, out) < 0)
 		goto nomem;
 	rv = out->reason != NULL ? 1 : 0;
@@ -1556,4 +1617,5 @@ uctls_install_rules_of(const struct uctls_profile *p, struct uctls_install_rules
 	out->cn_in_san = p->inst_cn_in_san;
 	out->key_bits = p->inst_key_bits;
 	out->critical_ok = p->inst_critical_ok;
+	out->ku_keep = p->inst_ku_keep;
 }

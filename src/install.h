@@ -1,7 +1,17 @@
 /* uctls — the install step (uctls_install_*): what a device checks when a
  * certificate, its key and a bundle are uploaded to it, before any
- * handshake.  Every rule is cited in docs/profiles.md (doc 221624
- * Expressway, IM and Presence guide IM and Presence, doc 214618 Meeting Server, doc 118855 UCCX).
+ * handshake.  Every rule is cited in docs/profiles.md, with its section and
+ * what is the document's statement and what uctls's model (e.g. that a
+ * device refuses the upload, where a document gives only the rule):
+ *   doc 221624: Cisco, "Troubleshoot Expressway Certificates",
+ *     https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-vcs/221624-troubleshoot-expressway-certificates.html
+ *   IM and Presence guide: Cisco, "Configuration and Administration of the
+ *     IM and Presence Service", chapter "Configure Certificates" (12.5(1)SU4),
+ *     https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
+ *   doc 214618: Cisco, "Generate CSR and Apply Certificates to CMS",
+ *     https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
+ *   doc 118855: Cisco, "UCCX Solution Certificate Management Guide",
+ *     https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
  *
  * The checks work on the uploaded bytes (so format problems are seen as the
  * device sees them) and on the device's trust list; they never touch the
@@ -37,6 +47,10 @@ struct uctls_install_rules {
 	                                   NULL: any known (doc 118855: UCCX allows key
 	                                   usage 2.5.29.15 and basic constraints
 	                                   2.5.29.19 only) */
+	const char *const *ku_keep; /* keyUsage bits (RFC 5280 names: "dataEncipherment")
+	                               the CA must not have dropped, NULL-terminated; NULL:
+	                               none (IM and Presence guide: the data encipherment
+	                               bit of the CSR kept) */
 };
 
 struct uctls_profile;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -34,12 +35,31 @@
  * Key pool
  */
 
+/* One signed certificate of the memo: KEY (owned) is everything that
+ * determines it (memo_key), DER (gnutls_malloc) the certificate. */
+struct memo_ent {
+	struct memo_ent *next;
+	unsigned char *key;
+	size_t klen, hash;
+	gnutls_datum_t der;
+};
+
+#define MEMO_BUCKETS 1024
+
 struct uctls_keypool {
 	/* keys[type][slot]; NULL where the slot has not been used yet. */
 	gnutls_x509_privkey_t *keys[UCTLS_KEY__COUNT];
 	size_t nkeys[UCTLS_KEY__COUNT];
 	size_t generated;
 	char *dir; /* persistent cache, or NULL */
+	/* The certificates signed so far, by memo_key: a suite signs the
+	 * same certificate (same keys, names, serial, validity, extensions)
+	 * in many scenarios, and signing dominates building a PKI. */
+	struct memo_ent *memo[MEMO_BUCKETS];
+	size_t nsigned, nreused;
+	/* keys, generated, memo, nsigned, nreused: `uctls run -j' builds
+	 * PKIs on several threads at once. */
+	pthread_mutex_t mu;
 };
 
 int
@@ -99,7 +119,13 @@ cache_store(gnutls_x509_privkey_t key, const char *path)
 struct uctls_keypool *
 uctls_keypool_new(void)
 {
-	return calloc(1, sizeof(struct uctls_keypool));
+	struct uctls_keypool *pool = calloc(1, sizeof(struct uctls_keypool));
+
+	if (pool != NULL && pthread_mutex_init(&pool->mu, NULL) != 0) {
+		free(pool);
+		pool = NULL;
+	}
+	return pool;
 }
 
 void
@@ -115,6 +141,16 @@ uctls_keypool_free(struct uctls_keypool *pool)
 				gnutls_x509_privkey_deinit(pool->keys[t][s]);
 		free(pool->keys[t]);
 	}
+	for (s = 0; s < MEMO_BUCKETS; s++)
+		while (pool->memo[s] != NULL) {
+			struct memo_ent *m = pool->memo[s];
+
+			pool->memo[s] = m->next;
+			free(m->key);
+			gnutls_free(m->der.data);
+			free(m);
+		}
+	pthread_mutex_destroy(&pool->mu);
 	free(pool->dir);
 	free(pool);
 }
@@ -123,6 +159,13 @@ size_t
 uctls_keypool_generated(const struct uctls_keypool *pool)
 {
 	return pool->generated;
+}
+
+void
+uctls_keypool_memo_stats(const struct uctls_keypool *pool, size_t *nsigned, size_t *nreused)
+{
+	*nsigned = pool->nsigned;
+	*nreused = pool->nreused;
 }
 
 /* The loader resolves UCTLS_KEY_DEFAULT; hand-built models may not. */
@@ -181,10 +224,10 @@ key_params(enum uctls_key_type t, gnutls_pk_algorithm_t *pk, unsigned *bits)
 	}
 }
 
-int
-uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
-                  unsigned slot, gnutls_x509_privkey_t *key,
-                  struct uctls_err *err)
+static int
+keypool_get_locked(struct uctls_keypool *pool, enum uctls_key_type type,
+                   unsigned slot, gnutls_x509_privkey_t *key,
+                   struct uctls_err *err)
 {
 	gnutls_x509_privkey_t k = NULL;
 	gnutls_pk_algorithm_t pk;
@@ -245,6 +288,21 @@ uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
 	}
 	*key = pool->keys[t][slot];
 	return 0;
+}
+
+/* Under the pool's lock: a key generated while another thread waits is
+ * generated once. */
+int
+uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
+                  unsigned slot, gnutls_x509_privkey_t *key,
+                  struct uctls_err *err)
+{
+	int rv;
+
+	pthread_mutex_lock(&pool->mu);
+	rv = keypool_get_locked(pool, type, slot, key, err);
+	pthread_mutex_unlock(&pool->mu);
+	return rv;
 }
 
 /* ------------------------------------------------------------------------
@@ -896,6 +954,216 @@ out:
 	return rv;
 }
 
+/* ------------------------------------------------------------------------
+ * The certificate memo: a certificate already signed in this pool's life is
+ * imported again, not signed again.  Signatures are deterministic (RFC 6979,
+ * generate_entry), so the bytes are the ones signing would give.
+ */
+
+/* A memo key being written; OOM set when it could not grow. */
+struct kbuf {
+	unsigned char *p;
+	size_t n, cap;
+	int oom;
+};
+
+/* LEN, then LEN bytes of DATA: no two field lists write the same bytes. */
+static void
+kb_put(struct kbuf *kb, const void *data, size_t len)
+{
+	size_t need = kb->n + sizeof(len) + len;
+
+	if (kb->oom)
+		return;
+	if (need > kb->cap) {
+		size_t cap = need * 2 > 512 ? need * 2 : 512;
+		unsigned char *p = realloc(kb->p, cap);
+
+		if (p == NULL) {
+			kb->oom = 1;
+			return;
+		}
+		kb->p = p;
+		kb->cap = cap;
+	}
+	memcpy(kb->p + kb->n, &len, sizeof(len));
+	memcpy(kb->p + kb->n + sizeof(len), data, len);
+	kb->n = need;
+}
+
+static void
+kb_str(struct kbuf *kb, const char *s)
+{
+	kb_put(kb, s != NULL ? s : "", s != NULL ? strlen(s) + 1 : 0);
+}
+
+#define KB_VAL(kb, v) kb_put((kb), &(v), sizeof(v))
+
+/* Everything generate_entry reads to make certificate I, signed by SIGNER
+ * as ISS: its subject key and the signer's key (the pool's: they live as
+ * long as the memo, so their address names them), the issuer's certificate
+ * (its name and key identifier go into this one), the serial, names,
+ * validity, extensions and hash.  A field added to generate_entry is added
+ * here (tests/check_runq.c changes each in turn).  0, or -1 when the
+ * certificate is not memoised (a key or issuer read from a file). */
+static int
+memo_key(const struct uctls_scenario *sc, const struct uctls_pki *pki, size_t i,
+         const struct pki_entry *iss, const struct pki_entry *signer, struct kbuf *kb)
+{
+	const struct uctls_certdef *def = &sc->certs[i];
+	const struct pki_entry *e = &pki->e[i];
+	unsigned long sn = def->serial != 0 ? def->serial : (unsigned long)i + 1;
+	long long nb = (long long)def->not_before, na = (long long)def->not_after;
+	int hash = (int)def->hash;
+	size_t k;
+
+	if (e->key_owned || signer->key_owned || e->key == NULL || signer->key == NULL ||
+	    (iss != e && iss->der.data == NULL))
+		return -1;
+	KB_VAL(kb, e->key);
+	KB_VAL(kb, signer->key);
+	if (iss != e)
+		kb_put(kb, iss->der.data, iss->der.size);
+	else
+		kb_put(kb, "", 0);
+	KB_VAL(kb, sn);
+	kb_str(kb, def->subject);
+	KB_VAL(kb, nb);
+	KB_VAL(kb, na);
+	KB_VAL(kb, hash);
+	KB_VAL(kb, def->critical);
+	KB_VAL(kb, def->has_basic_constraints);
+	KB_VAL(kb, def->bc_ca);
+	KB_VAL(kb, def->path_len);
+	KB_VAL(kb, def->nsans);
+	for (k = 0; k < def->nsans; k++) {
+		KB_VAL(kb, def->sans[k].type);
+		kb_str(kb, def->sans[k].value);
+	}
+	KB_VAL(kb, def->has_eku);
+	KB_VAL(kb, def->neku);
+	for (k = 0; k < def->neku; k++)
+		kb_str(kb, def->eku[k]);
+	KB_VAL(kb, def->has_key_usage);
+	KB_VAL(kb, def->key_usage);
+	KB_VAL(kb, def->nexts);
+	for (k = 0; k < def->nexts; k++) {
+		kb_str(kb, def->exts[k].oid);
+		KB_VAL(kb, def->exts[k].critical);
+		kb_put(kb, def->exts[k].der, def->exts[k].der_len);
+	}
+	return kb->oom ? -1 : 0;
+}
+
+/* FNV-1a. */
+static size_t
+kb_hash(const struct kbuf *kb)
+{
+	size_t h = (size_t)14695981039346656037ULL, k;
+
+	for (k = 0; k < kb->n; k++)
+		h = (h ^ kb->p[k]) * (size_t)1099511628211ULL;
+	return h;
+}
+
+/* Under the pool's lock: a copy (gnutls_malloc) of the memoised DER for
+ * KB in *DER; 0 found, -1 not (or out of memory). */
+static int
+memo_find(struct uctls_keypool *pool, const struct kbuf *kb, size_t h, gnutls_datum_t *der)
+{
+	const struct memo_ent *m;
+	int rv = -1;
+
+	pthread_mutex_lock(&pool->mu);
+	for (m = pool->memo[h % MEMO_BUCKETS]; m != NULL; m = m->next)
+		if (m->hash == h && m->klen == kb->n && memcmp(m->key, kb->p, kb->n) == 0)
+			break;
+	if (m != NULL && (der->data = gnutls_malloc(m->der.size)) != NULL) {
+		memcpy(der->data, m->der.data, m->der.size);
+		der->size = m->der.size;
+		pool->nreused++;
+		rv = 0;
+	}
+	pthread_mutex_unlock(&pool->mu);
+	return rv;
+}
+
+/* Under the pool's lock: DER kept for KB (the key moves into the memo).
+ * Failing to memoise is not an error: the certificate is still good. */
+static void
+memo_add(struct uctls_keypool *pool, struct kbuf *kb, size_t h, const gnutls_datum_t *der)
+{
+	struct memo_ent *m = calloc(1, sizeof(*m)), *o;
+
+	if (m == NULL || (m->der.data = gnutls_malloc(der->size)) == NULL) {
+		free(m);
+		return;
+	}
+	memcpy(m->der.data, der->data, der->size);
+	m->der.size = der->size;
+	m->key = kb->p;
+	m->klen = kb->n;
+	m->hash = h;
+	kb->p = NULL;
+	pthread_mutex_lock(&pool->mu);
+	pool->nsigned++;
+	/* Two threads may sign the same certificate at once: keep one. */
+	for (o = pool->memo[h % MEMO_BUCKETS]; o != NULL; o = o->next)
+		if (o->hash == h && o->klen == m->klen && memcmp(o->key, m->key, m->klen) == 0)
+			break;
+	if (o == NULL) {
+		m->next = pool->memo[h % MEMO_BUCKETS];
+		pool->memo[h % MEMO_BUCKETS] = m;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&pool->mu);
+	if (m != NULL) {
+		free(m->key);
+		gnutls_free(m->der.data);
+		free(m);
+	}
+}
+
+/* Certificate I from the memo, else generate_entry (and memoised). */
+static int
+build_entry(const struct uctls_scenario *sc, struct uctls_pki *pki, size_t i,
+            struct uctls_keypool *pool, struct uctls_err *err)
+{
+	const struct uctls_certdef *def = &sc->certs[i];
+	struct pki_entry *e = &pki->e[i], *iss = e, *signer = e;
+	struct kbuf kb = { NULL, 0, 0, 0 };
+	long j = def->issuer != NULL ? def_index(sc, def->issuer) : -1;
+	size_t h = 0;
+	int ret, memo;
+
+	if (j >= 0)
+		iss = signer = &pki->e[j];
+	if (def->signed_with != NULL) {
+		j = def_index(sc, def->signed_with);
+		signer = j >= 0 ? &pki->e[j] : NULL;
+	}
+	memo = signer != NULL && memo_key(sc, pki, i, iss, signer, &kb) == 0;
+	if (memo) {
+		h = kb_hash(&kb);
+		if (memo_find(pool, &kb, h, &e->der) == 0) {
+			free(kb.p);
+			ret = gnutls_x509_crt_init(&e->crt);
+			if (ret >= 0)
+				ret = gnutls_x509_crt_import(e->crt, &e->der, GNUTLS_X509_FMT_DER);
+			if (ret < 0)
+				return uctls_err_at(err, sc->file, def->line,
+				                    "<%s id=\"%s\">: re-importing: %s", tag(def),
+				                    def->id, gnutls_strerror(ret));
+			return 0;
+		}
+	}
+	ret = generate_entry(sc, pki, i, err);
+	if (ret == 0 && memo)
+		memo_add(pool, &kb, h, &e->der);
+	free(kb.p);
+	return ret;
+}
+
 static int
 finish_entry(struct pki_entry *e, struct uctls_err *err)
 {
@@ -1008,7 +1276,7 @@ uctls_pki_build(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 				             tag(def), def->id);
 				goto out;
 			}
-			if (generate_entry(sc, pki, i, err) < 0)
+			if (build_entry(sc, pki, i, pool, err) < 0)
 				goto out;
 			built++;
 			left--;

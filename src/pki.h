@@ -10,7 +10,8 @@
  * certificates of one scenario never share a key unless the scenario says so
  * (signed-with), and running many scenarios in one process generates each
  * (type, slot) key once.  A persistent on-disk cache can sit behind the same
- * interface later.
+ * interface (uctls_keypool_set_dir).  A pool may be shared by threads: it
+ * locks itself.
  *
  * GnuTLS types appear in this header: the PKI, verification and TLS modules
  * are the only ones that include GnuTLS.
@@ -47,6 +48,14 @@ int uctls_keypool_get(struct uctls_keypool *pool, enum uctls_key_type type,
 /* How many keys the pool has generated so far (tests and benchmarks use it
  * to see that a warm pool generates nothing). */
 size_t uctls_keypool_generated(const struct uctls_keypool *pool);
+
+/* The pool also memoises every certificate it sees signed (uctls_pki_build):
+ * one with the same keys, issuer, serial, names, validity, extensions and
+ * hash is imported again instead of signed again (the signatures are
+ * deterministic, so the bytes are the same).  How many distinct certificates
+ * were signed, and how many were taken from the memo instead. */
+void uctls_keypool_memo_stats(const struct uctls_keypool *pool, size_t *nsigned,
+                              size_t *nreused);
 
 /* Builds every certificate of SC.  POOL is borrowed and must outlive the
  * returned PKI.  Errors carry the scenario file:line of the <ca>/<cert>

@@ -4,13 +4,35 @@
 
 #include "profile.h"
 
-/* Sources for every rule: docs/profiles.md. */
+/* Sources for every rule, with the section and what is uctls's model rather
+ * than the document's statement: docs/profiles.md.  The vendor documents:
+ *   doc 221624: Cisco, "Troubleshoot Expressway Certificates",
+ *     https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-vcs/221624-troubleshoot-expressway-certificates.html
+ *   IM and Presence guide: Cisco, "Configuration and Administration of the
+ *     IM and Presence Service", chapter "Configure Certificates" (12.5(1)SU4),
+ *     https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
+ *   doc 214618: Cisco, "Generate CSR and Apply Certificates to CMS",
+ *     https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
+ *   doc 118855: Cisco, "UCCX Solution Certificate Management Guide",
+ *     https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
+ *   the Expressway guide: Cisco, "Cisco Expressway Certificate Creation and
+ *     Use Deployment Guide" (X8.x), https://www.cisco.com/c/en/us/support/unified-communications/expressway-series/products-installation-and-configuration-guides-list.html
+ */
 
-/* doc 118855: "Only 1024- and 2048-bit keys are supported"; a critical
- * extension other than key usage (2.5.29.15) and basic constraints
- * (2.5.29.19) breaks Finesse's TLS to CUCM. */
+/* doc 118855 ("Install Signed Tomcat Application Certificates"): "UCCX
+ * supports only 1024-bit and 2048-bit certificate key lengths"; ("Problem -
+ * Invalid User ID/Password") a critical extension other than key usage
+ * (2.5.29.15) and basic constraints (2.5.29.19) in CUCM's certificate breaks
+ * UCCX's TLS to CUCM.  Applying both at UCCX's own upload is uctls's model. */
 static const unsigned uccx_key_bits[] = { 1024, 2048, 0 };
 static const char *const uccx_critical_ok[] = { "2.5.29.15", "2.5.29.19", NULL };
+/* IM and Presence guide ("Certificate Signing Request Key Usage Extensions"):
+ * its CSRs (cup, cup-xmpp, cup-xmpp-s2s, ipsec, tomcat) request data
+ * encipherment, and the CA must not change or remove that bit.  Refusing the
+ * upload of a certificate without it is uctls's model (docs/profiles.md);
+ * set on cup-xmpp-s2s only for now: the `cup' install scenarios use uctls's
+ * default leaf key usage, which has no data encipherment. */
+static const char *const imp_ku_keep[] = { "dataEncipherment", NULL };
 static const struct uctls_profile profiles[] = {
 	{
 		.name = "generic",
@@ -268,6 +290,7 @@ static const struct uctls_profile profiles[] = {
 		.describe = "Cisco IM and Presence federation (cup-xmpp-s2s certificate, "
 		            "cup-xmpp-trust): SASL EXTERNAL or dialback",
 		.inst_ca_first = 1,  /* root and intermediates before the certificate (IM and Presence guide) */
+		.inst_ku_keep = imp_ku_keep, /* the CA keeps data encipherment (IM and Presence guide) */
 		.cn_fallback = 1,
 		.wildcard = 1,
 		.xmpp_ids = 1,

@@ -64,6 +64,9 @@ struct uctls_profile {
 	int inst_pem_only, inst_ca_first, inst_bundle_order, inst_bundle_newline, inst_cn_in_san;
 	const unsigned *inst_key_bits;          /* 0-terminated, or NULL: any */
 	const char *const *inst_critical_ok;    /* NULL-terminated, or NULL: any known */
+	const char *const *inst_ku_keep;        /* keyUsage bits (RFC 5280 names) that an
+	                           uploaded certificate with keyUsage must still carry,
+	                           NULL-terminated; NULL: none */
 	const char *const *tolerated_critical; /* NULL-terminated OIDs that may be
 	                           critical; NULL: the set GnuTLS knows (verify.c) */
 };

@@ -7,6 +7,7 @@
 #include "certinfo.h"
 #include "profile.h"
 #include "report.h"
+#include "tap13.h"
 
 #define TEXT_WIDTH 100 /* wrap column of the human report */
 #define FPR_DIGITS 16  /* hex digits of a fingerprint shown in the text report */
@@ -785,6 +786,71 @@ uctls_report_text(FILE *f, const struct uctls_log *log,
 	text_expect(f, log, ex, oc);
 }
 
+/* The one-line form (uctls_report_line): the name padded to this column. */
+#define LINE_NAME_WIDTH 44
+
+void
+uctls_report_line(FILE *f, const struct uctls_log *log, const struct uctls_outcome *oc)
+{
+	const struct uctls_step *fl = uctls_log_failure(log);
+	const char *name = nz(log->scenario, nz(log->file, "?"));
+	size_t w = text_width(name);
+
+	fputs(oc->matched ? "match     " : "MISMATCH  ", f);
+	put_text(f, name);
+	pad(f, w < LINE_NAME_WIDTH ? LINE_NAME_WIDTH - w : 0);
+	fputc(' ', f);
+	if (!oc->matched) {
+		/* "expected X, got Y": both sides of the difference. */
+		put_text(f, oc->why);
+	} else if (fl == NULL) {
+		fputs("pass", f);
+	} else {
+		fputs("fails at ", f);
+		put_text(f, fl->step);
+		fputs(" on ", f);
+		put_text(f, nz(fl->side, "?"));
+		fputs(": ", f);
+		put_text(f, nz(fl->reason, "(no reason)"));
+	}
+	fputc('\n', f);
+}
+
+void
+uctls_report_error_line(FILE *f, const char *file, const char *msg)
+{
+	size_t w = text_width(nz(file, "?"));
+
+	fputs("ERROR     ", f);
+	put_text(f, nz(file, "?"));
+	pad(f, w < LINE_NAME_WIDTH ? LINE_NAME_WIDTH - w : 0);
+	fputs(" input error", f);
+	if (msg != NULL) {
+		fputs(": ", f);
+		put_text(f, msg);
+	} else {
+		fputs(" (the message is on stderr)", f);
+	}
+	fputc('\n', f);
+}
+
+const struct uctls_step *
+uctls_report_other(const struct uctls_log *log, const struct uctls_step *fl)
+{
+	const char *oid;
+	size_t i;
+
+	if (fl == NULL)
+		return NULL;
+	oid = other_side(log, fl->side, fl->step);
+	if (oid != NULL)
+		return find_any(log, fl->step, oid);
+	for (i = 0; i < log->nsteps; i++)
+		if (streq(log->steps[i].step, fl->step) && !streq(log->steps[i].side, fl->side))
+			return &log->steps[i];
+	return NULL;
+}
+
 /* ---- JSON ------------------------------------------------------------- */
 
 /* Length of the well-formed UTF-8 sequence at S (RFC 3629 section 4), or 0
@@ -1200,22 +1266,28 @@ tap_remote(FILE *f, const struct uctls_log *log)
 	}
 }
 
-void
-uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
-                 const struct uctls_expect *ex, const struct uctls_outcome *oc)
+/* The TAP test line and, in TAP 13 (YAML), the YAML block of a test that
+ * is not ok (tap13.h); then the diagnostics (tap_diags). */
+static void
+tap_test(FILE *f, int num, const struct uctls_log *log, const struct uctls_expect *ex,
+         const struct uctls_outcome *oc, int yaml)
 {
-	struct uctls_outcome own;
+	fprintf(f, "%s %d - ", oc->matched ? "ok" : "not ok", num);
+	tap_name(f, nz(log->scenario, nz(log->file, "?")));
+	fputc('\n', f);
+	if (yaml && !oc->matched)
+		uctls_tap13_yaml(f, log, ex, oc);
+}
+
+/* The "# " diagnostics below a test line: the failing step, detail, hint,
+ * other problems, the mismatch, and what a real peer sent. */
+static void
+tap_diags(FILE *f, const struct uctls_log *log, const struct uctls_outcome *oc)
+{
 	const struct uctls_step *fl;
 	char buf[512];
 	size_t i;
 
-	if (oc == NULL) {
-		uctls_outcome_eval(ex, log, &own);
-		oc = &own;
-	}
-	fprintf(f, "%s %d - ", oc->matched ? "ok" : "not ok", num);
-	tap_name(f, nz(log->scenario, nz(log->file, "?")));
-	fputc('\n', f);
 	fl = uctls_log_failure(log);
 	if (fl != NULL) {
 		snprintf(buf, sizeof(buf), "%s failed on %s: %s", fl->step, fl->side,
@@ -1233,11 +1305,54 @@ uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
 	tap_remote(f, log);
 }
 
+/* uctls_report_tap (YAML 0) and uctls_report_tap13 (1). */
+static void
+report_tap(FILE *f, int num, const struct uctls_log *log, const struct uctls_expect *ex,
+           const struct uctls_outcome *oc, int yaml)
+{
+	struct uctls_outcome own;
+
+	if (oc == NULL) {
+		uctls_outcome_eval(ex, log, &own);
+		oc = &own;
+	}
+	tap_test(f, num, log, ex, oc, yaml);
+	tap_diags(f, log, oc);
+}
+
 void
-uctls_report_error_tap(FILE *f, int num, const char *file, const char *msg)
+uctls_report_tap(FILE *f, int num, const struct uctls_log *log,
+                 const struct uctls_expect *ex, const struct uctls_outcome *oc)
+{
+	report_tap(f, num, log, ex, oc, 0);
+}
+
+void
+uctls_report_tap13(FILE *f, int num, const struct uctls_log *log,
+                   const struct uctls_expect *ex, const struct uctls_outcome *oc)
+{
+	report_tap(f, num, log, ex, oc, 1);
+}
+
+static void
+report_error_tap(FILE *f, int num, const char *file, const char *msg, int yaml)
 {
 	fprintf(f, "not ok %d - ", num);
 	tap_name(f, nz(file, "?"));
 	fputs(" # input error\n", f);
+	if (yaml)
+		uctls_tap13_yaml_error(f, file, msg);
 	tap_diag(f, "", nz(msg, "(no message)"));
+}
+
+void
+uctls_report_error_tap(FILE *f, int num, const char *file, const char *msg)
+{
+	report_error_tap(f, num, file, msg, 0);
+}
+
+void
+uctls_report_error_tap13(FILE *f, int num, const char *file, const char *msg)
+{
+	report_error_tap(f, num, file, msg, 1);
 }

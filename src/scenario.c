@@ -1780,6 +1780,35 @@ load_family_attrs(struct loader *ld, const struct uctls_xml_node *n,
 	return 0;
 }
 
+/* <peer>'s one child, <misbehave what= at=> (misbehave.h), if any. */
+static int
+load_misbehave(struct loader *ld, const struct uctls_xml_node *n, struct uctls_peerdef *pd)
+{
+	static const char *const attrs[] = { "what", "at", NULL };
+	const struct uctls_xml_node *m;
+	char msg[256];
+	const char *what;
+
+	if (n->nchildren == 0)
+		return 0;
+	m = n->children[0];
+	if (strcmp(m->name, "misbehave") != 0)
+		return fail_line(ld, m->line, "unknown element <%s> in <peer>; <peer> has no "
+		                 "child elements but one <misbehave>", m->name);
+	if (n->nchildren > 1)
+		return fail_line(ld, n->children[1]->line, "a second <%s> in <peer>; <peer> holds "
+		                 "one <misbehave> at most", n->children[1]->name);
+	if (check_attrs(ld, m, attrs, NULL) < 0 || check_no_text(ld, m) < 0 ||
+	    check_no_children(ld, m) < 0 || (what = required(ld, m, "what")) == NULL)
+		return -1;
+	if (uctls_misbehave_parse(what, uctls_xml_attr(m, "at"), ld->fam->name,
+	                          strcmp(pd->role, "server") == 0, pd->tls, &pd->misbehave, msg,
+	                          sizeof(msg)) < 0)
+		return fail(ld, m, "on peer %s: %s", pd->id, msg);
+	pd->misbehave.line = m->line;
+	return 0;
+}
+
 static int
 load_peer(struct loader *ld, const struct uctls_xml_node *n,
           struct uctls_peerdef *pd)
@@ -1796,8 +1825,7 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	for (k = 0; ld->fam->attrs[k].name != NULL && ne < 63; k++)
 		extra[ne++] = ld->fam->attrs[k].name;
 	extra[ne] = NULL;
-	if (check_attrs(ld, n, peer_attrs, extra) < 0 ||
-	    check_no_text(ld, n) < 0 || check_no_children(ld, n) < 0)
+	if (check_attrs(ld, n, peer_attrs, extra) < 0 || check_no_text(ld, n) < 0)
 		return -1;
 	id = required(ld, n, "id");
 	if (id == NULL || check_id(ld, n, id) < 0)
@@ -1829,7 +1857,7 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	    load_idrefs(ld, n, "sends", &pd->sends, &pd->nsends) < 0 ||
 	    load_idrefs(ld, n, "trusts", &pd->trusts, &pd->ntrusts) < 0 ||
 	    load_family_attrs(ld, n, pd) < 0 || load_names(ld, n, pd) < 0 ||
-	    load_tls_opts(ld, n, pd) < 0)
+	    load_tls_opts(ld, n, pd) < 0 || load_misbehave(ld, n, pd) < 0)
 		return -1;
 	return check_traversal_names(ld, n, pd);
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "misbehave.h"
 
 enum uctls_key_type {
 	UCTLS_KEY_DEFAULT = 0, /* resolved by the loader to UCTLS_KEY_ECDSA_P256 */
@@ -192,6 +193,8 @@ struct uctls_peerdef {
 	enum uctls_onoff dialback;      /* xmpp-s2s, both: off: no dialback */
 	enum uctls_onoff secure_auth;   /* xmpp-s2s, both: Prosody's s2s_secure_auth; default:
 	                                   the profile's (engine-xmpp.c) */
+	struct uctls_misbehave misbehave; /* <misbehave>: what it does wrong on purpose;
+	                                     what == UCTLS_MB_NONE when honest */
 };
 
 /* <install>: a certificate uploaded to a peer before the handshakes (the

@@ -9,10 +9,12 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include "pcap.h"
 #include "tls.h"
 
 struct uctls_tls {
@@ -301,19 +303,24 @@ keylog_cb(gnutls_session_t sess, const char *label, const gnutls_datum_t *secret
 {
 	struct uctls_tls *t = gnutls_session_get_ptr(sess);
 	gnutls_datum_t crand, srand;
+	char line[512];
+	size_t l;
 	unsigned i;
 
-	if (t->cfg.keylog == NULL)
-		return 0;
+	/* NSS key log format: LABEL CLIENT_RANDOM SECRET, in hex. */
 	gnutls_session_get_random(sess, &crand, &srand);
-	fprintf(t->cfg.keylog, "%s ", label);
-	for (i = 0; i < crand.size; i++)
-		fprintf(t->cfg.keylog, "%02x", crand.data[i]);
-	fputc(' ', t->cfg.keylog);
-	for (i = 0; i < secret->size; i++)
-		fprintf(t->cfg.keylog, "%02x", secret->data[i]);
-	fputc('\n', t->cfg.keylog);
-	fflush(t->cfg.keylog);
+	l = (size_t)snprintf(line, sizeof(line), "%s ", label);
+	for (i = 0; i < crand.size && l + 3 < sizeof(line); i++)
+		l += (size_t)snprintf(line + l, sizeof(line) - l, "%02x", crand.data[i]);
+	l += (size_t)snprintf(line + l, sizeof(line) - l, " ");
+	for (i = 0; i < secret->size && l + 3 < sizeof(line); i++)
+		l += (size_t)snprintf(line + l, sizeof(line) - l, "%02x", secret->data[i]);
+	if (t->cfg.keylog != NULL) {
+		fprintf(t->cfg.keylog, "%s\n", line);
+		fflush(t->cfg.keylog);
+	}
+	if (t->cfg.cap != NULL)
+		uctls_cap_secret(t->cfg.cap, line);
 	return 0;
 }
 
@@ -420,8 +427,87 @@ t_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
 	if (n > 0) {
 		t->rx += (size_t)n;
 		track_records(t, buf, (size_t)n);
+		if (t->cfg.cap != NULL && t->cfg.cap_peer_remote)
+			uctls_cap_bytes(t->cfg.cap, !t->cfg.is_server, buf, (size_t)n);
 	}
 	return n;
+}
+
+/* With a capture only: GnuTLS's own writev, plus a copy of what went out. */
+static ssize_t
+t_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct uctls_tls *t = p;
+	struct msghdr mh;
+	ssize_t n;
+	size_t left, k;
+	int i;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)iovcnt;
+	n = sendmsg(t->fd, &mh, MSG_NOSIGNAL);
+	for (i = 0, left = n > 0 ? (size_t)n : 0; i < iovcnt && left > 0; i++) {
+		k = iov[i].iov_len < left ? iov[i].iov_len : left;
+		uctls_cap_bytes(t->cfg.cap, t->cfg.is_server, iov[i].iov_base, k);
+		left -= k;
+	}
+	return n;
+}
+
+/* The RFC 8446 4 / RFC 5246 7.4 name of handshake message HTYPE. */
+static const char *
+msg_name(unsigned htype)
+{
+	switch (htype) {
+	case GNUTLS_HANDSHAKE_HELLO_REQUEST: return "HelloRequest";
+	case GNUTLS_HANDSHAKE_CLIENT_HELLO: return "ClientHello";
+	case GNUTLS_HANDSHAKE_SERVER_HELLO: return "ServerHello";
+	case GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST: return "HelloRetryRequest";
+	case GNUTLS_HANDSHAKE_NEW_SESSION_TICKET: return "NewSessionTicket";
+	case GNUTLS_HANDSHAKE_END_OF_EARLY_DATA: return "EndOfEarlyData";
+	case GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+	case GNUTLS_HANDSHAKE_CERTIFICATE_PKT: return "Certificate";
+	case GNUTLS_HANDSHAKE_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+	case GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST: return "CertificateRequest";
+	case GNUTLS_HANDSHAKE_SERVER_HELLO_DONE: return "ServerHelloDone";
+	case GNUTLS_HANDSHAKE_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case GNUTLS_HANDSHAKE_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+	case GNUTLS_HANDSHAKE_FINISHED: return "Finished";
+	case GNUTLS_HANDSHAKE_KEY_UPDATE: return "KeyUpdate";
+	case GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC: return "ChangeCipherSpec";
+	default: return NULL;
+	}
+}
+
+/* With a capture only, in place of client_hello_cb: every handshake
+ * message sent, and received (the ladder marks the one a failing side was
+ * handling), then the server's ClientHello check. */
+static int
+cap_hook(gnutls_session_t sess, unsigned htype, unsigned when, unsigned incoming,
+         const gnutls_datum_t *msg)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+	const char *name = msg_name(htype);
+
+	if (when == GNUTLS_HOOK_POST && name != NULL)
+		uctls_cap_note(t->cfg.cap, UCTLS_CAP_TLS, incoming ? !t->cfg.is_server
+		                                                   : t->cfg.is_server,
+		               incoming != 0, "%s", name);
+	if (t->cfg.is_server && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && when == GNUTLS_HOOK_PRE)
+		return client_hello_cb(sess, htype, when, incoming, msg);
+	return 0;
+}
+
+/* An alert sent (by this side) or received, for the capture. */
+static void
+cap_alert(struct uctls_tls *t, int received, int level, int alert)
+{
+	if (t->cfg.cap != NULL)
+		uctls_cap_note(t->cfg.cap, UCTLS_CAP_ALERT, received ? !t->cfg.is_server
+		                                                     : t->cfg.is_server,
+		               received, "Alert %s %s", level == GNUTLS_AL_FATAL ? "fatal" : "warning",
+		               uctls_tls_alert_name(alert));
 }
 
 static int
@@ -492,7 +578,10 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 		             gnutls_strerror(ret));
 		goto fail;
 	}
-	if (cfg->is_server)
+	if (cfg->cap != NULL)
+		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
+		                                   cap_hook);
+	else if (cfg->is_server)
 		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CLIENT_HELLO,
 		                                   GNUTLS_HOOK_PRE, client_hello_cb);
 	ret = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
@@ -505,7 +594,7 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 		                                                       ? GNUTLS_CERT_IGNORE
 		                                                       : GNUTLS_CERT_REQUEST);
 	gnutls_session_set_verify_function(t->sess, verify_cb);
-	if (cfg->keylog != NULL)
+	if (cfg->keylog != NULL || cfg->cap != NULL)
 		gnutls_session_set_keylog_function(t->sess, keylog_cb);
 	/* Reads go through t_pull, which counts the bytes; writes keep
 	 * GnuTLS's own sendmsg on the descriptor. */
@@ -513,6 +602,10 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	gnutls_transport_set_ptr2(t->sess, t, (gnutls_transport_ptr_t)(intptr_t)fd);
 	gnutls_transport_set_pull_function(t->sess, t_pull);
 	gnutls_transport_set_pull_timeout_function(t->sess, t_pull_timeout);
+	if (cfg->cap != NULL) {
+		gnutls_transport_set_ptr2(t->sess, t, t);
+		gnutls_transport_set_vec_push_function(t->sess, t_push);
+	}
 	gnutls_handshake_set_timeout(t->sess, 0);
 	*out = t;
 	return 0;
@@ -558,6 +651,7 @@ send_alert(struct uctls_tls *t, int alert)
 	if (alert == GNUTLS_A_CERTIFICATE_REQUIRED &&
 	    gnutls_protocol_get_version(t->sess) != GNUTLS_TLS1_3)
 		alert = GNUTLS_A_HANDSHAKE_FAILURE;
+	cap_alert(t, 0, GNUTLS_AL_FATAL, alert);
 	gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
 }
 
@@ -666,6 +760,7 @@ plaintext_alert(struct uctls_tls *t, int ret)
 	int a = t->rec.body[1];
 	const char *who = t->cfg.peer_id;
 
+	cap_alert(t, 1, t->rec.body[0], a);
 	snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
 	set_failure(t, reason, NULL,
 	            "%s aborted the handshake with the %s alert %s (%s): it rejected what %s "
@@ -727,6 +822,7 @@ fail(struct uctls_tls *t, int ret)
 		char reason[64];
 		int a = (int)gnutls_alert_get(t->sess);
 
+		cap_alert(t, 1, GNUTLS_AL_FATAL, a);
 		snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
 		set_failure(t, reason, NULL,
 		            "%s aborted the handshake with the fatal alert %s (%s): it "
@@ -750,6 +846,15 @@ fail(struct uctls_tls *t, int ret)
 		break;
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 	case GNUTLS_E_INAPPROPRIATE_FALLBACK:
+		if (ret == GNUTLS_E_UNSUPPORTED_VERSION_PACKET &&
+		    (t->peer_versions & t->own_versions) != 0) {
+			/* The ClientHello offered a version in common: a later
+			 * record of another version (a second ClientHello, RFC
+			 * 8446 4.1.2) is the record layer's error, not a
+			 * version mismatch. */
+			set_failure(t, "tls-error", NULL, "GnuTLS: %s", gnutls_strerror(ret));
+			break;
+		}
 		set_failure(t, "protocol-version", "enable a TLS version both sides support",
 		            "no TLS version in common with %s (%s)", who, gnutls_strerror(ret));
 		break;
@@ -794,6 +899,17 @@ fail(struct uctls_tls *t, int ret)
 		            gnutls_strerror(ret), own);
 	}
 		break;
+	case GNUTLS_E_REHANDSHAKE:
+		/* A renegotiation after the handshake (a HelloRequest, or a new
+		 * ClientHello): a simulated device does not renegotiate (TLS 1.3
+		 * has none, RFC 8446 4.1.2; RFC 5746 4.4 recommends servers not
+		 * permit legacy renegotiation): it ends the step with the record
+		 * layer's words and answers no_renegotiation (RFC 5246 7.2.2),
+		 * docs/steps.md, "Hostile peers". */
+		set_failure(t, "tls-error", "check why the peer renegotiates: uctls does not",
+		            "%s asked to renegotiate the established session (GnuTLS: %s); %s "
+		            "does not renegotiate", who, gnutls_strerror(ret), t->cfg.def->id);
+		break;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		/* GnuTLS enforces keyUsage itself; explain it with the diagnosis. */
 		if (run_verify(t) >= 0 && t->diag.reason != NULL) {
@@ -808,8 +924,10 @@ fail(struct uctls_tls *t, int ret)
 		break;
 	}
 	alert = gnutls_error_to_alert(ret, NULL);
-	if (alert >= 0)
+	if (alert >= 0) {
+		cap_alert(t, 0, GNUTLS_AL_FATAL, alert);
 		gnutls_alert_send(t->sess, GNUTLS_AL_FATAL, (gnutls_alert_description_t)alert);
+	}
 	return UCTLS_TLS_FAILED;
 }
 
@@ -871,8 +989,7 @@ uctls_tls_recv(struct uctls_tls *t, void *buf, size_t cap, size_t *n)
 		return UCTLS_TLS_FAILED;
 	do {
 		ret = gnutls_record_recv(t->sess, buf, cap);
-	} while (ret == GNUTLS_E_WARNING_ALERT_RECEIVED || ret == GNUTLS_E_INTERRUPTED ||
-	         ret == GNUTLS_E_REHANDSHAKE);
+	} while (ret == GNUTLS_E_WARNING_ALERT_RECEIVED || ret == GNUTLS_E_INTERRUPTED);
 	if (ret == GNUTLS_E_AGAIN)
 		return want(t);
 	if (ret < 0)
@@ -965,6 +1082,22 @@ uctls_tls_bye(struct uctls_tls *t)
 	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
 		return gnutls_record_get_direction(t->sess) ? UCTLS_TLS_WANT_WRITE
 		                                            : UCTLS_TLS_WANT_READ;
+	return ret < 0 ? UCTLS_TLS_FAILED : UCTLS_TLS_OK;
+}
+
+void
+uctls_tls_set_max_handshake(struct uctls_tls *t, size_t max)
+{
+	gnutls_handshake_set_max_packet_length(t->sess, max);
+}
+
+int
+uctls_tls_renegotiate(struct uctls_tls *t)
+{
+	int ret = t->cfg.is_server ? gnutls_rehandshake(t->sess) : gnutls_handshake(t->sess);
+
+	if (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED)
+		return want(t);
 	return ret < 0 ? UCTLS_TLS_FAILED : UCTLS_TLS_OK;
 }
 

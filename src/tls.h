@@ -22,6 +22,8 @@
 #include "scenario.h"
 #include "verify.h"
 
+struct uctls_cap; /* pcap.h */
+
 enum {
 	UCTLS_TLS_OK = 0,
 	UCTLS_TLS_WANT_READ = 1,
@@ -46,6 +48,11 @@ struct uctls_tls_cfg {
 	                         XMPP server decides at SASL EXTERNAL, XEP-0178) */
 	int rsa_only;         /* accept only RSA signatures in the handshake */
 	int client_cert_optional; /* server: a missing client certificate is fine */
+	struct uctls_cap *cap; /* borrowed, may be NULL (uctls run --pcap, --ladder):
+	                          records the bytes this side writes, its handshake
+	                          messages, alerts and secrets (pcap.h) */
+	int cap_peer_remote;   /* with cap: the other side is a real peer, so the
+	                          bytes and messages read are recorded too */
 };
 
 struct uctls_tls;
@@ -100,6 +107,14 @@ const unsigned char *uctls_tls_peer_der(const struct uctls_tls *t, size_t i, siz
 /* After a handshake that passed: sends close_notify.  UCTLS_TLS_OK, WANT_*
  * (poll and call again), or FAILED. */
 int uctls_tls_bye(struct uctls_tls *t);
+
+/* After a TLS 1.2 handshake: starts a renegotiation (misbehave.h), a
+ * HelloRequest from a server, a new ClientHello from a client.  OK, WANT_*
+ * (nothing more to do: the other side answers or not), or FAILED. */
+int uctls_tls_renegotiate(struct uctls_tls *t);
+/* The largest handshake data this side takes or sends (0: no limit;
+ * GnuTLS's default is 128 KiB): misbehave.h's big-chain lifts it. */
+void uctls_tls_set_max_handshake(struct uctls_tls *t, size_t max);
 
 /* Bytes read from the socket since the session started (records, partial
  * ones included), 0 for NULL. */

@@ -20,6 +20,7 @@ main(void)
 	srunner_add_suite(sr, make_xmpp_suite());
 	srunner_add_suite(sr, make_install_suite());
 	srunner_add_suite(sr, make_nc_suite());
+	srunner_add_suite(sr, make_runq_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -15,5 +15,6 @@ Suite *make_sip_suite(void);
 Suite *make_xmpp_suite(void);
 Suite *make_install_suite(void);
 Suite *make_nc_suite(void);
+Suite *make_runq_suite(void);
 
 #endif

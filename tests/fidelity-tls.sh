@@ -15,57 +15,21 @@
 # TAP.  env: UCTLS (default $top_builddir/harness/uctls).
 set -u
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-UCTLS=${UCTLS:-${top_builddir:-.}/harness/uctls}
-command -v python3 >/dev/null 2>&1 || skip "python3 not found (needed to read the JSON reports)"
-# The interpreter itself, once: a version-manager shim costs a process per call.
-py=$(python3 -c 'import sys; print(sys.executable)') || skip "python3 does not run"
-command -v openssl >/dev/null 2>&1 || skip "openssl not found (Debian: apt-get install openssl)"
-command -v gnutls-serv >/dev/null 2>&1 || skip "gnutls-serv not found (Debian: apt-get install gnutls-bin)"
-command -v gnutls-cli >/dev/null 2>&1 || skip "gnutls-cli not found (Debian: apt-get install gnutls-bin)"
-[ -x "$UCTLS" ] || {
-	echo "Bail out! uctls binary not found at $UCTLS (build it first)"
-	exit 1
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-fidelity-tls.XXXXXX") || exit 1
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source=tests/peer-lib.sh
+. "$top_srcdir/tests/peer-lib.sh"
+pl_python
+pl_need openssl "Debian: apt-get install openssl"
+pl_need gnutls-serv "Debian: apt-get install gnutls-bin"
+pl_need gnutls-cli "Debian: apt-get install gnutls-bin"
+pl_start fidelity-tls # $tmp, traps, UCTLS_KEY_CACHE (shared by the export and the runs), n, fail
 spid=
-tpid=
 sport=
 cleanup() {
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
 	if [ -n "$spid" ]; then
 		kill "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
 	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP INT TERM
-export UCTLS_KEY_CACHE="$tmp/keys" # the export and the runs share keys
-n=0
-fail=0
-
-# wait_log FILE PATTERN SECONDS: waits (bounded) for a line of FILE
-# matching the extended regex PATTERN; prints it.
-wait_log() {
-	local rc
-	exec 4< <(exec timeout "$3" tail -n +1 -F "$1" 2>/dev/null)
-	tpid=$!
-	grep -m1 -E -e "$2" <&4
-	rc=$?
-	kill "$tpid" 2>/dev/null
-	tpid=
-	exec 4<&-
-	return $rc
-}
-
-free_port() {
-	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # scenario STACK NAME SERVER-SENDS CLIENT-SENDS CLIENT-NAME EXTRA EXPECT:
@@ -171,13 +135,13 @@ server_up() {
 	if [ "$1" = openssl ]; then
 		"$2/openssl-server.sh" 127.0.0.1:0 </dev/null >"$tmp/srv.log" 2>&1 &
 		spid=$!
-		line=$(wait_log "$tmp/srv.log" '^ACCEPT' 10) || return 1
+		line=$(pl_wait_log "$tmp/srv.log" '^ACCEPT' 10) || return 1
 		sport=${line##*:}
 	else
-		sport=$(free_port)
+		sport=$(pl_free_port)
 		"$2/gnutls-server.sh" "127.0.0.1:$sport" </dev/null >"$tmp/srv.log" 2>&1 &
 		spid=$!
-		wait_log "$tmp/srv.log" 'listening on IPv4' 10 >/dev/null || return 1
+		pl_wait_log "$tmp/srv.log" 'listening on IPv4' 10 >/dev/null || return 1
 	fi
 }
 

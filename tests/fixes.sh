@@ -10,7 +10,10 @@
 #   3. `run --fix FILE' writes a scenario that passes, as its passing twin
 #      does, for one scenario of each family; and for every failing shipped
 #      scenario, exactly its passing twin NAME-ok.xml;
-#   4. `--fix' refuses a symbolic link and a second scenario (exit 2).
+#   4. `--fix' refuses a symbolic link and a second scenario (exit 2);
+#   5. a scenario whose failure comes from a peer that misbehaves on purpose
+#      (<misbehave>, the hostile-* scenarios) has no fix and no twin: its one
+#      fix entry says so, and `--fix' says so and writes nothing (exit 2).
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
 [ -x "$UCTLS" ] || { echo "Bail out! $UCTLS not built"; exit 1; }
@@ -45,7 +48,13 @@ for line in open(sys.argv[1]):
     fixes = d.get("fixes") or []
     good = [x for x in fixes if x["verified"]]
     what = "%s (%s on %s: %s)" % (name, f["step"], f["side"], f["reason"])
-    if good:
+    if "<misbehave" in open(d["file"]).read():
+        ok = (len(fixes) == 1 and not fixes[0]["verified"] and
+              "the failure comes from <misbehave" in fixes[0]["fix"] and
+              "no configuration change fixes it" in fixes[0]["fix"])
+        print("%s - %s: no fix, the failure comes from <misbehave>%s" %
+              ("ok" if ok else "not ok", what, "" if ok else ": got %r" % fixes))
+    elif good:
         print("ok - %s: verified fix: %s" % (what, good[0]["fix"]))
     elif name in gaps:
         print("ok - %s: no verified fix: a known gap, the fix is not one uctls derives yet" % what)
@@ -112,6 +121,19 @@ while IFS= read -r f; do
 	twin="$top_srcdir/scenarios/$s-ok.xml"
 	out="$tmp/twin.xml"
 	rm -f "$out"
+	if grep -q '<misbehave' "$f"; then
+		# 5. A deliberate misbehaviour: no twin, and --fix says why.
+		"$UCTLS" run --fix "$out" "$f" >/dev/null 2>"$tmp/err"
+		st=$?
+		if [ "$st" -eq 2 ] && [ ! -e "$out" ] && [ ! -e "$twin" ] &&
+			grep -q 'the failure comes from <misbehave what=.*no configuration change fixes it; nothing written' "$tmp/err"; then
+			ok "$s: --fix says the failure comes from <misbehave>, writes nothing, no twin"
+		else
+			nok "$s: --fix on a misbehaving peer: exit $st$([ -e "$twin" ] && echo ', a twin exists')"
+			sed 's/^/# /' "$tmp/err"
+		fi
+		continue
+	fi
 	if [ ! -f "$twin" ]; then
 		nok "$s: no passing twin $s-ok.xml"
 		continue

@@ -8,7 +8,9 @@
 #      whatever --junit writes), a <failure> whose text has the step, side,
 #      reason, hint and verified fix;
 #   3. an input error: exit 2, an <error> in the suite "input";
-#   4. --junit through a symbolic link is refused (exit 2).
+#   4. --junit through a symbolic link is refused (exit 2);
+#   5. --output junit=FILE writes the same report as --junit (but for the
+#      times).
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
 [ -x "$UCTLS" ] || { echo "Bail out! $UCTLS not built"; exit 1; }
@@ -83,5 +85,13 @@ ln -s "$tmp/victim" "$tmp/link.xml"
 st=$?
 if [ $st -eq 2 ] && [ ! -e "$tmp/victim" ]; then ok "--junit refuses a symbolic link (exit 2)"
 else nok "--junit through a symbolic link: exit $st" "$(cat "$tmp/err")"; fi
+"$UCTLS" run --junit "$tmp/d1.xml" --output "junit=$tmp/d2.xml" "$tmp/mismatch.xml" \
+	"$S/tls/expired-ok.xml" >/dev/null 2>&1
+st=$?
+sed 's/time="[0-9.]*"//g' "$tmp/d1.xml" >"$tmp/d1.n"
+sed 's/time="[0-9.]*"//g' "$tmp/d2.xml" >"$tmp/d2.n"
+if [ $st -eq 1 ] && grep -q '<failure' "$tmp/d1.n" && cmp -s "$tmp/d1.n" "$tmp/d2.n"; then
+	ok "--output junit=FILE: the same report as --junit (exit 1)"
+else nok "--output junit= vs --junit: exit $st"; fi
 echo "1..$n"
 exit $fail

@@ -19,80 +19,27 @@
 # TAP.  env: UCTLS (default $top_builddir/harness/uctls).
 set -u
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-UCTLS=${UCTLS:-${top_builddir:-.}/harness/uctls}
-command -v python3 >/dev/null 2>&1 || skip "python3 not found (needed to read the JSON reports)"
-command -v kamailio >/dev/null 2>&1 || skip "kamailio not found (Debian: apt-get install kamailio)"
-# The module directory Kamailio was built with (kamailio -I).
-moddirs=$(kamailio -I 2>/dev/null | sed -n 's/^.*Default paths to modules: *//p')
-for m in tls sl textops tm pv; do
-	found=
-	IFS=: read -r -a dirs <<<"$moddirs"
-	for d in "${dirs[@]}"; do
-		[ -f "$d/$m.so" ] && found=1
-	done
-	if [ -z "$found" ]; then
-		[ "$m" = tls ] && skip "Kamailio's tls module not found in '$moddirs'" \
-			"(Debian: apt-get install kamailio-tls-modules)"
-		skip "Kamailio module $m not found in '$moddirs'"
-	fi
-done
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source=tests/peer-lib.sh
+. "$top_srcdir/tests/peer-lib.sh"
+pl_python
+pl_kamailio_modules tls sl textops tm pv
 # uctls is the program under test, not an external tool: without it, or
 # when it fails, the test fails (SKIP is for a missing external tool only).
-[ -x "$UCTLS" ] || {
-	echo "Bail out! uctls binary not found at $UCTLS (build it first)"
-	exit 1
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-kamailio.XXXXXX") || exit 1
+# The export and every later uctls run build the same keys (pl_start sets
+# UCTLS_KEY_CACHE), so the chains Kamailio loads verify against the
+# certificates uctls generates.
+pl_start kamailio # $tmp, traps, UCTLS_KEY_CACHE, n, fail
 kpid=
 lpid=
-tpid=
 cleanup() {
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
 	if [ -n "$kpid" ]; then
 		kill "$kpid" 2>/dev/null
 		wait "$kpid" 2>/dev/null
 	fi
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 129' HUP INT TERM
-# The export and every later uctls run build the same keys, so the chains
-# Kamailio loads verify against the certificates uctls generates.
-export UCTLS_KEY_CACHE="$tmp/keys"
 klog="$tmp/kamailio.log"
-n=0
-fail=0
-
-# free_port tcp|udp: a port free on 127.0.0.1 right now.
-free_port() {
-	python3 - "$1" <<'P'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-P
-}
-
-# wait_log FILE FROM-LINE PATTERN SECONDS: waits (bounded) until a line at
-# or after FROM-LINE of FILE matches the extended regex PATTERN.
-wait_log() {
-	local rc
-	exec 4< <(exec timeout "$4" tail -n "+$2" -F "$1" 2>/dev/null)
-	tpid=$!
-	grep -q -m1 -E -e "$3" <&4
-	rc=$?
-	kill "$tpid" 2>/dev/null
-	tpid=
-	exec 4<&-
-	return $rc
-}
 
 log_lines() {
 	echo $(($(wc -l <"$klog") + 1))
@@ -147,8 +94,7 @@ if ! "$UCTLS" pki export --for kamailio "$tmp/pass.xml" "$exp" >"$tmp/export.out
 	exit 1
 fi
 
-tport=$(free_port tcp)
-uport=$(free_port udp)
+read -r tport uport < <(pl_free_port tcp udp)
 kargs=(-f "$exp/kamailio.cfg" -A "TLS_PORT=$tport" -A "UDP_PORT=$uport")
 
 echo "1..8"
@@ -161,7 +107,7 @@ mkdir -p "$tmp/run"
 kamailio -DD -E "${kargs[@]}" -Y "$tmp/run" -P "$tmp/run/kamailio.pid" \
 	-m 32 -M 4 >"$klog" 2>&1 &
 kpid=$!
-if ! wait_log "$klog" 1 "uctls-peer: kamailio ready" 20; then
+if ! pl_wait_log "$klog" "uctls-peer: kamailio ready" 20 >/dev/null; then
 	echo "Bail out! kamailio did not start"
 	grep -v INFO "$klog" | tail -20 | sed 's/^/# /'
 	exit 1
@@ -173,7 +119,7 @@ fi
 # WANT and equal the simulated twin's ($tmp/NAME.sim); the other side must
 # be reported as unobserved.
 check() {
-	python3 - "$tmp/$1.real" "$tmp/$1.sim" "$3" "$4" "${5:-}" <<'P'
+	"$py" - "$tmp/$1.real" "$tmp/$1.sim" "$3" "$4" "${5:-}" <<'P'
 import json, sys
 real_f, sim_f, side, want, tlsv = sys.argv[1:6]
 real = json.loads(open(real_f).readline())
@@ -213,7 +159,7 @@ report() {
 $out}"
 		ok=1
 	fi
-	if [ -n "$pat" ] && ! wait_log "$klog" "$from" "$pat" 5; then
+	if [ -n "$pat" ] && ! pl_wait_log "$klog" "$pat" 5 "$from" >/dev/null; then
 		out="Kamailio's log has no line matching /$pat/${out:+
 $out}"
 		ok=1
@@ -277,7 +223,7 @@ listen() {
 	port=${line##*:}
 	from=$(log_lines)
 	if [ -n "$port" ]; then
-		python3 - "$uport" "$port" "$([ "$4" = "${4#*fail}" ] && echo 1 || echo 0)" \
+		"$py" - "$uport" "$port" "$([ "$4" = "${4#*fail}" ] && echo 1 || echo 0)" \
 			>"$tmp/$1.trigger" 2>&1 <<'P'
 import socket, sys
 kport, uport, wait = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"

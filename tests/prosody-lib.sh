@@ -67,6 +67,10 @@
 #   px_map_domain DOMAIN PORT  in the ns: _xmpp-server._tcp.DOMAIN SRV
 #                            0 0 PORT DOMAIN, DOMAIN A 127.0.0.1, all else
 #                            under DOMAIN NXDOMAIN; TTL 0 (restarts dnsmasq)
+#   px_map_domains DOMAIN PORT...  the same for several, one restart
+#   px_worker DIR            in a background subshell after px_setup: a
+#                            namespace, dnsmasq and PX_DIR of its own (for
+#                            workers that serve the same domains at once)
 #   px_s2s_ping FROM TO [SECS]  admin shell xmpp:ping(FROM, TO): the Prosody
 #                            serving FROM sends an XEP-0199 ping to TO, which
 #                            opens an outgoing s2s stream unless one is up;
@@ -153,6 +157,7 @@ PX_NS_ENTER=()
 PX_PDEATH=()
 PX_LOG='' PX_PID='' PX_CFG='' PX_C2S_PORT='' PX_S2S_PORT='' PX_BG_PID='' PX_TRIGGER_PID=''
 PX_TRIGGER_OUT=
+PX_NS_WHY=
 
 px_diag() { printf '# %s\n' "$*" >&2; }
 
@@ -178,6 +183,14 @@ px_setup() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	px_ns_up || px_skip "$PX_NS_WHY"
+}
+
+# px_ns_up: in $PX_DIR (made, empty), the namespace and its dnsmasq; 1 with
+# the reason in PX_NS_WHY when it cannot be made.  px_setup calls it; a
+# worker subshell that wants a namespace of its own calls px_worker.
+px_ns_up() {
+	PX_NS_WHY=
 	mkdir -p "$PX_DIR/capath" # empty: trust only the test's cafile
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$PX_DIR/resolv.conf"
 	printf '127.0.0.1 localhost\n' >"$PX_DIR/hosts"
@@ -186,7 +199,7 @@ px_setup() {
 	# reports on stdout once lo is up and the bind mounts are in place.
 	local uflag=() ready
 	[ "$(id -u)" = 0 ] || uflag=(--map-root-user)
-	mkfifo "$PX_DIR/ns.fifo" || px_skip "mkfifo failed"
+	mkfifo "$PX_DIR/ns.fifo" || { PX_NS_WHY="mkfifo failed"; return 1; }
 	# shellcheck disable=SC2016 # $1 is the inner sh's
 	unshare "${uflag[@]}" --net --mount --propagation private -- "${PX_PDEATH[@]}" /bin/sh -c '
 		ip link set lo up &&
@@ -197,11 +210,29 @@ px_setup() {
 	PX_NS_PID=$!
 	read -r -t "$PX_TIMEOUT" ready <"$PX_DIR/ns.fifo" || ready=
 	if [ "$ready" != ready ]; then
-		px_skip "cannot make a network namespace: $(tr '\n' ' ' <"$PX_DIR/ns.err")"
+		PX_NS_WHY="cannot make a network namespace: $(tr '\n' ' ' <"$PX_DIR/ns.err")"
+		return 1
 	fi
 	PX_NS_ENTER=(nsenter --target "$PX_NS_PID" --net --mount)
 	[ ${#uflag[@]} -eq 0 ] || PX_NS_ENTER+=(--user --preserve-credentials)
-	px_dns_restart || px_skip "dnsmasq does not start in the namespace: $(tail -n 3 "$PX_DIR/dnsmasq.log" 2>/dev/null | tr '\n' ' ')"
+	px_dns_restart && return 0
+	PX_NS_WHY="dnsmasq does not start in the namespace: $(tail -n 3 "$PX_DIR/dnsmasq.log" 2>/dev/null | tr '\n' ' ')"
+	return 1
+}
+
+# px_worker DIR: in a subshell of the test (`( px_worker DIR; ... ) &'),
+# after px_setup: a namespace, dnsmasq and PX_DIR (DIR, made here) of its
+# own, so that several workers can serve the same domains at once; its
+# px_cleanup stops what it started.  1 (reason in PX_NS_WHY) on failure.
+px_worker() {
+	PX_DIR=$1
+	PX_OWNER=$BASHPID
+	PX_NS_PID=
+	PX_NS_ENTER=()
+	trap px_cleanup EXIT
+	trap 'exit 143' TERM
+	mkdir -p "$PX_DIR" || { PX_NS_WHY="mkdir $PX_DIR failed"; return 1; }
+	px_ns_up
 }
 
 px_run() {
@@ -263,16 +294,25 @@ px_dns_restart() {
 	px_wait_log -a "$mark" -p "$PX_BG_PID" -f "$PX_DIR/dnsmasq.log" -F "started, version" >/dev/null
 }
 
-px_map_domain() {
-	local dom=$1 port=$2 re=${1//./\\.}
-	# RFC 6120 section 3.2.1 / RFC 2782: _xmpp-server._tcp.DOMAIN SRV
-	# 0 0 PORT DOMAIN, and DOMAIN's own A record for the target.
-	sed -i "/^\(srv-host=_xmpp-server\._tcp\.\|host-record=\)$re,/d" "$PX_DIR/dns.conf"
-	# local=/DOMAIN/ makes every other name under DOMAIN (Prosody 0.12 asks
-	# for _xmpps-server._tcp.DOMAIN first, XEP-0368) NXDOMAIN, not SERVFAIL.
-	sed -i "\|^local=/$re/\$|d" "$PX_DIR/dns.conf"
-	printf 'srv-host=_xmpp-server._tcp.%s,%s,%s,0,0\nhost-record=%s,127.0.0.1,0\nlocal=/%s/\n' \
-		"$dom" "$dom" "$port" "$dom" "$dom" >>"$PX_DIR/dns.conf"
+px_map_domain() { px_map_domains "$1" "$2"; }
+
+# px_map_domains DOMAIN PORT [DOMAIN PORT]...: px_map_domain for each,
+# with one restart of dnsmasq.
+px_map_domains() {
+	local dom re
+	while [ $# -ge 2 ]; do
+		dom=$1 re=${1//./\\.}
+		# RFC 6120 section 3.2.1 / RFC 2782: _xmpp-server._tcp.DOMAIN SRV
+		# 0 0 PORT DOMAIN, and DOMAIN's own A record for the target.
+		# local=/DOMAIN/ makes every other name under DOMAIN (Prosody 0.12
+		# asks for _xmpps-server._tcp.DOMAIN first, XEP-0368) NXDOMAIN, not
+		# SERVFAIL.
+		sed -i -e "/^\(srv-host=_xmpp-server\._tcp\.\|host-record=\)$re,/d" \
+			-e "\|^local=/$re/\$|d" "$PX_DIR/dns.conf"
+		printf 'srv-host=_xmpp-server._tcp.%s,%s,%s,0,0\nhost-record=%s,127.0.0.1,0\nlocal=/%s/\n' \
+			"$dom" "$dom" "$2" "$dom" "$dom" >>"$PX_DIR/dns.conf"
+		shift 2
+	done
 	px_dns_restart
 }
 

@@ -21,35 +21,21 @@
 # TAP.  env: UCTLS (default $top_builddir/harness/uctls).
 set -u
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0
-}
-
-UCTLS=${UCTLS:-${top_builddir:-.}/harness/uctls}
-command -v python3 >/dev/null 2>&1 || skip "python3 not found (needed to read the JSON reports)"
-command -v sipsak >/dev/null 2>&1 || skip "sipsak not found (Debian: apt-get install sipsak)"
-sipsak --version 2>&1 | grep -q 'TLS_SUPPORT' || skip "this sipsak was built without TLS support"
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# shellcheck source=tests/peer-lib.sh
+. "$top_srcdir/tests/peer-lib.sh"
+pl_python
+pl_need sipsak "Debian: apt-get install sipsak"
+sipsak --version 2>&1 | grep -q 'TLS_SUPPORT' || pl_skip "this sipsak was built without TLS support"
 # uctls is the program under test: without it the test fails (SKIP is for a
 # missing external tool only).
-[ -x "$UCTLS" ] || {
-	echo "Bail out! uctls binary not found at $UCTLS (build it first)"
-	exit 1
-}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/uctls-sipsak.XXXXXX") || exit 1
+pl_start sipsak # $tmp, traps, UCTLS_KEY_CACHE (shared by the export and the runs), n, fail
 lpid=
 spid=
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 129' HUP INT TERM
-export UCTLS_KEY_CACHE="$tmp/keys" # the export and the runs share keys
-n=0
-fail=0
 
 # scenario NAME B-SENDS B-ATTRS A-VERIFY-NAME EXPECT: A is sipsak (profile
 # sipsak, no certificate, trusts "root", dials 127.0.0.1); B is uctls.
@@ -132,7 +118,7 @@ run() {
 check() {
 	local name=$1 desc=$2 out ok=0
 	n=$((n + 1))
-	out=$(python3 - "$tmp/$name.real" "$tmp/$name.sim" "$7" "$8" <<'P'
+	out=$("$py" - "$tmp/$name.real" "$tmp/$name.sim" "$7" "$8" <<'P'
 import json, sys
 real_f, sim_f, want, twin = sys.argv[1:5]
 errs = []
