@@ -1201,6 +1201,99 @@ shard_arg(struct run_args *a, const char *arg)
 	return 0;
 }
 
+/* An option that may be given once: 0, or 2 (said) when given twice. */
+static int
+once_arg(const char **slot, const char *opt, const char *arg)
+{
+	if (*slot != NULL) {
+		fprintf(stderr, "uctls run: --%s given twice\n", opt);
+		return 2;
+	}
+	*slot = arg;
+	return 0;
+}
+
+/* One option C of `uctls run' into A: 0, 1 when the help was printed,
+ * 2 on a usage error (said). */
+static int
+run_opt(struct run_args *a, int c, char **argv)
+{
+	switch (c) {
+	case 't':
+		a->fmt = FMT_TEXT;
+		break;
+	case 'Y':
+		a->fmt = FMT_JSON;
+		break;
+	case 'j':
+	case 'H':
+		if ((c == 'j' ? jobs_arg(a, optarg) : shard_arg(a, optarg)) < 0)
+			return 2;
+		break;
+	case 'T':
+		a->fmt = FMT_TAP;
+		break;
+	case 'w':
+	case 'A':
+		if (ms_arg(c == 'w' ? "timeout" : "accept-timeout", optarg,
+		           c == 'w' ? &a->opts.timeout_ms : &a->opts.accept_timeout_ms) < 0)
+			return 2;
+		break;
+	case 'P':
+		a->opts.pki_dir = optarg;
+		break;
+	case 'C':
+		a->chain_out = optarg;
+		break;
+	case 'J':
+	case 'O':
+		if (output_arg(a, c == 'J' ? FMT_JUNIT : -1, optarg) < 0)
+			return 2;
+		break;
+	case 'v':
+		a->verbose = 1;
+		break;
+	case 'k':
+		a->opts.keylog = optarg;
+		break;
+	case 'p':
+		return once_arg(&a->pcap_out, "pcap", optarg);
+	case 'L':
+		a->ladder = 1;
+		break;
+	case 'M':
+		return once_arg(&a->html_out, "html", optarg);
+	case 'K':
+		a->key_cache = optarg;
+		break;
+	case 'S':
+		if (step_addr_arg(a, optarg) < 0)
+			return 2;
+		break;
+	case 'r':
+	case 'l':
+		if (peer_addr_arg(c == 'r' ? "remote" : "listen", optarg,
+		                  c == 'r' ? &a->opts.remote_id : &a->opts.listen_id,
+		                  c == 'r' ? &a->opts.remote_addr : &a->opts.listen_addr) < 0)
+			return 2;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	case 'F':
+		return once_arg(&a->fix_out, "fix", optarg);
+	case 'N':
+		a->fixes = 0;
+		break;
+	case 'h':
+		fputs(run_help, stdout);
+		return 1;
+	default:
+		return bad_option("run", c, argv);
+	}
+	return 0;
+}
+
 /* Parses run's options into A.  Returns 0, 1 after --help, or 2 on a
  * usage error (said on stderr). */
 static int
@@ -1241,94 +1334,10 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qhvj:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			a->fmt = FMT_TEXT;
-			break;
-		case 'Y':
-			a->fmt = FMT_JSON;
-			break;
-		case 'j':
-		case 'H':
-			if ((c == 'j' ? jobs_arg(a, optarg) : shard_arg(a, optarg)) < 0)
-				return 2;
-			break;
-		case 'T':
-			a->fmt = FMT_TAP;
-			break;
-		case 'w':
-		case 'A':
-			if (ms_arg(c == 'w' ? "timeout" : "accept-timeout", optarg,
-			           c == 'w' ? &a->opts.timeout_ms : &a->opts.accept_timeout_ms) < 0)
-				return 2;
-			break;
-		case 'P':
-			a->opts.pki_dir = optarg;
-			break;
-		case 'C':
-			a->chain_out = optarg;
-			break;
-		case 'J':
-		case 'O':
-			if (output_arg(a, c == 'J' ? FMT_JUNIT : -1, optarg) < 0)
-				return 2;
-			break;
-		case 'v':
-			a->verbose = 1;
-			break;
-		case 'k':
-			a->opts.keylog = optarg;
-			break;
-		case 'p':
-			if (a->pcap_out != NULL) {
-				fprintf(stderr, "uctls run: --pcap given twice\n");
-				return 2;
-			}
-			a->pcap_out = optarg;
-			break;
-		case 'L':
-			a->ladder = 1;
-			break;
-		case 'M':
-			if (a->html_out != NULL) {
-				fprintf(stderr, "uctls run: --html given twice\n");
-				return 2;
-			}
-			a->html_out = optarg;
-			break;
-		case 'K':
-			a->key_cache = optarg;
-			break;
-		case 'S':
-			if (step_addr_arg(a, optarg) < 0)
-				return 2;
-			break;
-		case 'r':
-		case 'l':
-			if (peer_addr_arg(c == 'r' ? "remote" : "listen", optarg,
-			                  c == 'r' ? &a->opts.remote_id : &a->opts.listen_id,
-			                  c == 'r' ? &a->opts.remote_addr : &a->opts.listen_addr) < 0)
-				return 2;
-			break;
-		case 'q':
-			a->quiet = 1;
-			break;
-		case 'F':
-			if (a->fix_out != NULL) {
-				fprintf(stderr, "uctls run: --fix given twice\n");
-				return 2;
-			}
-			a->fix_out = optarg;
-			break;
-		case 'N':
-			a->fixes = 0;
-			break;
-		case 'h':
-			fputs(run_help, stdout);
-			return 1;
-		default:
-			return bad_option("run", c, argv);
-		}
+		int rc = run_opt(a, c, argv);
+
+		if (rc != 0)
+			return rc;
 	}
 	if (a->quiet && a->verbose) {
 		fprintf(stderr, "uctls run: --quiet and --verbose exclude each other\n");

@@ -433,6 +433,65 @@ app_ready(struct run *r, struct side *s)
 	}
 }
 
+/* Server side S accepts its connection: 1 when accepted, 0 to wait (or
+ * the step failed), -1 with ERR set on a local error. */
+static int
+accept_side(struct run *r, struct side *s, struct uctls_err *err)
+{
+	int fd = accept(r->lfd, NULL, NULL);
+
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			s->want = POLLIN;
+			return 0;
+		}
+		return eng_side_fail_msg(r, s, "connection-refused", NULL, "accept: %s",
+		                         strerror(errno));
+	}
+	s->fd = fd;
+	if (set_nonblock(s->fd) < 0)
+		return uctls_err_set(err, "fcntl: %s", strerror(errno));
+	nodelay(s->fd);
+	if (r->cap != NULL)
+		eng_cap_connected(r, s);
+	return 1;
+}
+
+/* Side S's handshake has completed: note what was negotiated and start
+ * the application step.  Returns 0, or -1 with ERR set. */
+static int
+tls_established(struct run *r, struct side *s, struct uctls_err *err)
+{
+	note_peer(r, s);
+	if (uctls_tls_identity_note(s->tls) != NULL) {
+		free(s->note);
+		s->note = strdup(uctls_tls_identity_note(s->tls));
+	}
+	if (r->log->version == NULL && uctls_tls_version(s->tls) != NULL) {
+		r->log->version = strdup(uctls_tls_version(s->tls));
+		r->log->cipher = uctls_tls_cipher(s->tls) != NULL ? strdup(uctls_tls_cipher(s->tls))
+		                                                  : NULL;
+	}
+	s->state = S_APP;
+	if (r->phase->app == APP_XMPP)
+		return eng_x_after_tls(r, s);
+	if (r->phase->app == APP_SIP_OPTIONS) {
+		/* In TLS 1.3 the client's handshake ends before the server has
+		 * checked the client's certificate: the client's handshake step
+		 * ends with the first bytes of the answer (or an alert instead). */
+		if (s->is_server) {
+			if (eng_enter_step(r, s, r->phase->app_step) < 0)
+				return -1;
+		} else {
+			s->tls_pending = 1;
+		}
+		if (eng_sip_start(r, s) < 0)
+			return uctls_err_set(err, "out of memory");
+	}
+	s->want = POLLIN;
+	return 0;
+}
+
 /* Advances one local side as far as it can without blocking.  Returns -1
  * only for local errors (out of memory, no sockets). */
 static int
@@ -447,21 +506,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 		switch (s->state) {
 		case S_CONNECT:
 			if (s->is_server) {
-				ret = accept(r->lfd, NULL, NULL);
-				if (ret < 0) {
-					if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-						s->want = POLLIN;
-						return 0;
-					}
-					return eng_side_fail_msg(r, s, "connection-refused", NULL,
-					                     "accept: %s", strerror(errno));
-				}
-				s->fd = ret;
-				if (set_nonblock(s->fd) < 0)
-					return uctls_err_set(err, "fcntl: %s", strerror(errno));
-				nodelay(s->fd);
-				if (r->cap != NULL)
-					eng_cap_connected(r, s);
+				if ((ret = accept_side(r, s, err)) <= 0)
+					return ret;
 			} else {
 				sl = sizeof(soerr);
 				if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -498,38 +544,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 			ret = uctls_tls_handshake(s->tls);
 			if (ret != UCTLS_TLS_OK)
 				return eng_tls_result(r, s, ret);
-			note_peer(r, s);
-			if (uctls_tls_identity_note(s->tls) != NULL) {
-				free(s->note);
-				s->note = strdup(uctls_tls_identity_note(s->tls));
-			}
-			if (r->log->version == NULL && uctls_tls_version(s->tls) != NULL) {
-				r->log->version = strdup(uctls_tls_version(s->tls));
-				r->log->cipher = uctls_tls_cipher(s->tls) != NULL
-				                         ? strdup(uctls_tls_cipher(s->tls))
-				                         : NULL;
-			}
-			s->state = S_APP;
-			if (r->phase->app == APP_XMPP) {
-				if (eng_x_after_tls(r, s) < 0)
-					return -1;
-				break;
-			}
-			if (r->phase->app == APP_SIP_OPTIONS) {
-				/* In TLS 1.3 the client's handshake ends before the
-				 * server has checked the client's certificate: the
-				 * client's handshake step ends with the first bytes
-				 * of the answer (or an alert instead). */
-				if (s->is_server) {
-					if (eng_enter_step(r, s, r->phase->app_step) < 0)
-						return -1;
-				} else {
-					s->tls_pending = 1;
-				}
-				if (eng_sip_start(r, s) < 0)
-					return uctls_err_set(err, "out of memory");
-			}
-			s->want = POLLIN;
+			if (tls_established(r, s, err) < 0)
+				return -1;
 			break;
 		case S_APP:
 			if (r->phase->app == APP_XMPP)
@@ -1124,55 +1140,115 @@ add_side(struct run *r, const struct uctls_peerdef *pd, int remote)
 	return 0;
 }
 
+/* Sets up R for scenario SC: options, timeout, the client and server
+ * peers, which of them is real.  Returns 0, or -1 with ERR set. */
+static int
+run_init(struct run *r, const struct uctls_scenario *sc, const struct uctls_run_opts *opts,
+         struct uctls_err *err)
+{
+	static const struct uctls_run_opts defaults = { .timeout_ms = 5000 };
+	size_t i;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	r->sc = sc;
+	r->opts = opts != NULL ? opts : &defaults;
+	/* --timeout, else the scenario's timeout=, else 5 s. */
+	r->timeout = r->opts->timeout_ms > 0 ? r->opts->timeout_ms
+	             : sc->timeout_ms > 0   ? sc->timeout_ms
+	                                    : 5000;
+	r->lfd = -1;
+	r->side[0].fd = r->side[1].fd = -1;
+	r->cap = r->opts->cap;
+	if (uctls_family_find(sc->family) == NULL)
+		return uctls_err_at(err, sc->file, 1, "unknown family `%s'", sc->family);
+	for (i = 0; i < sc->npeers; i++) {
+		if (strcmp(sc->peers[i].role, "server") == 0)
+			r->server = &sc->peers[i];
+		else
+			r->client = &sc->peers[i];
+	}
+	if (r->client == NULL || r->server == NULL)
+		return uctls_err_at(err, sc->file, 1, "family %s needs a client and a server peer",
+		                    sc->family);
+	/* --remote / --listen name the server-role peer. */
+	for (k = 0; k < 2; k++) {
+		const char *id = k ? r->opts->listen_id : r->opts->remote_id;
+
+		if (id != NULL && strcmp(id, r->server->id) != 0)
+			return uctls_err_set(err, "%s: --%s %s: the peer named must be the "
+			                     "server-role peer `%s' (the client-role peer is `%s')",
+			                     sc->file, k ? "listen" : "remote", id, r->server->id,
+			                     r->client->id);
+	}
+	r->server_remote = r->opts->remote_id != NULL;
+	r->client_remote = r->opts->listen_id != NULL;
+	return 0;
+}
+
+/* Opens R's key log, and the address to dial or the listener.  Returns 0,
+ * or -1 with ERR set. */
+static int
+run_open_io(struct run *r, struct uctls_err *err)
+{
+	if (r->opts->keylog != NULL) {
+		r->keylog = fopen(r->opts->keylog, "a");
+		if (r->keylog == NULL)
+			return uctls_err_set(err, "%s: %s", r->opts->keylog, strerror(errno));
+		/* One write(2) per line, appended (O_APPEND): scenarios run
+		 * at once (uctls run -j) interleave whole lines only. */
+		setvbuf(r->keylog, NULL, _IOLBF, 0);
+	}
+	if (r->server_remote)
+		return parse_addr(r->opts->remote_addr, &r->addr, &r->addrlen, err);
+	return open_listener(r, r->client_remote ? r->opts->listen_addr : NULL, err);
+}
+
+/* Runs the family's phases; after the first failing step, the steps of
+ * the phases left are logged not reached.  Returns 0, or -1 with ERR set. */
+static int
+run_phases(struct run *r, int failed, struct uctls_err *err)
+{
+	const struct phase *phases;
+	const char *steps[16];
+	size_t nph, i;
+	int k, n;
+
+	phases = family_phases(r->sc->family, &nph);
+	for (i = 0; i < nph; i++) {
+		if (!phase_enabled(r, &phases[i]))
+			continue;
+		if (!failed) {
+			if (run_phase(r, &phases[i], &failed, err) < 0)
+				return -1;
+			continue;
+		}
+		n = phase_steps(&phases[i], steps);
+		for (k = 0; k < n; k++) {
+			const struct uctls_peerdef *a = phase_def(r, &phases[i], 0),
+			                           *b = phase_def(r, &phases[i], 1);
+
+			if (log_status(r, steps[k], a->id, UCTLS_NOT_REACHED, NULL) < 0 ||
+			    log_status(r, steps[k], b->id, UCTLS_NOT_REACHED, NULL) < 0)
+				return uctls_err_set(err, "out of memory");
+		}
+	}
+	return 0;
+}
+
 int
 uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
                  const struct uctls_run_opts *opts, struct uctls_log **out,
                  struct uctls_err *err)
 {
-	static const struct uctls_run_opts defaults = { .timeout_ms = 5000 };
-	const struct phase *phases;
-	const char *steps[16];
-	size_t nph, i;
-	int rv = -1, failed = 0, k, n;
+	int rv = -1, failed = 0;
 	struct run r;
 	double t0 = eng_now_ms();
 
-	memset(&r, 0, sizeof(r));
-	r.sc = sc;
-	r.opts = opts != NULL ? opts : &defaults;
-	/* --timeout, else the scenario's timeout=, else 5 s. */
-	r.timeout = r.opts->timeout_ms > 0 ? r.opts->timeout_ms
-	            : sc->timeout_ms > 0   ? sc->timeout_ms
-	                                   : 5000;
-	r.lfd = -1;
-	r.side[0].fd = r.side[1].fd = -1;
-	r.cap = r.opts->cap;
-	if (uctls_family_find(sc->family) == NULL)
-		return uctls_err_at(err, sc->file, 1, "unknown family `%s'", sc->family);
-	for (i = 0; i < sc->npeers; i++) {
-		if (strcmp(sc->peers[i].role, "server") == 0)
-			r.server = &sc->peers[i];
-		else
-			r.client = &sc->peers[i];
-	}
-	if (r.client == NULL || r.server == NULL)
-		return uctls_err_at(err, sc->file, 1, "family %s needs a client and a server peer",
-		                    sc->family);
-	/* --remote / --listen name the server-role peer. */
-	for (k = 0; k < 2; k++) {
-		const char *id = k ? r.opts->listen_id : r.opts->remote_id;
-
-		if (id != NULL && strcmp(id, r.server->id) != 0)
-			return uctls_err_set(err, "%s: --%s %s: the peer named must be the "
-			                     "server-role peer `%s' (the client-role peer is `%s')",
-			                     sc->file, k ? "listen" : "remote", id, r.server->id,
-			                     r.client->id);
-	}
-	r.server_remote = r.opts->remote_id != NULL;
-	r.client_remote = r.opts->listen_id != NULL;
+	if (run_init(&r, sc, opts, err) < 0)
+		return -1;
 	if (setup_defs(&r, err) < 0)
 		goto out;
-
 	if ((r.opts->pki_dir != NULL ? uctls_pki_build_dir(sc, pool, r.opts->pki_dir, &r.pki, err)
 	                             : uctls_pki_build(sc, pool, &r.pki, err)) < 0)
 		goto out;
@@ -1184,52 +1260,13 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 		uctls_err_set(err, "out of memory");
 		goto out;
 	}
-	if (r.opts->keylog != NULL) {
-		r.keylog = fopen(r.opts->keylog, "a");
-		if (r.keylog == NULL) {
-			uctls_err_set(err, "%s: %s", r.opts->keylog, strerror(errno));
-			goto out;
-		}
-		/* One write(2) per line, appended (O_APPEND): scenarios run
-		 * at once (uctls run -j) interleave whole lines only. */
-		setvbuf(r.keylog, NULL, _IOLBF, 0);
-	}
-	if (r.server_remote) {
-		if (parse_addr(r.opts->remote_addr, &r.addr, &r.addrlen, err) < 0)
-			goto out;
-	} else if (open_listener(&r, r.client_remote ? r.opts->listen_addr : NULL, err) < 0) {
+	if (run_open_io(&r, err) < 0 || eng_run_installs(&r, &failed, err) < 0 ||
+	    run_phases(&r, failed, err) < 0)
 		goto out;
-	}
-
-	if (eng_run_installs(&r, &failed, err) < 0)
-		goto out;
-	phases = family_phases(sc->family, &nph);
-	for (i = 0; i < nph; i++) {
-		if (!phase_enabled(&r, &phases[i]))
-			continue;
-		if (failed) {
-			/* The first failing step ends the scenario. */
-			n = phase_steps(&phases[i], steps);
-			for (k = 0; k < n; k++) {
-				const struct uctls_peerdef *a = phase_def(&r, &phases[i], 0),
-				                           *b = phase_def(&r, &phases[i], 1);
-
-				if (log_status(&r, steps[k], a->id, UCTLS_NOT_REACHED, NULL) < 0 ||
-				    log_status(&r, steps[k], b->id, UCTLS_NOT_REACHED, NULL) < 0)
-					goto oom;
-			}
-			continue;
-		}
-		if (run_phase(&r, &phases[i], &failed, err) < 0)
-			goto out;
-	}
 	r.log->total_ms = eng_now_ms() - t0;
 	*out = r.log;
 	r.log = NULL;
 	rv = 0;
-	goto out;
-oom:
-	uctls_err_set(err, "out of memory");
 out:
 	close_phase(&r);
 	if (r.lfd >= 0)

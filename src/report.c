@@ -549,6 +549,10 @@ text_failure(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 			put_wrapped(f, 5, label, msg);
 		} else if (o->status == UCTLS_PASS) {
 			put_wrapped(f, 5, label, "no problem (its side of the step passed)");
+		} else if (o->status == UCTLS_UNOBSERVED && !side_is_remote(log, ids[s]) &&
+		           o->detail != NULL) {
+			/* A simulated side that misbehaves on purpose says what it did. */
+			put_wrapped(f, 5, label, o->detail);
 		} else if (o->status == UCTLS_UNOBSERVED) {
 			put_wrapped(f, 5, label, "unobserved (a real peer: not seen from here)");
 			text_real_refusal(f, log, fl, ids[s]);

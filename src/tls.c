@@ -807,6 +807,60 @@ early_failure(struct uctls_tls *t, int ret)
 	return 0;
 }
 
+/* The peer aborted with a fatal alert: this side's reason is the alert. */
+static void
+fail_alert_received(struct uctls_tls *t)
+{
+	char reason[64];
+	int a = (int)gnutls_alert_get(t->sess);
+
+	cap_alert(t, 1, GNUTLS_AL_FATAL, a);
+	snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
+	set_failure(t, reason, NULL,
+	            "%s aborted the handshake with the fatal alert %s (%s): it "
+	            "rejected what %s presented or proposed; see %s's side for why",
+	            t->cfg.peer_id, uctls_tls_alert_name(a), gnutls_alert_get_name(a),
+	            t->cfg.def->id, t->cfg.peer_id);
+}
+
+/* No cipher suite or signature algorithm in common (error RET): a key that
+ * may not sign, or the key type of the own certificate. */
+static void
+fail_no_cipher(struct uctls_tls *t, int ret)
+{
+	const char *who = t->cfg.peer_id;
+	char own[160] = "";
+	gnutls_x509_crt_t crt;
+	unsigned bits = 0;
+
+	/* RFC 5280 4.2.1.3 / RFC 8446 4.4.2.2: without digitalSignature
+	 * the key may not sign the handshake, so no suite is usable. */
+	if (own_key_cannot_sign(t, own, sizeof(own))) {
+		set_failure(t, "key-usage",
+		            "re-issue the certificate with digitalSignature in its key usage",
+		            "%s's own certificate `%s' has a keyUsage without "
+		            "digitalSignature, so its key may not sign the handshake and "
+		            "no cipher suite is usable (%s)",
+		            t->cfg.def->id, own, gnutls_strerror(ret));
+		return;
+	}
+	own[0] = '\0';
+	crt = t->cfg.def->nsends > 0 ? uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0]) : NULL;
+	if (crt != NULL) {
+		int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+
+		snprintf(own, sizeof(own), "; %s's certificate `%s' has an %s key, which %s "
+		         "may not accept",
+		         t->cfg.def->id, t->cfg.def->sends[0],
+		         gnutls_pk_get_name((gnutls_pk_algorithm_t)pk), who);
+	}
+	set_failure(t, "no-shared-cipher",
+	            "check the key type of the certificate against the cipher suites "
+	            "and signature algorithms both sides enable (e.g. an RSA-only peer)",
+	            "no cipher suite or signature algorithm in common with %s (%s)%s", who,
+	            gnutls_strerror(ret), own);
+}
+
 /* Turns a fatal GnuTLS error into this side's reason, and tells the other
  * side with an alert where a device would. */
 static int
@@ -818,19 +872,9 @@ fail(struct uctls_tls *t, int ret)
 	if (early_failure(t, ret))
 		return UCTLS_TLS_FAILED;
 	switch (ret) {
-	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
-		char reason[64];
-		int a = (int)gnutls_alert_get(t->sess);
-
-		cap_alert(t, 1, GNUTLS_AL_FATAL, a);
-		snprintf(reason, sizeof(reason), "alert:%s", uctls_tls_alert_name(a));
-		set_failure(t, reason, NULL,
-		            "%s aborted the handshake with the fatal alert %s (%s): it "
-		            "rejected what %s presented or proposed; see %s's side for why",
-		            who, uctls_tls_alert_name(a), gnutls_alert_get_name(a),
-		            t->cfg.def->id, who);
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		fail_alert_received(t);
 		return UCTLS_TLS_FAILED;
-	}
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
@@ -862,42 +906,8 @@ fail(struct uctls_tls *t, int ret)
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
 	case GNUTLS_E_NO_COMMON_KEY_SHARE:
-	case GNUTLS_E_UNWANTED_ALGORITHM: {
-		char own[128];
-
-		/* RFC 5280 4.2.1.3 / RFC 8446 4.4.2.2: without digitalSignature
-		 * the key may not sign the handshake, so no suite is usable. */
-		if (own_key_cannot_sign(t, own, sizeof(own))) {
-			set_failure(t, "key-usage",
-			            "re-issue the certificate with digitalSignature in its key usage",
-			            "%s's own certificate `%s' has a keyUsage without "
-			            "digitalSignature, so its key may not sign the handshake and "
-			            "no cipher suite is usable (%s)",
-			            t->cfg.def->id, own, gnutls_strerror(ret));
-			break;
-		}
-	}
-	{
-		char own[160] = "";
-		gnutls_x509_crt_t crt = t->cfg.def->nsends > 0
-		                                ? uctls_pki_crt(t->cfg.pki, t->cfg.def->sends[0])
-		                                : NULL;
-		unsigned bits = 0;
-
-		if (crt != NULL) {
-			int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
-
-			snprintf(own, sizeof(own), "; %s's certificate `%s' has an %s key, which %s "
-			         "may not accept",
-			         t->cfg.def->id, t->cfg.def->sends[0],
-			         gnutls_pk_get_name((gnutls_pk_algorithm_t)pk), who);
-		}
-		set_failure(t, "no-shared-cipher",
-		            "check the key type of the certificate against the cipher suites "
-		            "and signature algorithms both sides enable (e.g. an RSA-only peer)",
-		            "no cipher suite or signature algorithm in common with %s (%s)%s", who,
-		            gnutls_strerror(ret), own);
-	}
+	case GNUTLS_E_UNWANTED_ALGORITHM:
+		fail_no_cipher(t, ret);
 		break;
 	case GNUTLS_E_REHANDSHAKE:
 		/* A renegotiation after the handshake (a HelloRequest, or a new
