@@ -113,22 +113,6 @@ client-expired        a-expired,int  b,int          uac.example.com    tls-hands
 C
 }
 
-# records FILE SIM SIDE: SIDE's records in the JSON report FILE, then in
-# SIM's (the simulated run), one line each.
-records() {
-	"$py" - "$1" "$2" "$3" <<'P'
-import json, sys
-for f in sys.argv[1:3]:
-    try:
-        o = json.loads(open(f).readline())
-    except Exception as e:
-        print("no JSON report (%s)" % e)
-        continue
-    print(" ".join("%s:%s:%s" % (s["step"], s["status"], s["reason"] or "-")
-                   for s in o["steps"] if s["side"] == sys.argv[3] and s["status"] != "unobserved"))
-P
-}
-
 # verdict NAME MODE RC SIDE: one TAP line for the run MODE of NAME, not
 # numbered (the main shell numbers the lines of all cases in order).
 verdict() {
@@ -136,7 +120,7 @@ verdict() {
 	{
 		read -r got
 		read -r want
-	} < <(records "$tmp/$name.$mode" "$tmp/$name.sim" "$side")
+	} < <(pl_records "$tmp/$name.$mode" "$tmp/$name.sim" "$side")
 	if [ "$rc" = 0 ] && [ "$got" = "$want" ]; then
 		echo "ok - $name $mode: $side recorded $got"
 		return

@@ -25,6 +25,9 @@
 #   pl_wait_log FILE ERE SECS [FROM-LINE]  wait (bounded) for a line of FILE
 #                             at or after FROM-LINE (default 1) matching
 #                             ERE; print it; 1 if none came in SECS
+#   pl_records FILE SIM SIDE  SIDE's records (step:status:reason, the
+#                             unobserved left out) in the JSON report FILE,
+#                             then in SIM, a line each
 # No fixed ports, no sleeps: every wait is bounded (style.md).
 
 pl_tpid=
@@ -110,4 +113,21 @@ pl_wait_log() {
 	pl_tpid=
 	exec 4<&-
 	return $rc
+}
+
+# pl_records FILE SIM SIDE: SIDE's records in the JSON reports FILE and SIM
+# (one line each: step:status:reason ..., what a real peer's side did not
+# observe left out; "no JSON report (why)" for a file that has none).
+pl_records() {
+	"$py" - "$1" "$2" "$3" <<'P'
+import json, sys
+for f in sys.argv[1:3]:
+    try:
+        o = json.loads(open(f).readline())
+    except Exception as e:
+        print("no JSON report (%s)" % e)
+        continue
+    print(" ".join("%s:%s:%s" % (s["step"], s["status"], s["reason"] or "-")
+                   for s in o["steps"] if s["side"] == sys.argv[3] and s["status"] != "unobserved"))
+P
 }
