@@ -210,7 +210,7 @@ static int
 cmd_profiles(void)
 {
 	const struct uctls_profile *p;
-	unsigned i;
+	unsigned i, k;
 
 	for (i = 0; (p = uctls_profile_at(i)) != NULL; i++) {
 		printf("%-14s family %-4s %s\n", p->name, p->family, p->describe);
@@ -230,14 +230,18 @@ cmd_profiles(void)
 		       p->max_depth ? p->max_depth : 100);
 		if (p->inst_pem_only || p->inst_ca_first || p->inst_bundle_order ||
 		    p->inst_bundle_newline || p->inst_cn_in_san || p->inst_key_bits ||
-		    p->inst_critical_ok)
-			printf("%14s install:%s%s%s%s%s%s%s\n", "", p->inst_pem_only ? " pem-only" : "",
+		    p->inst_critical_ok || p->inst_ku_keep != NULL) {
+			printf("%14s install:%s%s%s%s%s%s%s", "", p->inst_pem_only ? " pem-only" : "",
 			       p->inst_ca_first ? " ca-first" : "",
 			       p->inst_bundle_order ? " bundle-order" : "",
 			       p->inst_bundle_newline ? " one-trailing-newline" : "",
 			       p->inst_cn_in_san ? " cn-in-san" : "",
 			       p->inst_key_bits ? " key-sizes-listed" : "",
 			       p->inst_critical_ok ? " critical-ku-bc-only" : "");
+			for (k = 0; p->inst_ku_keep != NULL && p->inst_ku_keep[k] != NULL; k++)
+				printf(" keeps-ku=%s", p->inst_ku_keep[k]);
+			putchar('\n');
+		}
 	}
 	return 0;
 }
