@@ -268,48 +268,8 @@ sed -i 's|verify-name="\([a-z.]*\)"/>|verify-name="\1" tls="1.2"/>|' "$tmp/tls12
 # sip-trunk/NAME, copied with the real time as its clock; the exclusions
 # in $tmp/excluded (NAME<TAB>SIDE<TAB>CAUSE).
 mkdir -p "$tmp/sip-trunk"
-"$py" - "$top_srcdir" "$tmp" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$tmp/cases" <<'P' || exit 1
-import glob, os, re, sys
-import xml.etree.ElementTree as ET
-top, tmp, now = sys.argv[1:4]
-excl, date = [], re.compile(r"^\d{4}-")
-for f in sorted(glob.glob(os.path.join(top, "scenarios", "sip-trunk", "*.xml"))):
-    name = os.path.basename(f)[:-4]
-    sc = ET.parse(f).getroot()
-    peers = {p.get("role"): p for p in sc.findall("peer")}
-    if not any(p.get("profile") == "kamailio" for p in peers.values()):
-        excl.append((name, "-", "no peer has profile kamailio"))
-        continue
-    fixed = [c.get("id") for c in sc.find("pki") if c.get("file") or
-             any(date.match(c.get(a) or "") for a in ("not-before", "not-after"))]
-    run = {}
-    for role in ("server", "client"):
-        p = peers[role]
-        pid, why = p.get("id"), None
-        if p.get("profile") != "kamailio":
-            why = "%s has profile %s, which Kamailio does not play" % (
-                pid, p.get("profile") or "generic-sip (the family's default)")
-        elif fixed:
-            why = "clock-dependent: %s has a fixed date; the runs use the real clock" % fixed[0]
-        elif any(i.get("peer") == pid for i in sc.findall("install")):
-            why = "an <install> on %s: Kamailio has no upload check" % pid
-        elif role == "server" and p.get("sip-response") == "garbage":
-            why = "sip-response=garbage on %s: Kamailio answers SIP" % pid
-        elif role == "client" and (p.get("request") or "OPTIONS") != "OPTIONS":
-            why = "request=%s on %s: the suite makes Kamailio relay an OPTIONS" % (p.get("request"), pid)
-        elif role == "client" and not (p.get("sends") or "").split():
-            why = "%s sends no certificate: Kamailio's [client:default] always presents one" % pid
-        run[role] = why is None
-        if why:
-            excl.append((name, pid, why))
-    if run["server"] or run["client"]:
-        with open(f) as i, open(os.path.join(tmp, "sip-trunk", name + ".xml"), "w") as o:
-            o.write(re.sub(r'<clock now="[^"]*"/>', '<clock now="%s"/>' % now, i.read()))
-        print("sip-trunk/%s %s %s %d %d" % (name, peers["server"].get("id"),
-                                            peers["client"].get("id"), run["server"], run["client"]))
-with open(os.path.join(tmp, "excluded"), "w") as o:
-    o.write("".join("%s\t%s\t%s\n" % e for e in excl))
-P
+"$py" "$top_srcdir/tests/fidelity-select.py" kamailio "$top_srcdir" "$tmp" \
+	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$tmp/cases" || exit 1
 
 # At most JOBS cases at once, each in a subshell with its own Kamailio.
 running=0

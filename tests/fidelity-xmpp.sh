@@ -78,55 +78,7 @@ echo "# work directory $ROOT (PX_KEEP=1 keeps it)"
 #   NAME SERVER-ID CLIENT-ID RUN-SERVER RUN-CLIENT TARGET-DOMAIN
 # W/excluded: NAME<TAB>SIDE<TAB>CAUSE; W/domains: every domain named.
 # shellcheck disable=SC2086 # FIDELITY_CASES: one word per scenario
-"$py" - "$top_srcdir" "$W" ${FIDELITY_CASES:-} <<'EOF' || exit 1
-import glob, os, re, sys
-import xml.etree.ElementTree as ET
-top, W, only = sys.argv[1], sys.argv[2], sys.argv[3:]
-plan, excl, doms = [], [], set()
-date = re.compile(r"^\d{4}-")
-for f in sorted(glob.glob(os.path.join(top, "scenarios", "xmpp-s2s", "*.xml"))):
-    name = os.path.basename(f)[:-4]
-    if only and name not in only:
-        continue
-    sc = ET.parse(f).getroot()
-    peers = {p.get("role"): p for p in sc.findall("peer")}
-    if not any(p.get("profile") == "prosody" for p in peers.values()):
-        excl.append((name, "-", "no peer has profile prosody"))
-        continue
-    fixed = [c.get("id") for c in sc.find("pki") if c.get("file") or
-             any(date.match(c.get(a) or "") for a in ("not-before", "not-after"))]
-    run = {}
-    for role in ("server", "client"):
-        p = peers[role]
-        pid, why = p.get("id"), None
-        if p.get("profile") != "prosody":
-            why = "%s has profile %s, which Prosody does not play" % (
-                pid, p.get("profile") or "rfc6125-strict (the family's default)")
-        elif fixed:
-            why = "clock-dependent: %s has a fixed date; the runs use the real clock" % fixed[0]
-        elif p.get("verify-name"):
-            why = "verify-name on %s: Prosody checks the stream's domain only" % pid
-        elif any(i.get("peer") == pid for i in sc.findall("install")):
-            why = "an <install> on %s: Prosody has no upload check" % pid
-        run[role] = why is None
-        if why:
-            excl.append((name, pid, why))
-    s, c = peers["server"], peers["client"]
-    for p in (s, c):
-        doms.add(p.get("domain") or p.get("id"))
-        doms.update(d for d in re.split(r"[\s,]+", p.get("subdomains") or "") if d)
-    target = c.get("to") or s.get("domain") or s.get("id")
-    doms.add(target)
-    if run["server"] or run["client"]:
-        plan.append("%s %s %s %d %d %s" % (name, s.get("id"), c.get("id"), run["server"],
-                                          run["client"], target))
-with open(os.path.join(W, "plan"), "w") as o:
-    o.write("".join(l + "\n" for l in plan))
-with open(os.path.join(W, "excluded"), "w") as o:
-    o.write("".join("%s\t%s\t%s\n" % e for e in excl))
-with open(os.path.join(W, "domains"), "w") as o:
-    o.write("".join(d + "\n" for d in sorted(doms)))
-EOF
+"$py" "$top_srcdir/tests/fidelity-select.py" prosody "$top_srcdir" "$W" ${FIDELITY_CASES:-} || exit 1
 
 # run_server NAME SID: Prosody plays the receiving server SID; uctls dials it.
 run_server() {
