@@ -440,12 +440,168 @@ x_ping(struct run *r, struct side *s, const char *me, const char *to)
 	return 0;
 }
 
+/* A <stream:error/> from the other side ends the step with its condition. */
+static int
+x_stream_error(struct run *r, struct side *s, const struct uctls_xmpp_elem *e, const char *cond)
+{
+	char reason[96];
+	const struct uctls_xmpp_elem *t = uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
+
+	snprintf(reason, sizeof(reason), "stream-error:%s", cond);
+	return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
+	                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
+	                     t ? ")" : "");
+}
+
+/* I sends its dialback key (XEP-0220 2.1) after NOTE. */
+static int
+x_i_dialback(struct run *r, struct side *s, const char *note)
+{
+	const char *me = eng_x_domain(s->def), *to = x_to(r);
+
+	s->xauth = 2;
+	if (note != NULL && x_set_note(s, "%s", note) < 0)
+		return -1;
+	return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
+}
+
+/* I, the stream features after TLS: SASL EXTERNAL, dialback, or nothing
+ * left (XEP-0178, XEP-0220; Prosody's s2s_secure_auth). */
+static int
+x_i_auth_features(struct run *r, struct side *s, const struct uctls_xmpp_elem *e)
+{
+	const struct uctls_xmpp_elem *mechs = uctls_xmpp_child(e, UCTLS_NS_SASL, "mechanisms");
+	int offered_db = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL;
+	int external = 0, dialback = offered_db && eng_x_dialback(s);
+	char note[512];
+	size_t i;
+
+	for (i = 0; mechs != NULL && i < mechs->nchildren; i++)
+		external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
+		            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
+	if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
+		return -1;
+	s->xdialback_ok = dialback;
+	if (s->tls != NULL && x_secure_auth(s) != 0) {
+		const struct uctls_diag *d;
+
+		if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
+			/* s2s_secure_auth off: R's certificate did not verify, so
+			 * only dialback can authenticate R. */
+			if (!dialback)
+				return eng_side_fail(r, s, d);
+			snprintf(note, sizeof(note), "authenticated with dialback (XEP-0220): %s's "
+			         "certificate did not verify (%s: %s), and this profile falls back "
+			         "to dialback", s->other->def->id, d->reason, d->detail ? d->detail : "");
+			return x_i_dialback(r, s, note);
+		}
+	}
+	if (external && s->def->nsends > 0) {
+		s->xauth = 1;
+		return x_send(s, uctls_xmpp_sasl_external(NULL));
+	}
+	if (dialback) {
+		snprintf(note, sizeof(note), "authenticated with dialback (XEP-0220): %s",
+		         external ? "no certificate to offer for SASL EXTERNAL"
+		                  : "the receiving server did not offer SASL EXTERNAL (XEP-0178), "
+		                    "so it does not accept this server's certificate");
+		return x_i_dialback(r, s, note);
+	}
+	return eng_side_fail_msg(r, s, "no-auth-mechanism",
+	                     "see the receiving server's side: it did not accept the "
+	                     "certificate for SASL EXTERNAL and dialback is off",
+	                     "%s offered %s; no way to authenticate remains", s->other->def->id,
+	                     external ? "SASL EXTERNAL but this server has no certificate"
+	                     : offered_db ? "only dialback, which this server's profile does not use"
+	                                  : "neither SASL EXTERNAL nor dialback");
+}
+
+/* I, <stream:features/> at each stage: STARTTLS, authentication,
+ * established. */
+static int
+x_i_features(struct run *r, struct side *s, const struct uctls_xmpp_elem *e)
+{
+	if (s->xstage == 0) {
+		if (eng_enter_step(r, s, eng_step_starttls) < 0)
+			return -1;
+		if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
+			/* RFC 7590 3.1: TLS is mandatory between servers. */
+			return x_fail_stream(r, s, "policy-violation", "starttls-not-offered",
+			                     "enable TLS for server-to-server on the receiving server",
+			                     "the receiving server offered no STARTTLS in its stream "
+			                     "features, and server-to-server TLS is required (RFC 7590 "
+			                     "3.1)");
+		}
+		return x_send(s, uctls_xmpp_starttls());
+	}
+	if (s->xstage == 1)
+		return x_i_auth_features(r, s, e);
+	/* After SASL success: the stream is authenticated. */
+	if (eng_enter_step(r, s, eng_step_established) < 0)
+		return -1;
+	return x_ping(r, s, eng_x_domain(s->def), x_to(r));
+}
+
+/* I, <success/>: restart the stream (RFC 6120 6.4.6). */
+static int
+x_i_sasl_success(struct run *r, struct side *s, struct uctls_err *err)
+{
+	const char *me = eng_x_domain(s->def);
+	const struct uctls_diag *d = NULL;
+	int ignored = x_secure_auth(s) == 0 && s->tls != NULL &&
+	              uctls_tls_peer_verdict(s->tls, &d) > 0;
+
+	if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
+	                  "server accepted this server's certificate for %s%s%s%s", me,
+	               ignored ? "; its own certificate did not verify (" : "",
+	               ignored ? d->reason : "",
+	               ignored ? "), ignored: secure-auth is off (s2s_secure_auth = "
+	                         "false)" : "") < 0)
+		return -1;
+	s->xstage = 2;
+	s->xheader = 0;
+	if (uctls_xmpp_parser_reset(s->xp) < 0)
+		return uctls_err_set(err, "out of memory");
+	return x_send(s, uctls_xmpp_stream_header(me, x_to(r), NULL));
+}
+
+/* I, <failure/> to SASL EXTERNAL: dialback if allowed, else the end. */
+static int
+x_i_sasl_failure(struct run *r, struct side *s, const char *cond)
+{
+	char reason[96], note[256];
+
+	if (s->xdialback_ok) {
+		snprintf(note, sizeof(note), "authenticated with dialback (XEP-0220) after %s "
+		         "refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
+		return x_i_dialback(r, s, note);
+	}
+	snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
+	return eng_side_fail_msg(r, s, reason, "see the receiving server's side for why",
+	                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
+}
+
+/* I, R's answer to the dialback key. */
+static int
+x_i_db_result(struct run *r, struct side *s, const struct uctls_xmpp_elem *e)
+{
+	const char *type = uctls_xmpp_attr(e, "type");
+
+	if (type != NULL && strcmp(type, "valid") == 0) {
+		if (eng_enter_step(r, s, eng_step_established) < 0)
+			return -1;
+		return x_ping(r, s, eng_x_domain(s->def), x_to(r));
+	}
+	return eng_side_fail_msg(r, s, "dialback-invalid", NULL,
+	                     "%s answered the dialback key with type=`%s'",
+	                     s->other->def->id, type ? type : "");
+}
+
 /* The initiating server, one parsed event at a time. */
 static int
 x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
 {
-	const struct uctls_xmpp_elem *e = ev->elem, *c;
-	const char *me = eng_x_domain(s->def), *to = x_to(r);
+	const struct uctls_xmpp_elem *e = ev->elem;
 	const char *cond;
 
 	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
@@ -460,148 +616,197 @@ x_initiator(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct u
 		return s->xstage == 1 && x_secure_refuse(r, s) < 0 ? -1 : 0;
 	}
 	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
-		char reason[96];
-		const struct uctls_xmpp_elem *t =
-			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
-
-		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
 		/* R answered the restart and then refused: no features to
 		 * offer is an authentication failure. */
 		if (s->xstage == 1 && s->xheader && s->step == eng_step_stream_restart &&
 		    eng_enter_step(r, s, eng_step_s2s_auth) < 0)
 			return -1;
-		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
-		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
-		                     t ? ")" : "");
+		return x_stream_error(r, s, e, cond);
 	}
-	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0) {
-		if (s->xstage == 0) {
-			if (eng_enter_step(r, s, eng_step_starttls) < 0)
-				return -1;
-			if (uctls_xmpp_child(e, UCTLS_NS_TLS, "starttls") == NULL) {
-				/* RFC 7590 3.1: TLS is mandatory between servers. */
-				return x_fail_stream(r, s, "policy-violation", "starttls-not-offered",
-				                     "enable TLS for server-to-server on the receiving "
-				                     "server",
-				                     "the receiving server offered no STARTTLS in its "
-				                     "stream features, and server-to-server TLS is "
-				                     "required (RFC 7590 3.1)");
-			}
-			return x_send(s, uctls_xmpp_starttls());
-		}
-		if (s->xstage == 1) {
-			const struct uctls_xmpp_elem *mechs =
-				uctls_xmpp_child(e, UCTLS_NS_SASL, "mechanisms");
-			int external = 0, dialback;
-			size_t i;
-
-			for (i = 0; mechs != NULL && i < mechs->nchildren; i++)
-				external |= strcmp(mechs->children[i]->name, "mechanism") == 0 &&
-				            strcmp(mechs->children[i]->text, "EXTERNAL") == 0;
-			dialback = uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback") != NULL &&
-			           eng_x_dialback(s);
-			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
-				return -1;
-			s->xdialback_ok = dialback;
-			if (s->tls != NULL && x_secure_auth(s) != 0) {
-				const struct uctls_diag *d;
-
-				if (uctls_tls_peer_verdict(s->tls, &d) > 0) {
-					/* s2s_secure_auth off: R's certificate did not
-					 * verify, so only dialback can authenticate R. */
-					if (!dialback)
-						return eng_side_fail(r, s, d);
-					s->xauth = 2;
-					if (x_set_note(s, "authenticated with dialback (XEP-0220): %s's "
-					               "certificate did not verify (%s: %s), and this "
-					               "profile falls back to dialback",
-					               s->other->def->id, d->reason,
-					               d->detail ? d->detail : "") < 0)
-						return -1;
-					return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-				}
-			}
-			if (external && s->def->nsends > 0) {
-				s->xauth = 1;
-				return x_send(s, uctls_xmpp_sasl_external(NULL));
-			}
-			if (dialback) {
-				s->xauth = 2;
-				if (x_set_note(s, "authenticated with dialback (XEP-0220): %s",
-				               external ? "no certificate to offer for SASL EXTERNAL"
-				                        : "the receiving server did not offer SASL "
-				                          "EXTERNAL (XEP-0178), so it does not accept "
-				                          "this server's certificate") < 0)
-					return -1;
-				return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-			}
-			return eng_side_fail_msg(r, s, "no-auth-mechanism",
-			                     "see the receiving server's side: it did not accept the "
-			                     "certificate for SASL EXTERNAL and dialback is off",
-			                     "%s offered %s; no way to authenticate remains",
-			                     s->other->def->id,
-			                     external ? "SASL EXTERNAL but this server has no certificate"
-			                     : uctls_xmpp_child(e, UCTLS_NS_DIALBACK_FEATURE, "dialback")
-			                             ? "only dialback, which this server's profile "
-			                               "does not use"
-			                             : "neither SASL EXTERNAL nor dialback");
-		}
-		/* After SASL success: the stream is authenticated. */
-		if (eng_enter_step(r, s, eng_step_established) < 0)
-			return -1;
-		return x_ping(r, s, me, to);
-	}
+	if (strcmp(e->ns, UCTLS_NS_STREAMS) == 0 && strcmp(e->name, "features") == 0)
+		return x_i_features(r, s, e);
 	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "proceed") == 0)
 		return x_start_tls(r, s, err);
 	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "failure") == 0)
 		return eng_side_fail_msg(r, s, "starttls-failed", NULL,
 		                     "%s answered <starttls/> with <failure/>", s->other->def->id);
-	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0) {
-		const struct uctls_diag *d = NULL;
-		int ignored = x_secure_auth(s) == 0 && s->tls != NULL &&
-		              uctls_tls_peer_verdict(s->tls, &d) > 0;
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "success") == 0)
+		return x_i_sasl_success(r, s, err);
+	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL)
+		return x_i_sasl_failure(r, s, cond);
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0)
+		return x_i_db_result(r, s, e);
+	return 0;
+}
 
-		if (x_set_note(s, "authenticated with SASL EXTERNAL (XEP-0178): the receiving "
-		                  "server accepted this server's certificate for %s%s%s%s", me,
-		               ignored ? "; its own certificate did not verify (" : "",
-		               ignored ? d->reason : "",
-		               ignored ? "), ignored: secure-auth is off (s2s_secure_auth = "
-		                         "false)" : "") < 0)
+/* R, I's first stream header: a domain served here, then STARTTLS
+ * offered (RFC 6120 4.9.3.6, 5.3.1). */
+static int
+x_r_open_first(struct run *r, struct side *s, const char *to, const char *from)
+{
+	const char *me = eng_x_domain(s->def);
+	int mode;
+
+	if (to == NULL || !x_hosts(s->def, to)) {
+		char detail[512], serves[256];
+		size_t i;
+
+		snprintf(serves, sizeof(serves), "%s", me);
+		for (i = 0; i < s->def->nsubdomains; i++)
+			snprintf(serves + strlen(serves), sizeof(serves) - strlen(serves), ", %s",
+			         s->def->subdomains[i]);
+		snprintf(detail, sizeof(detail),
+		         "%s opened a stream to `%s', which %s does not serve (it serves %s); sent "
+		         "<host-unknown/>", s->other->def->id, to ? to : "(no to=)", s->def->id, serves);
+		return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
+		                     "dial a domain the receiving server hosts", detail);
+	}
+	free(s->xpeer);
+	s->xpeer = strdup(from != NULL ? from : "");
+	if (s->xpeer == NULL)
+		return -1;
+	/* R checks I's certificate for the domain I claims. */
+	if (r->xdef[1].names == &r->xnames[1] && s->xpeer[0] != '\0') {
+		free(r->xnames[1]);
+		r->xnames[1] = strdup(s->xpeer);
+		if (r->xnames[1] == NULL)
 			return -1;
-		s->xstage = 2;
-		s->xheader = 0;
-		if (uctls_xmpp_parser_reset(s->xp) < 0)
-			return uctls_err_set(err, "out of memory");
-		return x_send(s, uctls_xmpp_stream_header(me, to, NULL));
 	}
-	if ((cond = uctls_xmpp_sasl_failure_condition(e)) != NULL) {
-		char reason[96];
+	mode = s->def->starttls == UCTLS_STARTTLS_REQUIRED  ? 2
+	       : s->def->starttls == UCTLS_STARTTLS_OFFERED ? 1
+	                                                    : 0;
+	if (eng_enter_step(r, s, eng_step_starttls) < 0)
+		return -1;
+	return x_send(s, uctls_xmpp_features(mode, 0, 0));
+}
 
-		if (s->xdialback_ok) {
-			if (x_set_note(s, "authenticated with dialback (XEP-0220) after %s refused "
-			               "SASL EXTERNAL with <%s/>",
-			               s->other->def->id, cond) < 0)
-				return -1;
-			s->xauth = 2;
-			return x_send(s, uctls_xmpp_db_result(me, to, "uctls-dialback-key"));
-		}
-		snprintf(reason, sizeof(reason), "sasl-failure:%s", cond);
-		return eng_side_fail_msg(r, s, reason, "see the receiving server's side for why",
-		                     "%s refused SASL EXTERNAL with <%s/>", s->other->def->id, cond);
-	}
-	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
-		const char *type = uctls_xmpp_attr(e, "type");
+/* R, the stream header after TLS: offer SASL EXTERNAL for a certificate
+ * valid for I's domain (XEP-0178 3), dialback if allowed. */
+static int
+x_r_offer_auth(struct run *r, struct side *s)
+{
+	const struct uctls_diag *d;
+	int verdict = uctls_tls_peer_verdict(s->tls, &d);
+	int dialback = eng_x_dialback(s), rv;
 
-		if (type != NULL && strcmp(type, "valid") == 0) {
-			if (eng_enter_step(r, s, eng_step_established) < 0)
-				return -1;
-			return x_ping(r, s, me, to);
-		}
-		return eng_side_fail_msg(r, s, "dialback-invalid", NULL,
-		                     "%s answered the dialback key with type=`%s'",
-		                     s->other->def->id, type ? type : "");
+	if ((rv = x_secure_refuse(r, s)) != 0)
+		return rv < 0 ? -1 : 0;
+	s->xexternal = verdict == 0;
+	if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
+		return -1;
+	if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
+	                                         (verdict > 0 && s->profile->sasl_offer_always),
+	                                  dialback)) < 0)
+		return -1;
+	if (verdict > 0 && s->profile->sasl_offer_always)
+		return 0; /* refused at <auth/> */
+	if (!s->xexternal && !dialback) {
+		/* Without dialback nothing is left. */
+		if (verdict < 0)
+			return eng_side_fail_msg(r, s, "no-client-cert",
+			                     "configure a certificate on the initiating server, or "
+			                     "allow dialback",
+			                     "%s presented no certificate, so SASL EXTERNAL cannot be "
+			                     "offered, and dialback is off", s->other->def->id);
+		return eng_side_fail(r, s, d);
 	}
-	(void)c;
+	if (!s->xexternal && verdict > 0 &&
+	    x_set_note(s, "SASL EXTERNAL not offered: %s: %s", d->reason,
+	               d->detail ? d->detail : "") < 0)
+		return -1;
+	return 0;
+}
+
+/* R, a stream header from I at each stage. */
+static int
+x_r_stream_open(struct run *r, struct side *s, const struct uctls_xmpp_elem *e)
+{
+	const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
+	char id[64];
+
+	s->xheader = 1;
+	snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
+	if (x_send(s, uctls_xmpp_stream_header(eng_x_domain(s->def), from, id)) < 0)
+		return -1;
+	if (s->xstage == 0)
+		return x_r_open_first(r, s, to, from);
+	if (s->xstage == 1)
+		return x_r_offer_auth(r, s);
+	/* After SASL success. */
+	if (eng_enter_step(r, s, eng_step_established) < 0)
+		return -1;
+	return x_send(s, uctls_xmpp_features(0, 0, 0));
+}
+
+/* R, I's </stream:stream>. */
+static int
+x_r_stream_close(struct run *r, struct side *s)
+{
+	const struct uctls_diag *d;
+
+	if (s->state == S_APP && s->step == eng_step_established && s->xpinged) {
+		/* Close our side too (RFC 6120 4.4). */
+		s->xechoed = 1;
+		return x_send(s, uctls_xmpp_stream_close());
+	}
+	/* I gave up on authentication: what R found wrong with I's
+	 * certificate is the cause, not the close. */
+	if (s->tls != NULL && s->step == eng_step_s2s_auth && uctls_tls_peer_verdict(s->tls, &d) > 0)
+		return eng_side_fail(r, s, d);
+	return eng_side_fail_msg(r, s, "connection-closed", NULL,
+	                     "%s closed the stream (</stream:stream>) during %s",
+	                     s->other->def->id, s->step);
+}
+
+/* R, I's <auth mechanism="EXTERNAL"/>. */
+static int
+x_r_auth(struct run *r, struct side *s, struct uctls_err *err)
+{
+	const struct uctls_diag *d;
+
+	if (!s->xexternal) {
+		(void)uctls_tls_peer_verdict(s->tls, &d);
+		if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
+			return -1;
+		if (eng_x_dialback(s)) {
+			/* The initiating server may still use dialback. */
+			return x_set_note(s, "SASL EXTERNAL refused: %s: %s", d->reason ? d->reason : "?",
+			                  d->detail ? d->detail : "") < 0 ? -1 : 0;
+		}
+		return d->reason != NULL ? eng_side_fail(r, s, d)
+		                         : eng_side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
+		                                         "%s tried SASL EXTERNAL, which was not "
+		                                         "offered", s->other->def->id);
+	}
+	if (x_set_note(s, "SASL EXTERNAL (XEP-0178): %s's certificate is valid for %s",
+	               s->other->def->id, s->xpeer) < 0 ||
+	    x_send(s, uctls_xmpp_sasl_success()) < 0)
+		return -1;
+	s->xstage = 2;
+	s->xheader = 0;
+	if (x_flush(r, s) < 0)
+		return -1;
+	if (uctls_xmpp_parser_reset(s->xp) < 0)
+		return uctls_err_set(err, "out of memory");
+	return 0;
+}
+
+/* R, I's dialback key.  uctls does not call the authoritative server back
+ * (XEP-0220 2.3): the key is accepted as the simulated peer's. */
+static int
+x_r_db_result(struct run *r, struct side *s)
+{
+	const char *why = s->note;
+	char *n = NULL;
+
+	if (asprintf(&n, "dialback (XEP-0220) accepted for %s%s%s", s->xpeer, why ? "; " : "",
+	             why ? why : "") < 0)
+		n = NULL;
+	free(s->note);
+	s->note = n;
+	if (x_send(s, uctls_xmpp_db_answer(eng_x_domain(s->def), s->xpeer, 1)) < 0 ||
+	    eng_enter_step(r, s, eng_step_established) < 0)
+		return -1;
 	return 0;
 }
 
@@ -610,122 +815,14 @@ static int
 x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uctls_err *err)
 {
 	const struct uctls_xmpp_elem *e = ev->elem;
-	const char *me = eng_x_domain(s->def), *cond;
-	char id[64];
-	int rv;
+	const char *cond;
 
-	if (ev->type == UCTLS_XMPP_STREAM_CLOSE) {
-		const struct uctls_diag *d;
-
-		if (s->state == S_APP && s->step == eng_step_established && s->xpinged) {
-			/* Close our side too (RFC 6120 4.4). */
-			s->xechoed = 1;
-			return x_send(s, uctls_xmpp_stream_close());
-		}
-		/* I gave up on authentication: what R found wrong with I's
-		 * certificate is the cause, not the close. */
-		if (s->tls != NULL && s->step == eng_step_s2s_auth &&
-		    uctls_tls_peer_verdict(s->tls, &d) > 0)
-			return eng_side_fail(r, s, d);
-		return eng_side_fail_msg(r, s, "connection-closed", NULL,
-		                     "%s closed the stream (</stream:stream>) during %s",
-		                     s->other->def->id, s->step);
-	}
-	if (ev->type == UCTLS_XMPP_STREAM_OPEN) {
-		const char *to = uctls_xmpp_attr(e, "to"), *from = uctls_xmpp_attr(e, "from");
-
-		s->xheader = 1;
-		snprintf(id, sizeof(id), "uctls-%u-%d", ++r->seq, s->xstage);
-		if (x_send(s, uctls_xmpp_stream_header(me, from, id)) < 0)
-			return -1;
-		if (s->xstage == 0) {
-			/* RFC 6120 4.9.3.6: a stream to a domain not served here. */
-			if (to == NULL || !x_hosts(s->def, to)) {
-				char detail[512], serves[256];
-				size_t i;
-
-				snprintf(serves, sizeof(serves), "%s", me);
-				for (i = 0; i < s->def->nsubdomains; i++)
-					snprintf(serves + strlen(serves), sizeof(serves) - strlen(serves),
-					         ", %s", s->def->subdomains[i]);
-				snprintf(detail, sizeof(detail),
-				         "%s opened a stream to `%s', which %s does not serve (it "
-				         "serves %s); sent <host-unknown/>",
-				         s->other->def->id, to ? to : "(no to=)", s->def->id, serves);
-				return x_fail_stream(r, s, "host-unknown", "stream-error:host-unknown",
-				                     "dial a domain the receiving server hosts", detail);
-			}
-			free(s->xpeer);
-			s->xpeer = strdup(from != NULL ? from : "");
-			if (s->xpeer == NULL)
-				return -1;
-			/* R checks I's certificate for the domain I claims. */
-			if (r->xdef[1].names == &r->xnames[1] && s->xpeer[0] != '\0') {
-				free(r->xnames[1]);
-				r->xnames[1] = strdup(s->xpeer);
-				if (r->xnames[1] == NULL)
-					return -1;
-			}
-			{
-				int mode = s->def->starttls == UCTLS_STARTTLS_REQUIRED  ? 2
-				           : s->def->starttls == UCTLS_STARTTLS_OFFERED ? 1
-				                                                        : 0;
-
-				if (eng_enter_step(r, s, eng_step_starttls) < 0)
-					return -1;
-				return x_send(s, uctls_xmpp_features(mode, 0, 0));
-			}
-		}
-		if (s->xstage == 1) {
-			const struct uctls_diag *d;
-			int verdict = uctls_tls_peer_verdict(s->tls, &d);
-			int dialback = eng_x_dialback(s);
-
-			if ((rv = x_secure_refuse(r, s)) != 0)
-				return rv < 0 ? -1 : 0;
-
-			s->xexternal = verdict == 0;
-			if (eng_enter_step(r, s, eng_step_s2s_auth) < 0)
-				return -1;
-			if (x_send(s, uctls_xmpp_features(0, s->xexternal ||
-			                                         (verdict > 0 && s->profile->sasl_offer_always),
-			                                  dialback)) < 0)
-				return -1;
-			if (verdict > 0 && s->profile->sasl_offer_always)
-				return 0; /* refused at <auth/> */
-			if (!s->xexternal && !dialback) {
-				/* XEP-0178 3: EXTERNAL only for a certificate valid for
-				 * the initiating domain; without dialback nothing is left. */
-				if (verdict < 0)
-					return eng_side_fail_msg(r, s, "no-client-cert",
-					                     "configure a certificate on the initiating "
-					                     "server, or allow dialback",
-					                     "%s presented no certificate, so SASL EXTERNAL "
-					                     "cannot be offered, and dialback is off",
-					                     s->other->def->id);
-				return eng_side_fail(r, s, d);
-			}
-			if (!s->xexternal && verdict > 0 &&
-			    x_set_note(s, "SASL EXTERNAL not offered: %s: %s", d->reason,
-			               d->detail ? d->detail : "") < 0)
-				return -1;
-			return 0;
-		}
-		/* After SASL success. */
-		if (eng_enter_step(r, s, eng_step_established) < 0)
-			return -1;
-		return x_send(s, uctls_xmpp_features(0, 0, 0));
-	}
-	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL) {
-		char reason[96];
-		const struct uctls_xmpp_elem *t =
-			uctls_xmpp_child(e, UCTLS_NS_STREAM_ERRORS, "text");
-
-		snprintf(reason, sizeof(reason), "stream-error:%s", cond);
-		return eng_side_fail_msg(r, s, reason, NULL, "%s sent the stream error <%s/>%s%s%s",
-		                     s->other->def->id, cond, t ? " (" : "", t ? t->text : "",
-		                     t ? ")" : "");
-	}
+	if (ev->type == UCTLS_XMPP_STREAM_CLOSE)
+		return x_r_stream_close(r, s);
+	if (ev->type == UCTLS_XMPP_STREAM_OPEN)
+		return x_r_stream_open(r, s, e);
+	if ((cond = uctls_xmpp_stream_error_condition(e)) != NULL)
+		return x_stream_error(r, s, e, cond);
 	if (strcmp(e->ns, UCTLS_NS_TLS) == 0 && strcmp(e->name, "starttls") == 0) {
 		int rv;
 
@@ -736,61 +833,15 @@ x_receiver(struct run *r, struct side *s, struct uctls_xmpp_event *ev, struct uc
 			return rv < 0 ? -1 : 0; /* proceed is tiny: blocking here is a failure */
 		return x_start_tls(r, s, err);
 	}
-	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "auth") == 0) {
-		const struct uctls_diag *d;
-
-		if (!s->xexternal) {
-			(void)uctls_tls_peer_verdict(s->tls, &d);
-			if (x_send(s, uctls_xmpp_sasl_failure("not-authorized")) < 0)
-				return -1;
-			if (eng_x_dialback(s)) {
-				/* The initiating server may still use dialback. */
-				return x_set_note(s, "SASL EXTERNAL refused: %s: %s",
-				                  d->reason ? d->reason : "?",
-				                  d->detail ? d->detail : "") < 0 ? -1 : 0;
-			}
-			return d->reason != NULL ? eng_side_fail(r, s, d)
-			                         : eng_side_fail_msg(r, s, "sasl-failure:not-authorized", NULL,
-			                                         "%s tried SASL EXTERNAL, which was "
-			                                         "not offered", s->other->def->id);
-		}
-		if (x_set_note(s, "SASL EXTERNAL (XEP-0178): %s's certificate is valid for %s",
-		               s->other->def->id, s->xpeer) < 0 ||
-		    x_send(s, uctls_xmpp_sasl_success()) < 0)
-			return -1;
-		s->xstage = 2;
-		s->xheader = 0;
-		if (x_flush(r, s) < 0)
-			return -1;
-		if (uctls_xmpp_parser_reset(s->xp) < 0)
-			return uctls_err_set(err, "out of memory");
-		return 0;
-	}
-	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0) {
-		/* uctls does not call the authoritative server back (XEP-0220
-		 * 2.3): the key is accepted as the simulated peer's. */
-		const char *why = s->note;
-		char *n = NULL;
-
-		if (asprintf(&n, "dialback (XEP-0220) accepted for %s%s%s", s->xpeer,
-		             why ? "; " : "", why ? why : "") < 0)
-			n = NULL;
-		free(s->note);
-		s->note = n;
-		if (x_send(s, uctls_xmpp_db_answer(me, s->xpeer, 1)) < 0 ||
-		    eng_enter_step(r, s, eng_step_established) < 0)
-			return -1;
-		return 0;
-	}
+	if (strcmp(e->ns, UCTLS_NS_SASL) == 0 && strcmp(e->name, "auth") == 0)
+		return x_r_auth(r, s, err);
+	if (strcmp(e->ns, UCTLS_NS_DIALBACK) == 0 && strcmp(e->name, "result") == 0)
+		return x_r_db_result(r, s);
 	if (strcmp(e->name, "iq") == 0 && uctls_xmpp_child(e, UCTLS_NS_PING, "ping") != NULL) {
-		const char *idv = uctls_xmpp_attr(e, "id");
-
 		/* The stanza was routed here: established.  Its answer would go
 		 * over this server's own stream to I's domain (RFC 6120 4.1),
 		 * which uctls does not open; a real initiating server keeps its
 		 * stream open while it waits, so a short silence ends the step. */
-		(void)idv;
-		(void)me;
 		s->xpinged = 1;
 		s->quiet_ok = 1;
 		return x_set_note(s, "received %s's ping (XEP-0199) over the authenticated stream: "
