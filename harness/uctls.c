@@ -31,6 +31,10 @@
 #include "runq.h"
 #include "scenario.h"
 
+/* uctls probe (harness/probe-cli.c). */
+extern const char uctls_probe_help[];
+int uctls_cmd_probe(int argc, char **argv);
+
 /* Report formats, in the order of their --output names (output_names). */
 enum { FMT_TEXT, FMT_JSON, FMT_TAP, FMT_JUNIT };
 
@@ -47,7 +51,8 @@ static const char main_help[] =
 	"       uctls validate SCENARIO...\n"
 	"       uctls check --profile P... [OPTION]... CERT-OR-BUNDLE.pem...\n"
 	"       uctls pki export [--key-cache DIR] [--for PEER] SCENARIO OUTDIR\n"
-	"       uctls profiles | steps\n"
+	"       uctls probe --family F [--profile P]... [OPTION]... HOST[:PORT]\n"
+	"       uctls profiles [--verbose | --dump] | steps\n"
 	"       uctls SUBCOMMAND --help | uctls help SUBCOMMAND\n"
 	"       uctls --help | --version\n"
 	"\n"
@@ -60,8 +65,12 @@ static const char main_help[] =
 	"             install-time rules, then what a handshake would verify\n"
 	"  pki export write the scenario's certificates, keys, each peer's chain and\n"
 	"             trust list, and a manifest to OUTDIR (for a real device or server)\n"
+	"  probe      connect to a live server as a device would: what it sends, what\n"
+	"             each profile decides; --save writes a scenario replaying it\n"
 	"  profiles   list the device profiles and their rules\n"
 	"  steps      list the families, their steps, and the reason identifiers\n"
+	"Any subcommand: --profiles FILE (repeatable) adds device profiles from FILE\n"
+	"(uctls-scenario(5), PROFILE FILES); $UCTLS_PROFILE_DIR replaces the built-in ones.\n"
 	"\n"
 	"Exit status: 0 every scenario matched its <expect> (check: no problem);\n"
 	"1 one or more did not; 2 usage or input error (FILE:LINE: message on stderr).\n"
@@ -92,6 +101,8 @@ static const char run_help[] =
 	"  --shard K/N     run only the K-th of N slices of the scenarios (1 <= K <= N):\n"
 	"                  scenario i (from 0, in the order given) is in slice\n"
 	"                  i mod N + 1: N CI jobs with K = 1..N run each once\n"
+	"  --warn-days N   warn of a certificate on an accepted path that expires\n"
+	"                  within N days (default: each side's profile, else 30)\n"
 	"Network and keys:\n"
 	"  --timeout MS    bound on every network wait (default 5000)\n"
 	"  --keylog FILE   append NSS key log lines (Wireshark) to FILE\n"
@@ -145,6 +156,8 @@ static const char check_help[] =
 	"                  repeatable): each must be in the certificate\n"
 	"  --max-depth N   intermediate CAs allowed below the trust anchor\n"
 	"  --warn-days N   warn of an expiry within N days\n"
+	"  --crl FILE      a CRL (PEM or DER) the path is checked against (repeatable)\n"
+	"  --ocsp-response FILE  a DER OCSP response for the certificate\n"
 	"  --json          one JSON object per check (see uctls(1))\n"
 	"\n"
 	"Exit status: 0 all good, 1 problems found, 2 usage or input error.\n";
@@ -161,9 +174,11 @@ static const char pki_help[] =
 	"\n"
 	"Exit status: 0 written, 2 usage or input error.\n";
 
-static const char profiles_help[] =
-	"usage: uctls profiles\n"
-	"Lists the device profiles and their rules (docs/profiles.md: each rule's source).\n";
+/* uctls profiles, --profiles FILE (harness/profiles-cli.c). */
+extern const char uctls_profiles_help[];
+#define profiles_help uctls_profiles_help
+int uctls_profiles_args(int *argc, char **argv);
+int uctls_cmd_profiles(int argc, char **argv);
 
 static const char steps_help[] =
 	"usage: uctls steps\n"
@@ -204,46 +219,6 @@ bad_option(const char *cmd, int c, char **argv)
 	else
 		fprintf(stderr, "uctls %s: unknown option `%s'\n", cmd, opt);
 	return 2;
-}
-
-static int
-cmd_profiles(void)
-{
-	const struct uctls_profile *p;
-	unsigned i, k;
-
-	for (i = 0; (p = uctls_profile_at(i)) != NULL; i++) {
-		printf("%-14s family %-4s %s\n", p->name, p->family, p->describe);
-		char rsa[32];
-
-		if (p->max_rsa_bits)
-			snprintf(rsa, sizeof(rsa), "%u-%u", p->min_rsa_bits, p->max_rsa_bits);
-		else
-			snprintf(rsa, sizeof(rsa), "%u+", p->min_rsa_bits);
-		printf("%14s cn-fallback=%s wildcard=%s eku-required=%s rsa=%s sha1=%s "
-		       "client-cert=%s\n",
-		       "", p->cn_fallback == 2 ? "always" : p->cn_fallback ? "yes" : "no",
-		       p->wildcard ? "yes" : "no", p->eku_required ? "yes" : "no", rsa,
-		       p->allow_sha1 ? "yes" : "no", p->require_client_cert ? "required" : "optional");
-		printf("%14s path: rfc5280-profile=%s webpki=%s max-depth=%u\n", "",
-		       p->rfc5280_strict ? "strict" : "no", p->webpki ? "yes" : "no",
-		       p->max_depth ? p->max_depth : 100);
-		if (p->inst_pem_only || p->inst_ca_first || p->inst_bundle_order ||
-		    p->inst_bundle_newline || p->inst_cn_in_san || p->inst_key_bits ||
-		    p->inst_critical_ok || p->inst_ku_keep != NULL) {
-			printf("%14s install:%s%s%s%s%s%s%s", "", p->inst_pem_only ? " pem-only" : "",
-			       p->inst_ca_first ? " ca-first" : "",
-			       p->inst_bundle_order ? " bundle-order" : "",
-			       p->inst_bundle_newline ? " one-trailing-newline" : "",
-			       p->inst_cn_in_san ? " cn-in-san" : "",
-			       p->inst_key_bits ? " key-sizes-listed" : "",
-			       p->inst_critical_ok ? " critical-ku-bc-only" : "");
-			for (k = 0; p->inst_ku_keep != NULL && p->inst_ku_keep[k] != NULL; k++)
-				printf(" keeps-ku=%s", p->inst_ku_keep[k]);
-			putchar('\n');
-		}
-	}
-	return 0;
 }
 
 static int
@@ -488,7 +463,7 @@ add_csr_sans(struct strv *csr, char *list)
 /* What `uctls check' was given. */
 struct check_args {
 	struct uctls_check_opts o;
-	struct strv profiles, names, trust, csr;
+	struct strv profiles, names, trust, csr, crl;
 	const char *once[128]; /* the argument of each single-valued option seen */
 	int json;
 };
@@ -531,7 +506,7 @@ check_opt(struct check_args *a, int c, char *arg)
 		int c;
 		const char *name;
 	} single[] = { { 'r', "role" }, { 'k', "key" }, { 'a', "at" }, { 'm', "max-depth" },
-	               { 'w', "warn-days" } };
+	               { 'w', "warn-days" }, { 'O', "ocsp-response" } };
 	size_t i;
 
 	for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
@@ -556,6 +531,11 @@ check_opt(struct check_args *a, int c, char *arg)
 		return 0;
 	case 'n':
 		return strv_push(&a->names, arg);
+	case 'L': /* --crl (revoke.h) */
+		return strv_push(&a->crl, arg);
+	case 'O': /* --ocsp-response */
+		a->o.ocsp_file = arg;
+		return 0;
 	case 't':
 		return strv_push(&a->trust, arg);
 	case 'k':
@@ -686,6 +666,8 @@ cmd_check(int argc, char **argv)
 		{ "csr-san", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
 		{ "max-depth", required_argument, NULL, 'm' },
 		{ "warn-days", required_argument, NULL, 'w' },
+		{ "crl", required_argument, NULL, 'L' },
+		{ "ocsp-response", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
 	};
 	struct check_args a;
@@ -722,11 +704,14 @@ cmd_check(int argc, char **argv)
 	a.o.trust_files = a.trust.v;
 	a.o.ntrust = a.trust.n;
 	a.o.csr_sans = a.csr.v; /* NULL: no --csr-san */
+	a.o.crl_files = a.crl.v;
+	a.o.ncrl = a.crl.n;
 	rv = check_all(&a, argv + optind, (size_t)(argc - optind));
 out:
 	free(a.profiles.v);
 	free(a.names.v);
 	free(a.trust.v);
+	free(a.crl.v);
 	free(a.csr.v);
 	return rv;
 }
@@ -1289,6 +1274,13 @@ run_opt(struct run_args *a, int c, char **argv)
 	case 'N':
 		a->fixes = 0;
 		break;
+	case 'W':
+		/* The expiry warning window of every side (warn.h). */
+		if ((a->opts.warn_days = parse_count_arg(optarg, 36500)) != 0)
+			break;
+		fprintf(stderr, "uctls run: --warn-days takes a whole number of days from 1 to "
+		                "36500, not `%s'\n", optarg);
+		return 2;
 	case 'h':
 		fputs(run_help, stdout);
 		return 1;
@@ -1325,6 +1317,7 @@ parse_run_args(int argc, char **argv, struct run_args *a)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "ladder", no_argument, NULL, 'L' },
 		{ "html", required_argument, NULL, 'M' },
+		{ "warn-days", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -1779,7 +1772,8 @@ help_of(const char *name)
 		const char *name, *help;
 	} helps[] = { { "run", run_help },           { "validate", validate_help },
 		      { "check", check_help },       { "pki", pki_help },
-		      { "profiles", profiles_help }, { "steps", steps_help } };
+		      { "profiles", profiles_help }, { "steps", steps_help },
+		      { "probe", uctls_probe_help } };
 	size_t i;
 
 	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
@@ -1807,6 +1801,9 @@ main(int argc, char **argv)
 {
 	int rv;
 
+	/* --profiles FILE (anywhere), then the profiles read once (profile.h). */
+	if ((rv = uctls_profiles_args(&argc, argv)) >= 0)
+		return rv;
 	if (argc < 2) {
 		fprintf(stderr, "uctls: no subcommand given\n");
 		return see_help(NULL);
@@ -1822,8 +1819,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "uctls: unknown subcommand `%s'\n", argv[1]);
 		return see_help(NULL);
 	}
-	if (strcmp(argv[1], "profiles") == 0 && (rv = no_args(argc - 1, argv + 1, profiles_help)) >= 0)
-		return rv;
 	if (strcmp(argv[1], "steps") == 0 && (rv = no_args(argc - 1, argv + 1, steps_help)) >= 0)
 		return rv;
 	if (gnutls_global_init() < 0) {
@@ -1838,8 +1833,10 @@ main(int argc, char **argv)
 		rv = cmd_check(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "pki") == 0)
 		rv = cmd_pki(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "probe") == 0)
+		rv = uctls_cmd_probe(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "profiles") == 0)
-		rv = cmd_profiles();
+		rv = uctls_cmd_profiles(argc - 1, argv + 1);
 	else
 		rv = cmd_steps();
 	gnutls_global_deinit();

@@ -17,7 +17,9 @@
 #include "fileio.h"
 #include "install.h"
 #include "profile.h"
+#include "revoke.h"
 #include "verify.h"
+#include "warn.h"
 
 static double
 now_ms(void)
@@ -270,12 +272,9 @@ diag_note(struct uctls_diag *d, const char *f, ...)
 static int
 copy_note(struct uctls_diag *d, const char *text)
 {
-	static const char tail[] = " - not the cause";
-	size_t n = strlen(text);
-	int expiry = strstr(text, " expires in ") != NULL && n >= sizeof(tail) - 1 &&
-	             strcmp(text + n - (sizeof(tail) - 1), tail) == 0;
+	int expiry = uctls_warn_expiry_len(text) != 0; /* shared with uctls run (warn.h) */
 
-	return diag_note(d, "%s%s", expiry ? "warning: " : "", text);
+	return diag_note(d, "%s%s", expiry ? UCTLS_WARN_PREFIX : "", text);
 }
 
 /* Moves the verdict of V into D: V's cause becomes D's when D has none,
@@ -325,6 +324,7 @@ add_step(struct uctls_log *log, const char *step, const struct uctls_diag *d, in
 /* The files as loaded. */
 struct files {
 	const struct uctls_profile *p;
+	struct uctls_revoke *rv; /* --crl, --ocsp-response (revoke.h); NULL: none */
 	struct crtlist trust;
 	gnutls_datum_t cert, key;
 };
@@ -525,6 +525,7 @@ verify_as(const struct uctls_check_opts *o, const struct uctls_profile *p, int s
 	ctx.peer_id = "the certificate's holder";
 	ctx.max_depth = o->max_depth;
 	ctx.warn_days = o->warn_days;
+	ctx.revoke = f->rv;
 	return uctls_verify_chain(&ctx, sent, n, d);
 }
 
@@ -833,7 +834,9 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 	f.p = uctls_profile_find(o->profile);
 	if (f.p == NULL)
 		return uctls_err_set(err, "unknown profile `%s' (see uctls profiles)", o->profile);
-	if (load_trust(o, &f.trust, err) < 0)
+	if (load_trust(o, &f.trust, err) < 0 ||
+	    ((o->ncrl > 0 || o->ocsp_file != NULL) &&
+	     uctls_revoke_new_files(o->crl_files, o->ncrl, o->ocsp_file, &f.rv, err) < 0))
 		goto out;
 	if (load_file(o->cert_file, &f.cert, err) < 0 ||
 	    (o->key_file != NULL && load_file(o->key_file, &f.key, err) < 0))
@@ -851,6 +854,7 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 	rv = 0;
 out:
 	crtlist_free(&f.trust);
+	uctls_revoke_free(f.rv);
 	free(f.cert.data);
 	free(f.key.data);
 	uctls_log_free(log);

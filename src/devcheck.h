@@ -52,6 +52,11 @@ struct uctls_check_opts {
 	const char *const *profiles; /* every profile of the call (the matrix), or NULL: a
 	                                fix is verified against each of them */
 	size_t nprofiles;
+	const char *const *crl_files; /* --crl: CRL files (PEM or DER) the path is checked
+	                                 against, every CA (revoke.h); may be empty */
+	size_t ncrl;
+	const char *ocsp_file;   /* --ocsp-response: a DER OCSP response for the
+	                            certificate, checked as if stapled; or NULL */
 };
 
 /* A profile whose certificate another profile also verifies (the same

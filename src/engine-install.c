@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include "engine-int.h"
+#include "cms-bundle.h"
 #include "fileio.h"
+#include "store.h"
 
 /* --- the install step (install.h) ----------------------------------------- */
 
@@ -115,6 +117,38 @@ install_key(struct run *r, const struct uctls_installdef *in, char **out, size_t
 	return 0;
 }
 
+/* bundle=: the separate CA bundle file, named by its ids (cms-bundle.h);
+ * *BUF and *NAME own what INP points to. */
+static int
+install_ca_bundle(struct run *r, const struct uctls_installdef *in,
+                  struct uctls_install_input *inp, char **buf, char **name,
+                  struct uctls_err *err)
+{
+	gnutls_x509_crt_t crts[16];
+	size_t i, len = 0, nl = 0;
+
+	if (in->nbundle == 0)
+		return 0;
+	if (in->nbundle > sizeof(crts) / sizeof(crts[0]))
+		return uctls_err_at(err, r->sc->file, in->line, "<install>: bundle of more than "
+		                    "%zu certificates", sizeof(crts) / sizeof(crts[0]));
+	for (i = 0; i < in->nbundle; i++) {
+		crts[i] = uctls_pki_crt(r->pki, in->bundle[i]);
+		nl += strlen(in->bundle[i]) + 1;
+	}
+	if ((*name = calloc(1, nl)) == NULL)
+		return uctls_err_set(err, "out of memory");
+	for (i = 0; i < in->nbundle; i++) /* "int root" */
+		strcat(strcat(*name, i ? " " : ""), in->bundle[i]);
+	if (uctls_cms_bundle_pem(crts, in->nbundle, in->newlines, buf, &len) < 0)
+		return uctls_err_at(err, r->sc->file, in->line, "<install>: cannot export the "
+		                    "bundle");
+	inp->bundle = (const unsigned char *)*buf;
+	inp->bundle_len = len;
+	inp->bundle_name = *name;
+	return 0;
+}
+
 /* Records the outcome of one install check (RV, D) on PD's side. */
 static int
 install_record(struct run *r, const struct uctls_peerdef *pd, int rv, const struct uctls_diag *d,
@@ -141,27 +175,29 @@ run_install(struct run *r, const struct uctls_installdef *in, int *failed,
 	struct uctls_install_input inp;
 	gnutls_x509_crt_t *trust = NULL;
 	struct uctls_diag d;
-	char *cert = NULL, *key = NULL;
-	const char **csr = NULL;
-	size_t clen = 0, klen = 0, k;
+	char *cert = NULL, *key = NULL, *bundle = NULL, *bname = NULL;
+	const char **csr = NULL, *store;
+	char *const *tids;
+	size_t clen = 0, klen = 0, k, ntids;
 	double t0 = eng_now_ms();
 	int rv = -1, ret;
 
 	uctls_diag_init(&d);
-	uctls_install_rules_of(uctls_profile_find(pd->profile), &rules);
+	uctls_install_rules_of(uctls_peer_profile(pd), &rules);
 	if (install_bytes(r, in, &cert, &clen, err) < 0 ||
 	    install_key(r, in, &key, &klen, err) < 0)
 		goto out;
 	/* every CA the peer trusts; install.h wants the CSR's SANs
 	 * NULL-terminated */
-	trust = calloc(pd->ntrusts + 1, sizeof(*trust));
+	store = uctls_store_for_slot(pd, in->slot, &tids, &ntids); /* the slot's store */
+	trust = calloc(ntids + 1, sizeof(*trust));
 	csr = in->csr_sans != NULL ? calloc(in->ncsr + 1, sizeof(*csr)) : NULL;
 	if (trust == NULL || (in->csr_sans != NULL && csr == NULL)) {
 		uctls_err_set(err, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < pd->ntrusts; k++)
-		trust[k] = uctls_pki_crt(r->pki, pd->trusts[k]);
+	for (k = 0; k < ntids; k++)
+		trust[k] = uctls_pki_crt(r->pki, tids[k]);
 	for (k = 0; csr != NULL && k < in->ncsr; k++)
 		csr[k] = in->csr_sans[k];
 	memset(&inp, 0, sizeof(inp));
@@ -172,8 +208,12 @@ run_install(struct run *r, const struct uctls_installdef *in, int *failed,
 	inp.key_len = klen;
 	inp.csr_sans = csr;
 	inp.trust = trust;
-	inp.ntrust = pd->ntrusts;
+	inp.ntrust = ntids;
 	inp.now = r->sc->now;
+	inp.slot = in->slot;
+	inp.store = store;
+	if (install_ca_bundle(r, in, &inp, &bundle, &bname, err) < 0)
+		goto out;
 	ret = uctls_install_check(&rules, &inp, &d, err);
 	if (ret < 0 || install_record(r, pd, ret, &d, t0, err) < 0)
 		goto out;
@@ -183,6 +223,8 @@ out:
 	uctls_diag_clear(&d);
 	free(cert);
 	free(key);
+	free(bundle);
+	free(bname);
 	free(csr);
 	free(trust);
 	return rv;

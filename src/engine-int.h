@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "family.h"
+#include "http.h"
 #include "install.h"
 #include "misbehave.h"
 #include "profile.h"
@@ -42,7 +43,8 @@
 enum app_kind {
 	APP_READY,       /* server sends ready_msg, client reads it */
 	APP_SIP_OPTIONS, /* client sends OPTIONS, server answers (RFC 3261 11) */
-	APP_XMPP         /* XMPP s2s streams around the handshake (RFC 6120) */
+	APP_XMPP,        /* XMPP s2s streams around the handshake (RFC 6120) */
+	APP_HTTP         /* client sends a GET, server answers (RFC 9112; engine-https.c) */
 };
 
 struct phase {
@@ -119,6 +121,7 @@ struct side {
 	struct uctls_sip_req_params req; /* client: the request sent (for the ACK) */
 	char req_buf[6][300];
 	struct uctls_cap *cap; /* r->cap (--pcap, --ladder), else NULL */
+	struct uctls_http_parser *http; /* https: owned, NULL in other families */
 	/* <misbehave>: what this side does wrong on purpose (borrowed from its
 	 * def; NULL when honest, and in every phase but the first), and its
 	 * state once misbehave.c took it over (owned). */
@@ -131,6 +134,7 @@ struct run {
 	const struct uctls_run_opts *opts;
 	const struct phase *phase;
 	struct uctls_pki *pki;
+	struct uctls_revoke *revoke; /* NULL: the scenario has no revocation (revoke.h) */
 	struct uctls_log *log;
 	FILE *keylog;
 	struct uctls_cap *cap; /* opts->cap: NULL unless --pcap or --ladder */
@@ -185,6 +189,11 @@ int eng_x_after_tls(struct run *r, struct side *s);
 int eng_app_xmpp(struct run *r, struct side *s, struct uctls_err *err);
 int eng_x_subdomains(struct run *r, struct side *s);
 const char *eng_x_awaiting(const struct side *s);
+
+/* engine-https.c: the https family's http-request step. */
+int eng_https_start(struct run *r, struct side *s);
+int eng_app_http(struct run *r, struct side *s);
+const char *eng_https_awaiting(const struct side *s);
 
 /* engine-install.c: the install step. */
 int eng_run_installs(struct run *r, int *failed, struct uctls_err *err);

@@ -3,6 +3,9 @@
 #include <limits.h>
 
 #include "engine-int.h"
+#include "revoke.h"
+#include "store.h"
+#include "warn.h"
 
 /* tls: one connection. */
 static const struct phase tls_phases[] = {
@@ -12,6 +15,11 @@ static const struct phase tls_phases[] = {
 /* sip-trunk: one connection, one SIP transaction. */
 static const struct phase trunk_phases[] = {
 	{ "tcp-connect", "tls-handshake", "sip-request", APP_SIP_OPTIONS, 0, 0, NULL },
+};
+
+/* https: one connection, one HTTP/1.1 exchange (engine-https.c). */
+static const struct phase https_phases[] = {
+	{ "tcp-connect", "tls-handshake", "http-request", APP_HTTP, 0, 0, NULL },
 };
 
 /* traversal: the zone (SIP over mutual TLS), the SSH tunnel, and the MRA
@@ -89,6 +97,18 @@ eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uct
 	for (i = 0; d != NULL && i < d->nalso; i++)
 		if (uctls_log_add_also(rec, d->also[i]) < 0)
 			return -1;
+	/* a CA held in another of a device's stores (store.h) */
+	if (st == UCTLS_FAIL && s->def->nstores > 0 && uctls_store_note(rec, s->def) < 0)
+		return -1;
+	/* A passing handshake: certificates about to expire (warn.h). */
+	if (st == UCTLS_PASS && s->tls != NULL && s->step == r->phase->tls_step &&
+	    !r->phase->leaf_only) {
+		char *const *notes = uctls_tls_pass_notes(s->tls, &i);
+
+		if (notes != NULL &&
+		    uctls_warn_add(rec, s->profile, r->opts->warn_days, notes, i) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -291,6 +311,7 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.def = s->def;
 	cfg.profile = s->profile;
 	cfg.pki = r->pki;
+	cfg.revoke = r->revoke;
 	cfg.is_server = s->is_server;
 	cfg.now = r->sc->now;
 	cfg.peer_id = s->other->def->id;
@@ -298,6 +319,7 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.cap = r->cap;
 	cfg.cap_peer_remote = !s->other->local;
 	cfg.scenario_file = r->sc->file;
+	cfg.warn_days = r->opts->warn_days;
 	cfg.verify_leaf_only = r->phase->leaf_only;
 	/* Expressway-E does not ask a Jabber client for a certificate. */
 	cfg.no_client_auth = s->is_server && r->phase->jabber;
@@ -475,7 +497,7 @@ tls_established(struct run *r, struct side *s, struct uctls_err *err)
 	s->state = S_APP;
 	if (r->phase->app == APP_XMPP)
 		return eng_x_after_tls(r, s);
-	if (r->phase->app == APP_SIP_OPTIONS) {
+	if (r->phase->app == APP_SIP_OPTIONS || r->phase->app == APP_HTTP) {
 		/* In TLS 1.3 the client's handshake ends before the server has
 		 * checked the client's certificate: the client's handshake step
 		 * ends with the first bytes of the answer (or an alert instead). */
@@ -485,7 +507,7 @@ tls_established(struct run *r, struct side *s, struct uctls_err *err)
 		} else {
 			s->tls_pending = 1;
 		}
-		if (eng_sip_start(r, s) < 0)
+		if ((r->phase->app == APP_HTTP ? eng_https_start(r, s) : eng_sip_start(r, s)) < 0)
 			return uctls_err_set(err, "out of memory");
 	}
 	s->want = POLLIN;
@@ -550,6 +572,8 @@ advance(struct run *r, struct side *s, struct uctls_err *err)
 		case S_APP:
 			if (r->phase->app == APP_XMPP)
 				return eng_app_xmpp(r, s, err);
+			if (r->phase->app == APP_HTTP)
+				return eng_app_http(r, s);
 			return r->phase->app == APP_SIP_OPTIONS ? eng_app_sip(r, s) : app_ready(r, s);
 		case S_MISBEHAVE:
 			return eng_mb_advance(r, s, err);
@@ -574,6 +598,8 @@ waiting_for(struct run *r, const struct side *s, char *buf, size_t len)
 	case S_APP:
 		if (r->phase->app == APP_XMPP)
 			return eng_x_awaiting(s);
+		if (r->phase->app == APP_HTTP)
+			return eng_https_awaiting(s);
 		if (r->phase->app == APP_SIP_OPTIONS)
 			return s->is_server ? (s->sip_ack ? "the ACK" : "the SIP request")
 			                    : "a final SIP answer";
@@ -915,6 +941,7 @@ close_phase(struct run *r)
 		if (s->fd >= 0)
 			close(s->fd);
 		uctls_sip_parser_free(s->sip);
+		uctls_http_parser_free(s->http);
 		uctls_xmpp_parser_free(s->xp);
 		eng_mb_free(s->mbs);
 		free(s->xpeer);
@@ -969,7 +996,7 @@ run_phase(struct run *r, const struct phase *ph, int *failed, struct uctls_err *
 		struct side *s = &r->side[i];
 
 		s->def = phase_def(r, ph, i);
-		s->profile = uctls_profile_find(s->def->profile);
+		s->profile = uctls_peer_profile(s->def);
 		s->is_server = i;
 		s->local = i ? !r->server_remote : !r->client_remote;
 		s->other = &r->side[!i];
@@ -1060,6 +1087,10 @@ family_phases(const char *family, size_t *n)
 		*n = sizeof(xmpp_phases) / sizeof(xmpp_phases[0]);
 		return xmpp_phases;
 	}
+	if (strcmp(family, "https") == 0) {
+		*n = sizeof(https_phases) / sizeof(https_phases[0]);
+		return https_phases;
+	}
 	*n = sizeof(tls_phases) / sizeof(tls_phases[0]);
 	return tls_phases;
 }
@@ -1127,15 +1158,17 @@ static int
 add_side(struct run *r, const struct uctls_peerdef *pd, int remote)
 {
 	struct uctls_side_info *si;
-	size_t k;
+	char *const *ids;
+	size_t k, n;
 
 	si = uctls_log_side(r->log, pd->id, pd->role, remote ? "real peer" : pd->profile);
 	if (si == NULL)
 		return -1;
 	si->remote = remote;
-	for (k = 0; !remote && k < pd->nsends; k++)
-		if (uctls_side_add_sent(si, pd->sends[k], uctls_pki_fingerprint(r->pki, pd->sends[k])) <
-		    0)
+	/* a server holding an RSA and an -ECDSA slot: the one it presents (store.h) */
+	uctls_store_presented(pd, pd == r->server ? r->client : NULL, &ids, &n);
+	for (k = 0; !remote && k < n; k++)
+		if (uctls_side_add_sent(si, ids[k], uctls_pki_fingerprint(r->pki, ids[k])) < 0)
 			return -1;
 	return 0;
 }
@@ -1250,7 +1283,8 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 	if (setup_defs(&r, err) < 0)
 		goto out;
 	if ((r.opts->pki_dir != NULL ? uctls_pki_build_dir(sc, pool, r.opts->pki_dir, &r.pki, err)
-	                             : uctls_pki_build(sc, pool, &r.pki, err)) < 0)
+	                             : uctls_pki_build(sc, pool, &r.pki, err)) < 0 ||
+	    uctls_revoke_new(sc, r.pki, r.timeout, &r.revoke, err) < 0)
 		goto out;
 	r.log = uctls_log_new(sc->name, sc->file, sc->family);
 	if (r.log == NULL || add_side(&r, r.client, r.client_remote) < 0 ||
@@ -1278,6 +1312,7 @@ out:
 	free(r.xnames[0]);
 	free(r.xnames[1]);
 	uctls_log_free(r.log);
+	uctls_revoke_free(r.revoke);
 	uctls_pki_free(r.pki);
 	return rv;
 }

@@ -41,6 +41,9 @@ struct uctls_run_opts {
 	 * borrowed: one per scenario run, so never shared between threads
 	 * (pcap.h).  Without it the hot path pays one pointer test. */
 	struct uctls_cap *cap;
+	/* Expiry warning window in days (uctls(1) run --warn-days); 0: each
+	 * side's profile's (warn.h). */
+	unsigned warn_days;
 };
 
 #define UCTLS_ACCEPT_TIMEOUT_MS 60000

@@ -41,6 +41,7 @@ static const struct uctls_family_attr xmpp_attrs[] = {
 	/* yes / no: Prosody's s2s_secure_auth (refuse a bad certificate after
 	 * the stream restart with <not-authorized/>, or ignore it) */
 	{ "secure-auth", EITHER, 0, NULL },
+	{ "signatures", EITHER, 0, NULL }, /* rsa / ecdsa: accept only those (store.h) */
 	{ NULL, EITHER, 0, NULL }
 };
 
@@ -58,13 +59,23 @@ static const struct uctls_family_attr trunk_attrs[] = {
 	{ "x509-subject-name", EITHER, 1, NULL },
 	{ "request", C, 0, NULL },      /* OPTIONS (default), REGISTER, INVITE (with its ACK) */
 	{ "sip-response", S, 0, NULL }, /* the final status B answers, none, or garbage */
-	{ "signatures", EITHER, 0, NULL }, /* rsa: accept only RSA signatures */
+	{ "signatures", EITHER, 0, NULL }, /* rsa / ecdsa: accept only those signatures */
 	/* required (profile default), optional, or none (RFC 5922 7.4: local
 	 * policy; Kamailio's require_certificate) */
 	{ "client-cert", S, 0, NULL },
 	/* the status a routing script refuses the client's names with
 	 * (profile kamailio: $tls_peer_san_hostname, $tls_peer_subject_cn) */
 	{ "script-status", S, 0, NULL },
+	{ NULL, EITHER, 0, NULL }
+};
+
+/* HTTPS (RFC 9110, RFC 9112 over TLS, RFC 2818): a browser, Jabber,
+ * Expressway-C's traffic server or UCCX (client) to a Tomcat (server). */
+static const char *const https_steps[] = { "tcp-connect", "tls-handshake", "http-request", NULL };
+static const struct uctls_family_attr https_attrs[] = {
+	{ "url", C, 0, NULL },           /* the URL dialled: its host is a name C expects */
+	{ "http-response", S, 0, NULL }, /* a status, none, garbage, endless-header */
+	{ "client-cert", S, 0, NULL },   /* required, optional (default), none */
 	{ NULL, EITHER, 0, NULL }
 };
 #undef C
@@ -91,6 +102,11 @@ static const struct uctls_family families[] = {
 	  "SASL EXTERNAL or dialback, a routed ping, hosted subdomains",
 	  xmpp_steps, xmpp_attrs, { "rfc6125-strict", "rfc6125-strict" }, no_sides,
 	  { "I", "R" }, { "the initiating server", "the receiving server" } },
+	{ "https",
+	  "HTTPS to a web server (a browser, Jabber, Expressway-C or UCCX to a CUCM, IM and "
+	  "Presence, UCCX or Finesse Tomcat): TLS, then an HTTP/1.1 GET",
+	  https_steps, https_attrs, { "chrome", "cucm-tomcat" }, no_sides,
+	  { "client", "server" }, { "the HTTPS client", "the HTTPS server (Tomcat)" } },
 };
 
 const struct uctls_family *
@@ -152,11 +168,14 @@ const char *const uctls_reasons[] = {
 	"sip-malformed", "leaf-is-ca", "key-identifier", "bad-criticality", "empty-name",
 	"bad-serial", "duplicate-extension", "malformed-san", "bad-extension", "validity-period", "bad-subject",
 	"xmpp-malformed", "starttls-failed", "no-auth-mechanism", "dialback-invalid",
+	"slot-key-type", "multi-server-san", /* install: store.h */
+	"http-malformed",
+	"crl-expired", "revocation-unknown", /* revoke.h */
 	NULL
 };
 
 const char *const uctls_reason_prefixes[] = {
-	"alert:", "stream-error:", "sip-status:", "sasl-failure:", NULL
+	"alert:", "stream-error:", "sip-status:", "sasl-failure:", "http-status:", NULL
 };
 
 int

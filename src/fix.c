@@ -10,6 +10,8 @@
 #include "fix.h"
 #include "profile.h"
 #include "report.h"
+#include "revoke.h"
+#include "store.h"
 
 #define MAX_EDITS 8
 #define MAX_ANC 16
@@ -60,6 +62,9 @@ struct ctx {
 	struct cand c[UCTLS_FIX_MAX];
 	size_t n;
 	int oom;
+	char store_id[160];   /* install to a slot whose trust store is not the service's
+	                         (store.h): "PEER STORE", the <store> the trust fixes edit */
+	char store_words[96]; /* and its words: "tomcat-trust store" */
 };
 
 static char *
@@ -146,12 +151,66 @@ in_strv(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
-/* The DOM value of attribute ATTR of <peer id=ID>, or NULL. */
+/* Where a peer's trusts= or sends= lives (store.h): in its <store> of its
+ * service, or its <slot> of its service (of the service's slot and its
+ * -ECDSA twin, the one whose first id VALUE keeps; VALUE NULL: the RSA
+ * one), when the scenario names them; else on the <peer> N itself. */
+static struct uctls_xml_node *
+slot_node(struct uctls_xml_node *n, const char *attr, const char *value)
+{
+	const struct uctls_profile *p;
+	struct uctls_xml_node *m, *hit = n;
+	const char *v, *want;
+	size_t i, l, fl = value != NULL ? strcspn(value, " ") : 0;
+	int store = strcmp(attr, "trusts") == 0;
+
+	if (n == NULL || (!store && strcmp(attr, "sends") != 0) ||
+	    (p = uctls_profile_find((v = uctls_xml_attr(n, "profile")) != NULL ? v : "")) == NULL ||
+	    (want = store ? p->service_store : p->service_slot) == NULL)
+		return n;
+	l = strlen(want);
+	for (i = 0; i < n->nchildren; i++) {
+		m = n->children[i];
+		if (strcmp(m->name, store ? "store" : "slot") != 0 ||
+		    (v = uctls_xml_attr(m, "name")) == NULL || strncmp(v, want, l) != 0 ||
+		    (v[l] != '\0' && strcmp(v + l, "-ECDSA") != 0))
+			continue;
+		if (hit == n || (value != NULL && (v = uctls_xml_attr(m, attr)) != NULL &&
+		                 strncmp(v, value, fl) == 0 && (v[fl] == ' ' || v[fl] == '\0')))
+			hit = m;
+	}
+	return hit;
+}
+
+/* The <store> named by "PEER STORE" (ctx store_id), or NULL. */
+static struct uctls_xml_node *
+named_store(struct uctls_xml_node *root, const char *pid)
+{
+	size_t l = strcspn(pid, " "), i;
+	struct uctls_xml_node *n;
+	const char *v;
+	char id[64];
+
+	snprintf(id, sizeof(id), "%.*s", (int)l, pid);
+	if ((n = uctls_xml_find(root, "peer", id)) == NULL || pid[l] != ' ')
+		return NULL;
+	for (i = 0; i < n->nchildren; i++)
+		if (strcmp(n->children[i]->name, "store") == 0 &&
+		    (v = uctls_xml_attr(n->children[i], "name")) != NULL && strcmp(v, pid + l + 1) == 0)
+			return n->children[i];
+	return NULL;
+}
+
+/* The DOM value of attribute ATTR of <peer id=ID> (trusts, sends: or of its
+ * service's <store>, <slot>), or NULL. */
 static const char *
 peer_attr(const struct ctx *c, const char *id, const char *attr)
 {
 	struct uctls_xml_node *n = uctls_xml_find((struct uctls_xml_node *)c->root, "peer", id);
 
+	n = c->store_id[0] != '\0' && strcmp(attr, "trusts") == 0
+	            ? named_store((struct uctls_xml_node *)c->root, c->store_id)
+	            : slot_node(n, attr, NULL);
 	return n != NULL ? uctls_xml_attr(n, attr) : NULL;
 }
 
@@ -177,7 +236,7 @@ trust_attr(const struct ctx *c, const char **peer)
 static const struct uctls_profile *
 x_profile(const struct ctx *c)
 {
-	return uctls_profile_find(c->jabber ? "jabber" : c->x->profile != NULL ? c->x->profile : "");
+	return c->jabber ? uctls_profile_find("jabber") : uctls_peer_profile(c->x);
 }
 
 /* The verifier's trust list in its device's own words (profile.h). */
@@ -186,6 +245,8 @@ trust_words(const struct ctx *c)
 {
 	const struct uctls_profile *p = x_profile(c);
 
+	if (c->store_words[0] != '\0')
+		return c->store_words;
 	return p != NULL && p->trust_words != NULL ? p->trust_words : "trust list";
 }
 
@@ -251,7 +312,8 @@ add_trust(struct ctx *c, const struct uctls_certdef *cd, const char *kind)
 	k = cand_new(c, x_device(c) ? E_PEER : E_SELF,
 	             fmt("add the %s `%s' (%s) to %s's %s", kind, subject_of(cd),
 	                            cd->id, c->xname, trust_words(c)));
-	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
+	edit_add(c, k, c->store_id[0] ? "store" : "peer", c->store_id[0] ? c->store_id : c->x->id,
+	         c->jabber ? "mra-trusts" : "trusts", list);
 	free(list);
 }
 
@@ -279,7 +341,8 @@ trust_all(struct ctx *c)
 	k = cand_new(c, E_SELF,
 	             fmt("add the root CA `%s' and the intermediates of %s's chain to %s's %s",
 	                 subject_of(c->anc[c->nanc - 1]), c->y->id, c->xname, trust_words(c)));
-	edit_add(c, k, "peer", c->x->id, c->jabber ? "mra-trusts" : "trusts", list);
+	edit_add(c, k, c->store_id[0] ? "store" : "peer", c->store_id[0] ? c->store_id : c->x->id,
+	         c->jabber ? "mra-trusts" : "trusts", list);
 	free(list);
 }
 
@@ -508,6 +571,33 @@ name_reissue(struct ctx *c, const struct uctls_certdef *leaf, struct uctls_xml_n
 	free(v);
 }
 
+/* A name without a dot is a user, not a host: PostgreSQL's certificate
+ * authentication compares the client certificate's CN with the database
+ * user (PostgreSQL, "Certificate Authentication",
+ * https://www.postgresql.org/docs/current/auth-cert.html; profile
+ * cms-database).  For a verifier that reads the CN and a LEAF without SANs,
+ * the CN re-issued as WANT; 1 when it applies. */
+static int
+cn_reissue(struct ctx *c, const struct uctls_certdef *leaf, const char *want)
+{
+	const struct uctls_profile *p = x_profile(c);
+	const char *cn;
+	char *subj;
+	size_t l;
+	struct cand *k;
+
+	if (p == NULL || !p->cn_fallback || leaf->nsans > 0 || strchr(want, '.') != NULL ||
+	    is_ip(want) || (cn = cn_of(leaf, &l)) == NULL)
+		return 0;
+	subj = fmt("%.*s%s%s", (int)(cn - leaf->subject), leaf->subject, want, cn + l);
+	k = cand_new(c, E_CA, fmt("re-issue %s's certificate `%s' (%s) with the CN `%s' "
+	                          "(subject=\"%s\")", c->y->id, subject_of(leaf), leaf->id, want,
+	                          subj != NULL ? subj : ""));
+	edit_add(c, k, "cert", leaf->id, "subject", subj);
+	free(subj);
+	return 1;
+}
+
 /* Whether a certificate of the PKI other than LEAF carries NAME (a SAN or
  * the CN). */
 static int
@@ -550,9 +640,12 @@ gen_name(struct ctx *c)
 	n = uctls_xml_find((struct uctls_xml_node *)c->root, "cert", leaf->id);
 	if (n == NULL)
 		n = uctls_xml_find((struct uctls_xml_node *)c->root, "ca", leaf->id);
-	if (n != NULL && leaf->file == NULL)
+	if (n != NULL && leaf->file == NULL && !cn_reissue(c, leaf, want))
 		name_reissue(c, leaf, n, want);
-	late = name_shared(c, leaf, want) || strcmp(c->fail->reason, "cn-only-no-san") == 0;
+	/* ... or when the name it carries is another's too (a cluster FQDN
+	 * names no one node) */
+	late = name_shared(c, leaf, want) || strcmp(c->fail->reason, "cn-only-no-san") == 0 ||
+	       (have != NULL && name_shared(c, leaf, have));
 	if (have != NULL && !c->jabber && (a = name_attr(c, want)) >= 0) {
 		k = cand_new(c, late ? E_SHARED : E_SELF,
 		             fmt("configure %s's %s as `%s', a name the certificate carries",
@@ -693,6 +786,11 @@ gen_sip(struct ctx *c)
 			k = cand_new(c, E_PEER, fmt("have %s answer the request with 200 OK",
 			                    c->sc->peers[i].id));
 			edit_add(c, k, "peer", c->sc->peers[i].id, "sip-response", NULL);
+		} else if (peer_attr(c, c->sc->peers[i].id, "http-response") != NULL) {
+			/* https: the server answers the GET with 200 OK. */
+			k = cand_new(c, E_PEER, fmt("have %s answer the GET with 200 OK",
+			                    c->sc->peers[i].id));
+			edit_add(c, k, "peer", c->sc->peers[i].id, "http-response", NULL);
 		}
 }
 
@@ -726,6 +824,86 @@ install_order(const struct ctx *c)
 	return list;
 }
 
+/* The Meeting Server's bundle (cms-bundle.h; doc 214618, "Certificate
+ * Trust Chains and Bundles"): with a separate CA bundle (bundle=), the
+ * entity certificate alone and the CA chain up to the root as the bundle;
+ * in one file, the whole chain to the root (full chain trust from CMS
+ * 3.0).  1 when it applies. */
+static int
+gen_cms_bundle(struct ctx *c)
+{
+	const char *r = c->fail->reason, *id = c->x->id;
+	struct uctls_xml_node *in = find_install((struct uctls_xml_node *)c->root, id);
+	const struct uctls_profile *p = x_profile(c);
+	char *v = install_order(c);
+	const char *chain;
+	struct cand *k;
+
+	/* one file out of order: gen_install's bundle-order fix */
+	if (in == NULL || v == NULL || c->nanc < 2 ||
+	    (uctls_xml_attr(in, "bundle") == NULL &&
+	     (p == NULL || !p->inst_full_chain || strcmp(r, "issuer-not-found") != 0)) ||
+	    (strcmp(r, "issuer-not-found") != 0 && strcmp(r, "bundle-order") != 0)) {
+		free(v);
+		return 0;
+	}
+	if (uctls_xml_attr(in, "bundle") == NULL) {
+		k = cand_new(c, E_PEER, fmt("upload to %s the full chain as one bundle, entity, "
+		                            "intermediates, root (cert=\"%s\"), ending in one "
+		                            "newline", id, v));
+		edit_add(c, k, "install", id, "cert", v);
+	} else {
+		chain = v + strlen(c->anc[0]->id) + 1;
+		k = cand_new(c, E_PEER, fmt("upload to %s the certificate `%s' alone and the CA "
+		                            "bundle as the chain up to the root, issuer first "
+		                            "(bundle=\"%s\"), ending in one newline", id,
+		                            c->anc[0]->id, chain));
+		edit_add(c, k, "install", id, "cert", c->anc[0]->id);
+		edit_add(c, k, "install", id, "bundle", chain);
+	}
+	edit_add(c, k, "install", id, "newlines", NULL);
+	free(v);
+	return 1;
+}
+
+/* The install step's slot rules (store.h, install.c): an ECDSA certificate
+ * goes to the -ECDSA slot and an RSA one to the slot without it; a UCCX
+ * multi-server SAN certificate re-issued for its first two host names. */
+static void
+gen_slot(struct ctx *c, const char *r)
+{
+	struct uctls_xml_node *in = find_install((struct uctls_xml_node *)c->root, c->x->id);
+	const char *slot = uctls_xml_attr(in, "slot"), *san;
+	struct uctls_xml_node *n;
+	char *v = NULL, *e;
+	size_t l, k;
+
+	if (strcmp(r, "slot-key-type") == 0 && slot != NULL) {
+		l = strlen(slot);
+		v = uctls_store_slot_is_ec(slot) ? fmt("%.*s", (int)(l - 6), slot)
+		                                 : fmt("%s-ECDSA", slot);
+		edit_add(c, cand_new(c, E_PEER, fmt("upload the certificate to the %s slot of %s, "
+		                                    "not %s", v != NULL ? v : "", c->x->id, slot)),
+		         "install", c->x->id, "slot", v);
+	} else if (strcmp(r, "multi-server-san") == 0 && c->nanc > 0 && c->anc[0]->file == NULL &&
+	           (n = find_cert((struct uctls_xml_node *)c->root, "cert", c->anc[0]->id)) != NULL &&
+	           (san = uctls_xml_attr(n, "san")) != NULL && (v = strdup(san)) != NULL) {
+		/* keep the SANs up to the third DNS name */
+		for (k = 0, e = v; *e != '\0'; e += strcspn(e, ","), e += *e == ',')
+			if (strncmp(e, "DNS:", 4) == 0 && ++k == 3) {
+				e[e > v ? -1 : 0] = '\0';
+				break;
+			}
+		edit_add(c, cand_new(c, E_CA, fmt("re-issue `%s' (%s) for UCCX node 1 and node 2 only "
+		                                  "(san=\"%s\")", subject_of(c->anc[0]), c->anc[0]->id,
+		                                  v)),
+		         "cert", c->anc[0]->id, "san", v);
+	}
+	if (v == NULL)
+		c->oom = c->oom || (strcmp(r, "slot-key-type") == 0 && slot != NULL);
+	free(v);
+}
+
 /* The install step: what the upload or the device's trust store needs
  * (install.c's rules). */
 static void
@@ -735,6 +913,8 @@ gen_install(struct ctx *c)
 	struct cand *k;
 	char *v;
 
+	if (gen_cms_bundle(c))
+		return;
 	if (strcmp(r, "bad-format") == 0 || strcmp(r, "malformed-certificate") == 0) {
 		k = cand_new(c, E_PEER, fmt("upload the certificate to %s as PEM text, as issued", id));
 		edit_add(c, k, "install", id, "format", NULL);
@@ -755,6 +935,8 @@ gen_install(struct ctx *c)
 		k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) with exactly the SANs of its CSR (%s)",
 		                    subject_of(c->anc[0]), c->anc[0]->id, v));
 		edit_add(c, k, "cert", c->anc[0]->id, "san", v);
+	} else if (strcmp(r, "slot-key-type") == 0 || strcmp(r, "multi-server-san") == 0) {
+		gen_slot(c, r);
 	} else if (strcmp(r, "cn-only-no-san") == 0) {
 		size_t l;
 		const char *cn = cn_of(c->anc[0], &l);
@@ -869,7 +1051,7 @@ gen_rsa_cert(struct ctx *c)
 	for (i = 0; i < c->sc->npeers; i++) {
 		p = &c->sc->peers[i];
 		q = &c->sc->peers[i == 0 ? 1 : 0];
-		if (c->sc->npeers != 2 || !p->rsa_only || q->nsends == 0 ||
+		if (c->sc->npeers != 2 || p->rsa_only != 1 || q->nsends == 0 ||
 		    (leaf = uctls_scenario_cert(c->sc, q->sends[0])) == NULL || is_rsa(leaf->key))
 			continue;
 		for (j = 0, cd = NULL; j < c->sc->ncerts && cd == NULL; j++)
@@ -945,6 +1127,109 @@ gen_peer_default(struct ctx *c, const char *attr, const char *words)
 
 static void gen_critical_ext(struct ctx *c);
 
+/* LIST (space-separated ids) without ID, malloc'd ("" when nothing is left). */
+static char *
+ids_without(const char *list, const char *id)
+{
+	char *out = calloc(1, strlen(list) + 1);
+	const char *p = list, *e;
+	size_t l = strlen(id), n = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (; *p != '\0'; p = *e != '\0' ? e + 1 : e) {
+		e = p + strcspn(p, " ");
+		if (e == p || ((size_t)(e - p) == l && strncmp(p, id, l) == 0))
+			continue;
+		if (n > 0)
+			out[n++] = ' ';
+		memcpy(out + n, p, (size_t)(e - p));
+		n += (size_t)(e - p);
+	}
+	return out;
+}
+
+/* The <crl>/<ocsp> children of <pki> (revoke.h), one by one: *I from 0. */
+static struct uctls_xml_node *
+rev_node(const struct ctx *c, size_t *i)
+{
+	struct uctls_xml_node *pki = uctls_xml_find((struct uctls_xml_node *)c->root, "pki", NULL);
+
+	while (pki != NULL && *i < pki->nchildren)
+		if (uctls_revoke_is_pki_child(pki->children[(*i)++]->name))
+			return pki->children[*i - 1];
+	return NULL;
+}
+
+/* revoked (revoke.h): the revoked certificates of the path re-issued, i.e.
+ * off every CRL and OCSP list of the scenario (a new certificate is not on
+ * them). */
+static void
+gen_unrevoke(struct ctx *c)
+{
+	struct uctls_xml_node *n;
+	struct cand *k = NULL;
+	const char *v;
+	char *nv;
+	size_t i, j;
+
+	for (i = 0; i < c->nanc; i++) {
+		const struct uctls_certdef *cd = c->anc[i];
+
+		for (j = 0; (n = rev_node(c, &j)) != NULL;) {
+			if ((v = uctls_xml_attr(n, "revoked")) == NULL)
+				continue;
+			if ((nv = ids_without(v, cd->id)) == NULL) {
+				c->oom = 1;
+				return;
+			}
+			if (strcmp(nv, v) != 0 && k == NULL)
+				k = cand_new(c, E_CA, fmt("re-issue `%s' (%s): a new certificate its CA has "
+				                          "not revoked", subject_of(cd), cd->id));
+			if (strcmp(nv, v) != 0)
+				edit_add(c, k, n->name, uctls_xml_attr(n, "id"), "revoked",
+				         *nv != '\0' ? nv : NULL);
+			free(nv);
+		}
+	}
+}
+
+/* crl-expired, revocation-unknown: each CRL or responder that is down,
+ * forged, stale or expired, back to a current one signed by its CA (the
+ * PKI's service, ranked as the other side's configuration); then the
+ * verifier's fallback to "treat as not revoked" (Expressway's default),
+ * ranked last because it accepts what cannot be checked. */
+static void
+gen_revocation_source(struct ctx *c)
+{
+	static const char *const attrs[] = { "down", "signed-with", "this-update", "next-update",
+		                             "unknown" };
+	struct uctls_xml_node *n;
+	struct cand *k;
+	size_t j, a;
+
+	for (j = 0; (n = rev_node(c, &j)) != NULL;) {
+		for (a = 0; a < 5 && uctls_xml_attr(n, attrs[a]) == NULL; a++)
+			;
+		if (a == 5)
+			continue;
+		k = cand_new(c, E_PEER, fmt(strcmp(n->name, "crl") == 0
+		                              ? "publish a current CRL `%s' signed by its CA at %s"
+		                              : "have the OCSP responder `%s' at %s answer, current "
+		                                "and signed by its CA",
+		                          uctls_xml_attr(n, "id"),
+		                          uctls_xml_attr(n, "url") != NULL ? uctls_xml_attr(n, "url")
+		                                                          : "its URL"));
+		for (a = 0; a < 5; a++)
+			if (uctls_xml_attr(n, attrs[a]) != NULL)
+				edit_add(c, k, n->name, uctls_xml_attr(n, "id"), attrs[a], NULL);
+	}
+	if (strcmp(c->fail->reason, "revocation-unknown") == 0 &&
+	    (k = cand_new(c, E_CA, fmt("set %s's revocation fallback to treat an unknown "
+	                                 "status as not revoked", c->xname))) != NULL)
+		edit_add(c, k, "peer", c->x->id, "revocation-fallback", "not-revoked");
+}
+
 /* signer-not-ca: the certificate issued by the first real CA above the
  * end-entity certificate that signed it. */
 static void
@@ -964,6 +1249,29 @@ gen_reissue_from_ca(struct ctx *c)
 			         "issuer", c->anc[i + 1]->id);
 			return;
 		}
+}
+
+/* signer-not-ca: a CA certificate of the path made without basicConstraints
+ * cA=TRUE (basic-constraints="none" or "leaf" on a <ca>) re-issued as a CA
+ * (RFC 5280 4.2.1.9; the Expressway guide, "Points to be Aware"). */
+static void
+gen_ca_basic_constraints(struct ctx *c)
+{
+	struct uctls_xml_node *n;
+	struct cand *k;
+	size_t i;
+
+	for (i = 1; i < c->nanc; i++) {
+		if (!c->anc[i]->is_ca || c->anc[i]->file != NULL)
+			continue;
+		n = uctls_xml_find((struct uctls_xml_node *)c->root, "ca", c->anc[i]->id);
+		if (n == NULL || uctls_xml_attr(n, "basic-constraints") == NULL)
+			continue;
+		k = cand_new(c, E_CA, fmt("re-issue the CA `%s' (%s) with basicConstraints cA=TRUE",
+		                    subject_of(c->anc[i]), c->anc[i]->id));
+		edit_add(c, k, "ca", c->anc[i]->id, "basic-constraints", NULL);
+		return;
+	}
 }
 
 /* key-usage is also found by the owner of the certificate, whose stack
@@ -1008,6 +1316,7 @@ generate(struct ctx *c)
 	const char *r = c->fail->reason;
 
 	if (strncmp(r, "sip-status:", 11) == 0 || strcmp(r, "sip-malformed") == 0 ||
+	    strncmp(r, "http-status:", 12) == 0 || strcmp(r, "http-malformed") == 0 ||
 	    strcmp(r, "timeout") == 0)
 		gen_sip(c);
 	else if (strcmp(r, "protocol-version") == 0)
@@ -1069,10 +1378,16 @@ generate(struct ctx *c)
 		gen_attr(c, "signed-with", NULL, NULL, "signed with its issuer's current key");
 	else if (strcmp(r, "path-length") == 0)
 		gen_pathlen(c);
-	else if (strcmp(r, "signer-not-ca") == 0)
+	else if (strcmp(r, "signer-not-ca") == 0) {
 		gen_reissue_from_ca(c);
+		gen_ca_basic_constraints(c);
+	}
 	else if (strcmp(r, "name-constraints") == 0)
 		gen_unconstrained(c);
+	else if (strcmp(r, "revoked") == 0)
+		gen_unrevoke(c);
+	else if (strcmp(r, "crl-expired") == 0 || strcmp(r, "revocation-unknown") == 0)
+		gen_revocation_source(c);
 }
 
 static void
@@ -1108,6 +1423,17 @@ setup_install(struct ctx *c)
 	for (i = 0; c->x != NULL && i < c->sc->ninstalls; i++)
 		if (strcmp(c->sc->installs[i].peer, c->x->id) == 0)
 			in = &c->sc->installs[i];
+	if (in != NULL && c->x != NULL) {
+		/* an upload to a slot whose store is not the service's (store.h) */
+		const struct uctls_profile *p = uctls_peer_profile(c->x);
+		const char *st = uctls_store_for_slot(c->x, in->slot, &ids, &n);
+
+		if (st != NULL && p != NULL && p->service_store != NULL &&
+		    strcmp(st, p->service_store) != 0) {
+			snprintf(c->store_id, sizeof(c->store_id), "%s %s", c->x->id, st);
+			snprintf(c->store_words, sizeof(c->store_words), "%s store", st);
+		}
+	}
 	if (in == NULL || in->file != NULL)
 		return c->x != NULL;
 	ids = in->ncerts > 0 ? in->certs : c->x->sends;
@@ -1128,7 +1454,8 @@ static int
 setup(struct ctx *c)
 {
 	const struct uctls_certdef *cd;
-	size_t i;
+	char *const *sent;
+	size_t i, nsent;
 
 	if (strcmp(c->fail->step, "install") == 0)
 		return setup_install(c);
@@ -1146,9 +1473,10 @@ setup(struct ctx *c)
 	} else {
 		c->y = &c->sc->peers[c->x == &c->sc->peers[0] ? 1 : 0];
 	}
-	if (c->y->nsends == 0)
+	uctls_store_presented(c->y, c->x, &sent, &nsent); /* store.h: RSA or -ECDSA slot */
+	if (nsent == 0)
 		return 1;
-	for (cd = uctls_scenario_cert(c->sc, c->y->sends[0]); cd != NULL && c->nanc < MAX_ANC;
+	for (cd = uctls_scenario_cert(c->sc, sent[0]); cd != NULL && c->nanc < MAX_ANC;
 	     cd = cd->issuer != NULL ? uctls_scenario_cert(c->sc, cd->issuer) : NULL) {
 		c->anc[c->nanc++] = cd;
 		if (cd->issuer == NULL || (c->nanc > 1 && cd == c->anc[c->nanc - 2]))
@@ -1175,7 +1503,9 @@ apply(const struct uctls_xml_node *root, const struct cand *k)
 					bad = uctls_xml_set_attr(n->children[j], e->attr, e->value) < 0;
 			continue;
 		}
-		n = strcmp(e->elem, "peer") == 0      ? uctls_xml_find(dom, "peer", e->id)
+		n = strcmp(e->elem, "peer") == 0
+		        ? slot_node(uctls_xml_find(dom, "peer", e->id), e->attr, e->value)
+		    : strcmp(e->elem, "store") == 0   ? named_store(dom, e->id)
 		    : strcmp(e->elem, "install") == 0 ? find_install(dom, e->id)
 		                                      : find_cert(dom, e->elem, e->id);
 		if (n != NULL)

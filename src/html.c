@@ -6,6 +6,7 @@
 
 #include "fileio.h"
 #include "html.h"
+#include "warn.h"
 #include "ladder.h"
 
 struct slot {
@@ -292,6 +293,29 @@ summary_row(FILE *f, size_t slot, const struct uctls_log *log, const struct uctl
 	fprintf(f, "</td></tr>\n");
 }
 
+/* The expiry warnings of LOG (warn.h), one list item each. */
+static void
+html_warnings(FILE *f, const struct uctls_log *log)
+{
+	const struct uctls_step *st;
+	const char *w;
+	size_t i;
+
+	for (i = 0; (w = uctls_warn_at(log, i, &st)) != NULL; i++) {
+		if (i == 0)
+			fprintf(f, "<ul class=\"warn\">\n");
+		fprintf(f, "<li>warning (");
+		esc(f, st->step);
+		fprintf(f, " on ");
+		esc(f, st->side);
+		fprintf(f, "): ");
+		esc(f, w);
+		fprintf(f, "</li>\n");
+	}
+	if (i > 0)
+		fprintf(f, "</ul>\n");
+}
+
 static void
 section(FILE *f, struct uctls_html *h, size_t slot, const struct uctls_scenario *sc,
         const struct uctls_log *log, const struct uctls_outcome *oc, const struct uctls_cap *cap)
@@ -326,6 +350,7 @@ section(FILE *f, struct uctls_html *h, size_t slot, const struct uctls_scenario 
 	} else {
 		fprintf(f, "<p class=\"why\">every step passed</p>\n");
 	}
+	html_warnings(f, log);
 	fprintf(f, "<h3>Chains</h3>\n");
 	chains(f, sc, log);
 	fprintf(f, "<h3>Ladder</h3>\n");

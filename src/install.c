@@ -20,7 +20,8 @@
  *     https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
  *   doc 214618: Cisco, "Generate CSR and Apply Certificates to CMS",
  *     https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
- *   doc 118855: Cisco, "UCCX Solution Certificate Management Guide",
+ *   doc 118855: Cisco, "Configure UCCX Solution Certificate Management"
+ *     (until 2023: "UCCX Solution Certificate Management Guide"),
  *     https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
  * PEM is read here rather than by gnutls_x509_crt_list_import2() so that a
  * damaged copy is located (line, column) as the person at the upload page
@@ -36,6 +37,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "cms-bundle.h"
 #include "install.h"
 #include "profile.h"
 
@@ -1109,14 +1111,17 @@ same_name(const char *dn, gnutls_x509_crt_t *list, size_t n)
 static int
 check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls_diag *d)
 {
-	static const char hint_trust[] =
-		"upload the root and then each intermediate CA certificate to the trusted CA "
-		"list first, then the server certificate";
+	char hint_trust[256];
+	const char *tl = in->store != NULL ? in->store : "the trusted CA list";
 	gnutls_x509_crt_t cur = u->crts[u->entity], next;
 	char *cdn = NULL, *idn = NULL;
 	size_t at, depth;
 	int rv = -1, same;
 
+	/* the store in the device's words (store.h), e.g. cup-xmpp-trust */
+	snprintf(hint_trust, sizeof(hint_trust), "upload the root and then each intermediate CA "
+	         "certificate to %s first, then the server certificate",
+	         tl);
 	/* Every CA of the path must be in the list, not only one anchor:
 	 * "untrusted CA chain" unless each is (doc 221624); install the
 	 * whole root chain before a CA-signed certificate (IM and Presence guide).  A
@@ -1133,12 +1138,12 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 		if (next != NULL) {
 			if (is_self_issued(next)) {
 				if (problem(d, "untrusted-root", hint_trust,
-				            "untrusted CA chain: the root %s is not in the trusted CA "
-				            "list", u->label[at]) < 0)
+				            "untrusted CA chain: the root %s is not in %s",
+				            u->label[at], tl) < 0)
 					goto out;
 			} else if (problem(d, "issuer-not-found", hint_trust,
-			                   "untrusted CA chain: intermediate %s is not in the "
-			                   "trusted CA list", u->label[at]) < 0) {
+			                   "untrusted CA chain: intermediate %s is not in %s",
+			                   u->label[at], tl) < 0) {
 				goto out;
 			}
 			cur = next;
@@ -1163,8 +1168,8 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 				goto out;
 		} else if (problem(d, "issuer-not-found", hint_trust,
 		                   "untrusted CA chain: CA `%s', the issuer of `%s', is neither in "
-		                   "the trusted CA list nor in `%s'",
-		                   idn, cdn, u->name) < 0) {
+		                   "%s nor in `%s'",
+		                   idn, cdn, tl, u->name) < 0) {
 			goto out;
 		}
 		break;
@@ -1418,6 +1423,58 @@ out:
 
 /* --- key size, critical extensions (doc 118855: UCCX) ---------------------- */
 
+/* An -ECDSA slot takes an ECDSA certificate, another slot an RSA one (IM
+ * and Presence guide, "Certificates Overview"; a device refusing the other
+ * at upload is uctls's model). */
+static int
+check_slot(const struct uctls_install_input *in, struct upload *u, struct uctls_diag *d)
+{
+	size_t l = strlen(in->slot);
+	int ec_slot = l > 6 && strcmp(in->slot + l - 6, "-ECDSA") == 0;
+	int alg = gnutls_x509_crt_get_pk_algorithm(u->crts[u->entity], NULL);
+	int ec = alg == GNUTLS_PK_ECDSA;
+
+	if (ec == ec_slot || (!ec && alg != GNUTLS_PK_RSA && alg != GNUTLS_PK_RSA_PSS))
+		return 0;
+	if (ec)
+		return problem(d, "slot-key-type", "upload the certificate to the -ECDSA slot",
+		               "%s has an ECDSA key; the %s slot holds RSA certificates, "
+		               "ECDSA ones go to %s-ECDSA", u->label[u->entity], in->slot, in->slot);
+	return problem(d, "slot-key-type", "upload the certificate to the RSA slot",
+	               "%s has an RSA key; the %s slot holds ECDSA certificates, RSA ones go "
+	               "to %.*s", u->label[u->entity], in->slot, (int)(l - 6), in->slot);
+}
+
+/* doc 118855 ("Multi-server SAN"): the certificate names UCCX node 1 and
+ * node 2 only; refusing a third host name at upload is uctls's model. */
+static int
+check_san_hosts(const struct uctls_install_rules *r, struct upload *u, const struct sans *cs,
+                struct uctls_diag *d)
+{
+	struct list names = { NULL, 0 };
+	unsigned n = 0;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < cs->n; i++)
+		if (strncmp(cs->v[i], "DNS:", 4) == 0) {
+			list_add(&names, cs->v[i] + 4);
+			n++;
+		}
+	if (names.oom)
+		rv = -1;
+	else if (n <= r->max_san_hosts)
+		rv = 0;
+	else
+		rv = problem(d, "multi-server-san",
+		             "request the multi-server SAN certificate for the cluster's own nodes "
+		             "only (node 1 and node 2)",
+		             "%s names %u hosts (%s); a multi-server SAN certificate names at most %u",
+		             u->label[u->entity], n, list_str(&names), r->max_san_hosts);
+	free(names.s);
+	return rv;
+}
+
 static int
 check_key_bits(const struct uctls_install_rules *r, struct upload *u, struct uctls_diag *d)
 {
@@ -1578,9 +1635,17 @@ uctls_install_check(const struct uctls_install_rules *rules,
 		goto nomem;
 	if (rules->bundle_order && check_order(&u, out) < 0)
 		goto nomem;
-	if (rules->bundle_newline && !u.der && check_newline(&u, out) < 0)
+	if (rules->bundle_newline && !u.der && in->bundle == NULL && check_newline(&u, out) < 0)
+		goto nomem;
+	/* the separate CA bundle, or the full chain in the one file (cms-bundle.h) */
+	if (in->bundle != NULL &&
+	    uctls_cms_bundle_check(rules, in, u.crts[u.entity], u.label[u.entity], out) < 0)
+		goto nomem;
+	if (in->bundle == NULL && rules->full_chain && uctls_cms_full_chain(u.crts, u.n, u.name, out) < 0)
 		goto nomem;
 	if (in->key != NULL && check_key(rules, in, &u, out) < 0)
+		goto nomem;
+	if (in->slot != NULL && check_slot(in, &u, out) < 0)
 		goto nomem;
 	if (rules->ca_first && check_trust(in, &u, out) < 0)
 		goto nomem;
@@ -1589,6 +1654,8 @@ uctls_install_check(const struct uctls_install_rules *rules,
 	if (in->csr_sans != NULL && check_csr_sans(in, &u, &cs, out) < 0)
 		goto nomem;
 	if (rules->cn_in_san && check_cn_in_san(&u, &cs, out) < 0)
+		goto nomem;
+	if (rules->max_san_hosts > 0 && check_san_hosts(rules, &u, &cs, out) < 0)
 		goto nomem;
 	if (rules->key_bits != NULL && check_key_bits(rules, &u, out) < 0)
 		goto nomem;
@@ -1618,4 +1685,6 @@ uctls_install_rules_of(const struct uctls_profile *p, struct uctls_install_rules
 	out->key_bits = p->inst_key_bits;
 	out->critical_ok = p->inst_critical_ok;
 	out->ku_keep = p->inst_ku_keep;
+	out->full_chain = p->inst_full_chain;
+	out->max_san_hosts = p->inst_max_san_hosts;
 }

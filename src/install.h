@@ -10,7 +10,8 @@
  *     https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
  *   doc 214618: Cisco, "Generate CSR and Apply Certificates to CMS",
  *     https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
- *   doc 118855: Cisco, "UCCX Solution Certificate Management Guide",
+ *   doc 118855: Cisco, "Configure UCCX Solution Certificate Management"
+ *     (until 2023: "UCCX Solution Certificate Management Guide"),
  *     https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
  *
  * The checks work on the uploaded bytes (so format problems are seen as the
@@ -47,10 +48,16 @@ struct uctls_install_rules {
 	                                   NULL: any known (doc 118855: UCCX allows key
 	                                   usage 2.5.29.15 and basic constraints
 	                                   2.5.29.19 only) */
+	unsigned max_san_hosts; /* DNS SANs an uploaded certificate may carry; 0: any
+	                           (doc 118855: a UCCX multi-server SAN certificate
+	                           names UCCX node 1 and node 2 only) */
 	const char *const *ku_keep; /* keyUsage bits (RFC 5280 names: "dataEncipherment")
 	                               the CA must not have dropped, NULL-terminated; NULL:
 	                               none (IM and Presence guide: the data encipherment
 	                               bit of the CSR kept) */
+	int full_chain;       /* the chain uploaded with the entity certificate ends
+	                         with the root: "full chain trust" from CMS 3.0 (doc
+	                         214618); cms-bundle.h */
 };
 
 struct uctls_profile;
@@ -68,9 +75,20 @@ struct uctls_install_input {
 	size_t key_len;
 	const char *const *csr_sans; /* the SANs the CSR asked for ("DNS:a", ...),
 	                                NULL-terminated, or NULL when unknown */
-	gnutls_x509_crt_t *trust;  /* the device's trusted CA list (borrowed) */
+	gnutls_x509_crt_t *trust;  /* the device's trusted CA list (borrowed): the
+	                              trust store of SLOT's service (store.h) */
 	size_t ntrust;
 	time_t now;
+	const char *slot;          /* the certificate slot uploaded to (store.h), or NULL:
+	                              an -ECDSA slot takes an ECDSA certificate, the
+	                              others RSA (IM and Presence guide) */
+	const char *store;         /* the name of TRUST's store for messages, or NULL */
+	const unsigned char *bundle; /* a separate CA bundle file, or NULL: the chain
+	                                without the entity, intermediates then the root
+	                                (`callbridge certs <key> <cert> <bundle>', doc
+	                                214618; cms-bundle.h) */
+	size_t bundle_len;
+	const char *bundle_name;   /* for messages */
 };
 
 /* The words for a certificate file that cannot be read, shared by the
@@ -88,7 +106,9 @@ extern const char uctls_install_hint_malformed[];
 /* Runs every rule of RULES over IN.  Returns 0 when the upload would be
  * accepted, 1 when refused (OUT->reason: bad-format, malformed-certificate,
  * key-mismatch, bundle-order, csr-san-mismatch, cn-only-no-san (CN not
- * among the SANs), key-size, unknown-critical-extension, issuer-not-found / untrusted-root
+ * among the SANs), key-size, unknown-critical-extension, slot-key-type (an
+ * ECDSA certificate in an RSA slot or the reverse), multi-server-san,
+ * issuer-not-found / untrusted-root
  * (a CA of the chain not yet trusted), with detail, hint and also), -1 on
  * a local error (ERR set). */
 int uctls_install_check(const struct uctls_install_rules *rules,

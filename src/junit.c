@@ -7,6 +7,7 @@
 
 #include "fileio.h"
 #include "junit.h"
+#include "warn.h"
 
 #define MAX_SUITES 32
 
@@ -121,6 +122,32 @@ failure_text(FILE *f, const struct uctls_log *log)
 		}
 }
 
+/* Ends a passing testcase: its expiry warnings (warn.h), when there are
+ * any, as <system-out>. */
+static void
+junit_warnings(FILE *f, const struct uctls_log *log)
+{
+	const struct uctls_step *st;
+	const char *w;
+	size_t i;
+
+	if (uctls_warn_at(log, 0, NULL) == NULL) {
+		fputs("/>\n", f);
+		return;
+	}
+	fputs(">\n      <system-out>", f);
+	for (i = 0; (w = uctls_warn_at(log, i, &st)) != NULL; i++) {
+		fputs("warning (", f);
+		esc(f, st->step);
+		fputs(" on ", f);
+		esc(f, st->side);
+		fputs("): ", f);
+		esc(f, w);
+		fputs("\n", f);
+	}
+	fputs("</system-out>\n    </testcase>\n", f);
+}
+
 int
 uctls_junit_add(struct uctls_junit *j, const struct uctls_log *log,
                 const struct uctls_outcome *oc)
@@ -143,7 +170,7 @@ uctls_junit_add(struct uctls_junit *j, const struct uctls_log *log,
 	esc(s->cases, log->file);
 	fprintf(s->cases, "\" time=\"%.3f\"", log->total_ms / 1000.0);
 	if (oc->matched) {
-		fputs("/>\n", s->cases);
+		junit_warnings(s->cases, log);
 		return 0;
 	}
 	s->failures++;

@@ -132,7 +132,7 @@ gtls_versions(const struct uctls_peerdef *pd)
 static int
 client_cert_policy(const struct uctls_peerdef *pd)
 {
-	const struct uctls_profile *p = uctls_profile_find(pd->profile);
+	const struct uctls_profile *p = uctls_peer_profile(pd);
 
 	if (pd->client_cert == UCTLS_CLIENT_CERT_NONE)
 		return 0;

@@ -44,7 +44,7 @@ method_of(const struct uctls_peerdef *pd)
 static void
 tls_section(FILE *f, const char *abs, const struct uctls_peerdef *pd, int server)
 {
-	const struct uctls_profile *p = uctls_profile_find(pd->profile);
+	const struct uctls_profile *p = uctls_peer_profile(pd);
 	int verify = p == NULL || p->verify_peer, require = verify;
 
 	if (server && pd->client_cert == UCTLS_CLIENT_CERT_NONE)

@@ -195,7 +195,7 @@ static void
 w_readme_peer(FILE *m, const struct uctls_scenario *sc, const struct uctls_peerdef *pd,
               const struct uctls_peerdef *other)
 {
-	const struct uctls_profile *p = uctls_profile_find(pd->profile);
+	const struct uctls_profile *p = uctls_peer_profile(pd);
 	int client = strcmp(pd->role, "client") == 0;
 
 	fprintf(m, "\nprosody-%s.cfg.lua: Prosody as peer %s, %s, domain %s\n", pd->id, pd->id,

@@ -16,6 +16,7 @@
 
 #include "fileio.h"
 #include "pki.h"
+#include "revoke.h"
 
 /* Extension OIDs (RFC 5280 4.2.1). */
 #define OID_SKI "2.5.29.14"
@@ -739,6 +740,27 @@ set_ext(const struct uctls_scenario *sc, const struct uctls_certdef *def,
 
 /* Builds and signs the generated certificate I.  Its issuer (if any) is
  * built; every generated entry already holds its key. */
+/* crl= and ocsp= (revoke.h): cRLDistributionPoints (RFC 5280 4.2.1.13) and
+ * authorityInformationAccess id-ad-ocsp (RFC 5280 4.2.2.1). */
+static int
+set_revoke_urls(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+                gnutls_x509_crt_t crt, struct uctls_err *err)
+{
+	int ret = def->crl_url == NULL ? 0
+	          : gnutls_x509_crt_set_crl_dist_points(crt, GNUTLS_SAN_URI, def->crl_url, 0);
+
+	if (ret >= 0 && def->ocsp_url != NULL) {
+		gnutls_datum_t u = { (unsigned char *)def->ocsp_url,
+			             (unsigned)strlen(def->ocsp_url) };
+
+		ret = gnutls_x509_crt_set_authority_info_access(crt, GNUTLS_IA_OCSP_URI, &u);
+	}
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: crl=/ocsp= URL: %s",
+		                    tag(def), def->id, gnutls_strerror(ret));
+	return 0;
+}
+
 static int
 generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
                size_t i, struct uctls_err *err)
@@ -891,6 +913,8 @@ generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
 		            &der, ret, 0, err) < 0)
 			goto out;
 	}
+	if (set_revoke_urls(sc, def, crt, err) < 0)
+		goto out;
 	for (k = 0; k < def->nexts; k++) {
 		const struct uctls_extdef *x = &def->exts[k];
 
@@ -1046,6 +1070,8 @@ memo_key(const struct uctls_scenario *sc, const struct uctls_pki *pki, size_t i,
 		kb_str(kb, def->eku[k]);
 	KB_VAL(kb, def->has_key_usage);
 	KB_VAL(kb, def->key_usage);
+	kb_str(kb, def->crl_url);
+	kb_str(kb, def->ocsp_url);
 	KB_VAL(kb, def->nexts);
 	for (k = 0; k < def->nexts; k++) {
 		kb_str(kb, def->exts[k].oid);
@@ -1465,6 +1491,40 @@ append_pem(gnutls_x509_crt_t crt, char **buf, size_t *len)
 	return 0;
 }
 
+/* The scenario's <crl>s (revoke.h), as a device uploads them (Expressway:
+ * PEM, Maintenance > Security certificates > CRL management) and as a CDP
+ * serves them (DER): ID.crl.pem and ID.crl, listed in the manifest M. */
+static int
+export_crls(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
+            FILE *m, struct uctls_err *err)
+{
+	gnutls_datum_t der = { NULL, 0 }, pem = { NULL, 0 };
+	char name[512];
+	size_t i;
+	int rv = 0;
+
+	for (i = 0; sc->rev != NULL && i < sc->rev->ncrls && rv == 0; i++) {
+		const struct uctls_crldef *cd = &sc->rev->crls[i];
+
+		if (uctls_revoke_crl_der(sc, pki, cd, &der, err) < 0)
+			return -1;
+		if (gnutls_pem_base64_encode2("X509 CRL", &der, &pem) < 0)
+			rv = uctls_err_set(err, "out of memory");
+		snprintf(name, sizeof(name), "%s.crl", cd->id);
+		if (rv == 0)
+			rv = write_file(dir, name, der.data, der.size, 0644, err);
+		snprintf(name, sizeof(name), "%s.crl.pem", cd->id);
+		if (rv == 0)
+			rv = write_file(dir, name, pem.data, pem.size, 0644, err);
+		fprintf(m, "%s.crl, %s.crl.pem\tthe CRL of %s (DER, PEM), served at %s%s\n", cd->id,
+		        cd->id, cd->issuer, cd->url, cd->down ? " (down in the scenario)" : "");
+		gnutls_free(der.data);
+		gnutls_free(pem.data);
+		der.data = pem.data = NULL;
+	}
+	return rv;
+}
+
 int
 uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
                  struct uctls_err *err)
@@ -1547,6 +1607,8 @@ uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, c
 			fprintf(m, " %s", pd->trusts[k]);
 		fprintf(m, "%s\n", pd->ntrusts ? "" : " none");
 	}
+	if (export_crls(pki, sc, dir, m, err) < 0)
+		goto out;
 	if (fclose(m) != 0) {
 		m = NULL;
 		goto oom;

@@ -8,8 +8,17 @@
 #ifndef UCTLS_PROFILE_H
 #define UCTLS_PROFILE_H
 
+#include <stddef.h>
+#include <stdio.h>
+
+struct uctls_err;
+struct uctls_profile_set;
+
 struct uctls_profile {
 	const char *name;
+	const char *src_file;   /* where it was defined (profile-load.c): a profile file or
+	                           a scenario; NULL for none */
+	int src_line;
 	const char *family;     /* family it belongs to, or "*" for any */
 	const char *describe;   /* one line for --help and docs */
 	int cn_fallback;        /* match the subject CN when no DNS/IP SAN (RFC 6125 6.4.4) */
@@ -69,11 +78,113 @@ struct uctls_profile {
 	                           NULL-terminated; NULL: none */
 	const char *const *tolerated_critical; /* NULL-terminated OIDs that may be
 	                           critical; NULL: the set GnuTLS knows (verify.c) */
+	/* Certificate slots and trust stores of a UCOS device (store.h; IM and
+	 * Presence guide, chapter "Configure Certificates"; doc 118855). */
+	const char *const *slots;  /* NULL-terminated "SLOT STORE" pairs: each certificate
+	                              slot (-ECDSA twins too) and the trust store its CA
+	                              chain must be in; NULL: no named slots */
+	const char *const *stores; /* NULL-terminated trust store names; NULL: none */
+	const char *service_slot;  /* the slot this family's connection presents (and its
+	                              -ECDSA twin); NULL: none */
+	const char *service_store; /* the trust store this family's connection verifies
+	                              the other side with; NULL: none */
+	unsigned inst_max_san_hosts; /* upload: DNS SANs a multi-server certificate may
+	                                name (UCCX: node 1 and node 2); 0: any */
+	/* Expiry warnings on a passing run (warn.h). */
+	unsigned warn_days;     /* a certificate on a path this device accepted that expires
+	                           within this many days is a warning; 0: 30 (uctls run
+	                           --warn-days overrides) */
+	const char *warn_words; /* what the device calls that warning, for the report
+	                           (CUCM / IM and Presence: the Certificate Monitor's
+	                           Notification Start Time); NULL: nothing */
+	int inst_full_chain;    /* upload: the chain uploaded with the certificate (the
+	                           bundle, or the separate CA bundle) ends with the root:
+	                           "full chain trust" from CMS 3.0 (doc 214618) */
+	const char *const *symptoms; /* NULL-terminated "REASON WORDS" items: what the device
+	                           shows when it fails with REASON (a browser's error page:
+	                           "name-mismatch NET::ERR_CERT_COMMON_NAME_INVALID ..."),
+	                           before symptom; NULL: symptom alone (report.c) */
+	/* Revocation (revoke.h; docs/profiles.md "Revocation").  All 0: the device
+	 * checks no revocation unless the scenario's peer says revocation=. */
+	int rev_crl;            /* fetches the CRL of each cRLDistributionPoints URL */
+	int rev_ocsp;           /* asks the AIA OCSP responder */
+	int rev_staple;         /* asks for and checks a stapled OCSP response
+	                           (status_request, RFC 6066 8) */
+	int rev_all_cas;        /* checks every certificate of the path below the anchor,
+	                           not only the end-entity certificate */
+	int rev_fail_closed;    /* status unobtainable: treat as revoked (1) or as not
+	                           revoked (0) */
+	int rev_crl_expired_revokes; /* a CRL past its nextUpdate: every certificate of
+	                           its CA is revoked (crl-expired); 0: status unknown */
 };
 
-/* NULL when unknown. */
+/* The process's profiles (profile.c): the profile directory, then each
+ * --profiles file.  NULL when unknown. */
 const struct uctls_profile *uctls_profile_find(const char *name);
 /* Iteration: returns NULL past the end. */
 const struct uctls_profile *uctls_profile_at(unsigned i);
+
+/* Reads the process's profiles once, before any thread starts: every *.xml
+ * of the profile directory (uctls_profile_dir()), then each of the NFILES
+ * FILES (`--profiles', adding profiles or replacing those of the same id).
+ * 0, or -1 with ERR ("FILE:LINE: ...", or where the directory was looked
+ * for).  Without this call, the first uctls_profile_find()/_at() reads the
+ * directory alone (test and fuzz programs); an error then leaves no
+ * profile (uctls_profile_load_error() says why). */
+int uctls_profiles_load(const char *const *files, size_t nfiles, struct uctls_err *err);
+const char *uctls_profile_load_error(void);
+/* The profile directory: $UCTLS_PROFILE_DIR when set (and not empty), else
+ * PKGDATADIR/profiles when it exists, else the build's SRCDIR/src/profiles
+ * (a program run from its build tree before `make install').  NULL when
+ * none exists; WHERE then lists the places looked at. */
+const char *uctls_profile_dir(char *where, size_t size);
+/* The profile of a scenario's peer (scenario.h): its own profile when the
+ * scenario defines it, else the process's of that name; NULL when none. */
+struct uctls_peerdef;
+const struct uctls_profile *uctls_peer_profile(const struct uctls_peerdef *pd);
+/* The process's set (NULL before loading): the parent of a scenario's own. */
+const struct uctls_profile_set *uctls_profiles(void);
+
+/* ------------------------------------------------------------------------
+ * Profile sets read from data files (profile-load.c).  Limits: exit 2 with
+ * FILE:LINE when exceeded (uctls-scenario(5), PROFILE FILES). */
+#define UCTLS_PROFILE_MAX 512        /* profiles in a set */
+#define UCTLS_PROFILE_MAX_FILES 64   /* *.xml files in a profile directory */
+#define UCTLS_PROFILE_MAX_ATTR 1024  /* bytes in an attribute value */
+#define UCTLS_PROFILE_MAX_ATTR_S "1024"
+#define UCTLS_PROFILE_MAX_LIST 64    /* items in a list value */
+#define UCTLS_PROFILE_MAX_LIST_S "64"
+
+struct uctls_xml_node;
+
+/* A set whose lookups fall back to PARENT (borrowed, may be NULL; a base= may
+ * name one of its profiles). */
+struct uctls_profile_set *uctls_profile_set_new(const struct uctls_profile_set *parent);
+void uctls_profile_set_free(struct uctls_profile_set *s); /* accepts NULL */
+/* Starts a layer: a profile of a later layer replaces one of the same id
+ * from an earlier one; the same id twice in a layer is an error. */
+void uctls_profile_set_layer(struct uctls_profile_set *s);
+/* The <profile> children of ROOT (a <profiles> or a <scenario>), FILE for
+ * messages.  0, or -1 with ERR ("FILE:LINE: ..."). */
+int uctls_profile_set_add_xml(struct uctls_profile_set *s, const char *file,
+                              const struct uctls_xml_node *root, struct uctls_err *err);
+/* A profile file (root <profiles>), in the current layer. */
+int uctls_profile_set_load_file(struct uctls_profile_set *s, const char *file,
+                                struct uctls_err *err);
+/* Every *.xml of DIR in C-sorted name order, as one new layer. */
+int uctls_profile_set_load_dir(struct uctls_profile_set *s, const char *dir,
+                               struct uctls_err *err);
+/* NAME in S, else in its parents; NULL when unknown. */
+const struct uctls_profile *uctls_profile_set_find(const struct uctls_profile_set *s,
+                                                   const char *name);
+/* S's own profiles in order (not its parent's); NULL past the end. */
+const struct uctls_profile *uctls_profile_set_at(const struct uctls_profile_set *s,
+                                                 unsigned i);
+size_t uctls_profile_set_count(const struct uctls_profile_set *s);
+/* Every field of P, one "ID ATTR=VALUE" line each (the same text for the
+ * same data whatever its origin: `uctls profiles --dump'). */
+void uctls_profile_dump(FILE *f, const struct uctls_profile *p);
+/* The fields of P that are not zero, one INDENT ATTR="VALUE" line each. */
+void uctls_profile_print_attrs(FILE *f, const struct uctls_profile *p, const char *indent);
 
 #endif

@@ -8,6 +8,7 @@
 #include "profile.h"
 #include "report.h"
 #include "tap13.h"
+#include "warn.h"
 
 #define TEXT_WIDTH 100 /* wrap column of the human report */
 #define FPR_DIGITS 16  /* hex digits of a fingerprint shown in the text report */
@@ -116,8 +117,8 @@ describe(char *buf, size_t len, const struct uctls_step *st)
  * must name exactly the expected step, side and reason; `other', when
  * given, is then checked against the other side's FAIL record at that step.
  */
-void
-uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
+static void
+outcome_eval_steps(const struct uctls_expect *ex, const struct uctls_log *log,
                    struct uctls_outcome *out)
 {
 	const struct uctls_step *f, *o = NULL;
@@ -205,6 +206,29 @@ uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
 		}
 	}
 	out->matched = 1;
+}
+
+/* The steps as above; then <expect warns=> against the expiry warnings of
+ * LOG (warn.h). */
+void
+uctls_outcome_eval(const struct uctls_expect *ex, const struct uctls_log *log,
+                   struct uctls_outcome *out)
+{
+	const char *w;
+
+	outcome_eval_steps(ex, log, out);
+	if (!out->matched || ex == NULL || ex->warns == 0)
+		return;
+	w = uctls_warn_at(log, 0, NULL);
+	if (ex->warns > 0 && w == NULL) {
+		out->matched = 0;
+		snprintf(out->why, sizeof(out->why),
+		         "expected an expiry warning (warns=\"expiring\"), got none");
+	} else if (ex->warns < 0 && w != NULL) {
+		out->matched = 0;
+		snprintf(out->why, sizeof(out->why), "expected no warning (warns=\"none\"), got: %s",
+		         w);
+	}
 }
 
 /* ---- text ------------------------------------------------------------- */
@@ -411,6 +435,16 @@ text_symptom(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 	for (i = 0; i < log->nsides; i++)
 		if (streq(log->sides[i].id, fl->side) && log->sides[i].profile != NULL)
 			p = uctls_profile_find(log->sides[i].profile);
+	/* A reason of its own first (profile.h symptoms: "REASON WORDS"). */
+	for (i = 0; p != NULL && p->symptoms != NULL && p->symptoms[i] != NULL; i++) {
+		size_t k = strcspn(p->symptoms[i], " ");
+
+		if (fl->reason != NULL && strlen(fl->reason) == k &&
+		    strncmp(p->symptoms[i], fl->reason, k) == 0 && p->symptoms[i][k] == ' ') {
+			put_wrapped(f, 5, "the device shows: ", p->symptoms[i] + k + 1);
+			return;
+		}
+	}
 	if (p != NULL && p->symptom != NULL)
 		put_wrapped(f, 5, "the device shows: ", p->symptom);
 }
@@ -749,6 +783,8 @@ text_expect(FILE *f, const struct uctls_log *log, const struct uctls_expect *ex,
 			put_text(f, ex->other);
 		}
 	}
+	if (ex->warns != 0)
+		fputs(ex->warns > 0 ? " warns=expiring" : " warns=none", f);
 	if (oc->matched) {
 		fputs(": MATCH\n", f);
 	} else {
@@ -1271,7 +1307,7 @@ tap_remote(FILE *f, const struct uctls_log *log)
 }
 
 /* The TAP test line and, in TAP 13 (YAML), the YAML block of a test that
- * is not ok (tap13.h); then the diagnostics (tap_diags). */
+ * is not ok or warns (tap13.h); then the diagnostics (tap_diags). */
 static void
 tap_test(FILE *f, int num, const struct uctls_log *log, const struct uctls_expect *ex,
          const struct uctls_outcome *oc, int yaml)
@@ -1279,7 +1315,8 @@ tap_test(FILE *f, int num, const struct uctls_log *log, const struct uctls_expec
 	fprintf(f, "%s %d - ", oc->matched ? "ok" : "not ok", num);
 	tap_name(f, nz(log->scenario, nz(log->file, "?")));
 	fputc('\n', f);
-	if (yaml && !oc->matched)
+	/* A passing run with expiry warnings (warn.h) gets its YAML too. */
+	if (yaml && (!oc->matched || uctls_warn_at(log, 0, NULL) != NULL))
 		uctls_tap13_yaml(f, log, ex, oc);
 }
 
@@ -1288,7 +1325,8 @@ tap_test(FILE *f, int num, const struct uctls_log *log, const struct uctls_expec
 static void
 tap_diags(FILE *f, const struct uctls_log *log, const struct uctls_outcome *oc)
 {
-	const struct uctls_step *fl;
+	const struct uctls_step *fl, *ws;
+	const char *w;
 	char buf[512];
 	size_t i;
 
@@ -1303,6 +1341,10 @@ tap_diags(FILE *f, const struct uctls_log *log, const struct uctls_outcome *oc)
 			tap_diag(f, "hint: ", fl->hint);
 		for (i = 0; i < fl->nalso; i++)
 			tap_diag(f, "also (not the cause): ", fl->also[i]);
+	}
+	for (i = 0; (w = uctls_warn_at(log, i, &ws)) != NULL; i++) {
+		snprintf(buf, sizeof(buf), "warning (%s on %s): ", ws->step, ws->side);
+		tap_diag(f, buf, w);
 	}
 	if (!oc->matched)
 		tap_diag(f, "", oc->why);

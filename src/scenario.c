@@ -8,8 +8,11 @@
 #include <time.h>
 
 #include "family.h"
+#include "http.h"
 #include "profile.h"
+#include "revoke.h"
 #include "scenario.h"
+#include "store.h"
 #include "xml.h"
 
 /* The scenario format is specified in docs/uctls-scenario.5 (and mirrored by
@@ -110,24 +113,26 @@ static const char *const cert_attrs[] = {
 	"id", "file", "index", "key-file",
 	"subject", "issuer", "signed-with", "key-of", "key", "hash", "san", "key-usage",
 	"eku", "basic-constraints", "path-len", "critical", "not-before",
-	"not-after", "serial", NULL
+	"not-after", "serial", "crl", "ocsp", NULL
 };
 #define CERT_PEM_ATTRS 4
 static const char *const ext_attrs[] = { "oid", "critical", "value", NULL };
 static const char *const peer_attrs[] = {
-	"id", "role", "profile", "sends", "trusts", "verify-name", "tls", "max-depth", NULL
+	"id", "role", "profile", "sends", "trusts", "verify-name", "tls", "max-depth",
+	"revocation", "revocation-fallback", "revocation-scope", "staple", NULL
 };
 static const char *const expect_attrs[] = {
-	"result", "fail-at", "side", "reason", "other", NULL
+	"result", "fail-at", "side", "reason", "other", "warns", NULL
 };
 
 /* Children of <scenario>, in the order they must appear. */
 static const char *const scenario_children[] = {
-	"summary", "clock", "pki", "peer", "install", "expect", NULL
+	"summary", "clock", "profile", "pki", "peer", "install", "expect", NULL
 };
-#define SCENARIO_ORDER "summary?, clock?, pki, peer+, install*, expect?"
+#define SCENARIO_ORDER "summary?, clock?, profile*, pki, peer+, install*, expect?"
+#define RANK_PKI 3 /* of "pki" in scenario_children */
 static const char *const install_attrs[] = {
-	"peer", "cert", "file", "key", "key-file", "format", "newlines", "csr-san", NULL
+	"peer", "cert", "file", "key", "key-file", "format", "newlines", "csr-san", "slot", "bundle", NULL
 };
 
 /* ------------------------------------------------------------------------
@@ -541,6 +546,12 @@ parse_time(const char *s, time_t now, time_t *out)
 		return -2;
 	*out = (time_t)t;
 	return 0;
+}
+
+int
+uctls_scenario_parse_time(const char *s, time_t now, time_t *out)
+{
+	return parse_time(s, now, out);
 }
 
 /* Dotted decimal: at least two arcs, the first 0, 1 or 2, the second below
@@ -1136,6 +1147,11 @@ load_cert(struct loader *ld, const struct uctls_xml_node *n,
 			                   "integer", v);
 		cd->serial = serial;
 	}
+	/* revoke.h: the CDP and OCSP URLs (checked by uctls_revoke_load_pki) */
+	if ((v = uctls_xml_attr(n, "crl")) != NULL && (cd->crl_url = strdup(v)) == NULL)
+		return nomem(ld);
+	if ((v = uctls_xml_attr(n, "ocsp")) != NULL && (cd->ocsp_url = strdup(v)) == NULL)
+		return nomem(ld);
 
 	if (n->nchildren > 0) {
 		cd->exts = calloc(n->nchildren, sizeof(*cd->exts));
@@ -1293,6 +1309,10 @@ load_pki(struct loader *ld, const struct uctls_xml_node *pki)
 	for (i = 0; i < pki->nchildren; i++) {
 		const struct uctls_xml_node *c = pki->children[i];
 
+		/* <crl>/<ocsp> (revoke.h) follow every <ca> and <cert>. */
+		if (i > 0 && uctls_revoke_is_pki_child(c->name))
+			break;
+
 		if (strcmp(c->name, "ca") != 0 && strcmp(c->name, "cert") != 0)
 			return fail_line(ld, c->line,
 			                 "unknown element <%s> in <pki>; "
@@ -1304,8 +1324,10 @@ load_pki(struct loader *ld, const struct uctls_xml_node *pki)
 		}
 		sc->ncerts = i + 1;
 	}
-	return check_issuers(ld, pki,
-	                     (const struct uctls_xml_node *const *)pki->children);
+	if (check_issuers(ld, pki, (const struct uctls_xml_node *const *)pki->children) < 0)
+		return -1;
+	return uctls_revoke_load_pki(sc, (const struct uctls_xml_node *const *)pki->children + i,
+	                             pki->nchildren - i, ld->err);
 }
 
 /* ------------------------------------------------------------------------
@@ -1348,6 +1370,12 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 	if (uctls_xml_attr(n, "cert") != NULL && uctls_xml_attr(n, "file") != NULL)
 		return fail(ld, n, "cert and file exclude each other: upload scenario "
 		                   "certificates, or a file as it is");
+	if ((v = uctls_xml_attr(n, "slot")) != NULL) {
+		if (uctls_store_check_install(sc, pd, v, n->line, ld->err) < 0)
+			return -1;
+		if ((in->slot = strdup(v)) == NULL)
+			return nomem(ld);
+	}
 	if (uctls_xml_attr(n, "key") != NULL && uctls_xml_attr(n, "key-file") != NULL)
 		return fail(ld, n, "key and key-file exclude each other");
 	if (uctls_xml_attr(n, "cert") != NULL) {
@@ -1356,8 +1384,12 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 		if (in->ncerts == 0)
 			return fail(ld, n, "empty cert; expected the ids uploaded, in order");
 	} else if (uctls_xml_attr(n, "file") == NULL) {
-		for (i = 0; i < pd->nsends; i++)
-			if (push_str(&in->certs, &in->ncerts, pd->sends[i], strlen(pd->sends[i])) < 0)
+		char *const *chain; /* the slot's (store.h), by default the service's */
+		size_t nchain;
+
+		uctls_store_slot_chain(pd, in->slot, &chain, &nchain);
+		for (i = 0; i < nchain; i++)
+			if (push_str(&in->certs, &in->ncerts, chain[i], strlen(chain[i])) < 0)
 				return nomem(ld);
 		if (in->ncerts == 0)
 			return fail(ld, n, "peer `%s' sends no certificate; give cert= or file=",
@@ -1396,6 +1428,16 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 	if ((v = uctls_xml_attr(n, "csr-san")) != NULL &&
 	    split_attr(ld, n, "csr-san", v, &in->csr_sans, &in->ncsr) < 0)
 		return -1;
+	if (uctls_xml_attr(n, "bundle") != NULL) {
+		if (uctls_xml_attr(n, "file") != NULL || in->ncerts != 1 ||
+		    strcmp(in->format, "pem") != 0)
+			return fail(ld, n, "bundle needs cert= with the one entity certificate, "
+			                   "in PEM");
+		if (load_idrefs(ld, n, "bundle", &in->bundle, &in->nbundle) < 0)
+			return -1;
+		if (in->nbundle == 0)
+			return fail(ld, n, "empty bundle; expected the CA ids, issuer first");
+	}
 	return 0;
 }
 
@@ -1408,31 +1450,38 @@ load_profile(struct loader *ld, const struct uctls_xml_node *n,
              struct uctls_peerdef *pd)
 {
 	const char *v = uctls_xml_attr(n, "profile");
+	/* the scenario's own <profile>s, then the process's (profile.h) */
+	const struct uctls_profile_set *set = ld->sc->profiles ? ld->sc->profiles : uctls_profiles();
 	const struct uctls_profile *p;
 	char list[512];
-	unsigned i;
+	unsigned i, k;
 
+	if (set == NULL)
+		return fail(ld, n, "no device profiles: %s", uctls_profile_load_error());
 	if (v == NULL)
 		v = ld->fam->default_profile[strcmp(pd->role, "server") == 0];
-	p = uctls_profile_find(v);
+	p = uctls_profile_set_find(set, v);
 	if (p == NULL || (strcmp(p->family, "*") != 0 &&
 	                  strcmp(p->family, ld->fam->name) != 0)) {
 		list[0] = '\0';
-		for (i = 0; (p = uctls_profile_at(i)) != NULL; i++) {
-			if (strcmp(p->family, "*") != 0 &&
-			    strcmp(p->family, ld->fam->name) != 0)
-				continue;
-			if (list[0] != '\0')
-				cat(list, sizeof(list), ", ");
-			cat(list, sizeof(list), p->name);
-		}
-		if (uctls_profile_find(v) != NULL)
+		for (k = 0; k < 2; k++)
+			for (i = 0; (p = uctls_profile_set_at(k ? uctls_profiles() : ld->sc->profiles,
+			                                      i)) != NULL; i++) {
+				if (strcmp(p->family, "*") != 0 &&
+				    strcmp(p->family, ld->fam->name) != 0)
+					continue;
+				if (list[0] != '\0')
+					cat(list, sizeof(list), ", ");
+				cat(list, sizeof(list), p->name);
+			}
+		if (uctls_profile_set_find(set, v) != NULL)
 			return fail(ld, n, "profile `%s' is for family `%s', "
 			                   "not `%s'; usable here: %s", v,
-			            uctls_profile_find(v)->family,
+			            uctls_profile_set_find(set, v)->family,
 			            ld->fam->name, list);
 		return fail(ld, n, "unknown profile `%s'; known: %s", v, list);
 	}
+	pd->prof = p;
 	pd->profile = strdup(v);
 	return pd->profile == NULL ? nomem(ld) : 0;
 }
@@ -1588,7 +1637,7 @@ static int
 fa_script_status(struct loader *ld, const struct uctls_xml_node *n, const char *v,
                  struct uctls_peerdef *pd)
 {
-	const struct uctls_profile *p = pd->profile ? uctls_profile_find(pd->profile) : NULL;
+	const struct uctls_profile *p = uctls_peer_profile(pd);
 	unsigned long code;
 
 	if (p == NULL || !p->name_check_in_app)
@@ -1638,12 +1687,53 @@ fa_subdomains(struct loader *ld, const struct uctls_xml_node *n, const char *v,
 	return 0;
 }
 
+/* https url=: the URL the client dials (http.h); its host is a name the
+ * client expects of the server, its authority the Host header. */
+static int
+fa_url(struct loader *ld, const struct uctls_xml_node *n, const char *v,
+       struct uctls_peerdef *pd)
+{
+	const char *why = NULL;
+	char *host = NULL;
+	int r;
+
+	if (uctls_http_url(v, &pd->http_host, &host, &pd->http_path, &why) < 0)
+		return fail(ld, n, "url=\"%s\": %s, e.g. https://cucm.example.com:8443/ccmadmin/",
+		            v, why);
+	r = push_str(&pd->names, &pd->nnames, host, strlen(host));
+	free(host);
+	return r < 0 ? nomem(ld) : 0;
+}
+
+/* https http-response=: a status code 100-599, none, garbage or
+ * endless-header. */
+static int
+fa_http_response(struct loader *ld, const struct uctls_xml_node *n, const char *v,
+                 struct uctls_peerdef *pd)
+{
+	static const char *const kinds[] = { "none", "garbage", "endless-header", NULL };
+	unsigned long code;
+	size_t i;
+
+	for (i = 0; kinds[i] != NULL; i++)
+		if (strcmp(v, kinds[i]) == 0) {
+			pd->http_answer = (enum uctls_http_answer)(i + 1);
+			return 0;
+		}
+	if (parse_count(v, 599, &code) < 0 || code < 200)
+		return fail(ld, n, "http-response `%s'; expected a final status code 200-599 "
+		                   "(digits only, e.g. 503), none, garbage or endless-header", v);
+	pd->http_answer = UCTLS_HTTP_ANSWER_STATUS;
+	pd->http_status = (int)code;
+	return 0;
+}
+
 static int
 fa_value(struct loader *ld, const struct uctls_xml_node *n, const char *name,
          const char *v, struct uctls_peerdef *pd)
 {
 	static const char *const methods[] = { "OPTIONS", "REGISTER", "INVITE", NULL };
-	static const char *const sigs[] = { "any", "rsa", NULL };
+	static const char *const sigs[] = { "any", "rsa", "ecdsa", NULL };
 	static const char *const certs[] = { "required", "optional", "none", NULL };
 	static const char *const starttls[] = { "required", "offered", "none", NULL };
 	int i;
@@ -1660,6 +1750,10 @@ fa_value(struct loader *ld, const struct uctls_xml_node *n, const char *name,
 		return fa_sip_response(ld, n, v, pd);
 	if (strcmp(name, "script-status") == 0)
 		return fa_script_status(ld, n, v, pd);
+	if (strcmp(name, "url") == 0)
+		return fa_url(ld, n, v, pd);
+	if (strcmp(name, "http-response") == 0)
+		return fa_http_response(ld, n, v, pd);
 	if (strcmp(name, "mra-domain") == 0)
 		return fa_domain(ld, n, name, v, &pd->mra_domain);
 	if (strcmp(name, "mra-trusts") == 0) {
@@ -1677,7 +1771,7 @@ fa_value(struct loader *ld, const struct uctls_xml_node *n, const char *name,
 			pd->request = (enum uctls_sip_method)i;
 	} else if (strcmp(name, "signatures") == 0) {
 		if ((i = pick(ld, n, name, v, sigs)) >= 0)
-			pd->rsa_only = i == 1;
+			pd->rsa_only = i; /* 1 rsa, 2 ecdsa (store.h) */
 	} else if (strcmp(name, "client-cert") == 0) {
 		if ((i = pick(ld, n, name, v, certs)) >= 0)
 			pd->client_cert = (enum uctls_client_cert)(i + 1);
@@ -1789,15 +1883,20 @@ load_misbehave(struct loader *ld, const struct uctls_xml_node *n, struct uctls_p
 	char msg[256];
 	const char *what;
 
-	if (n->nchildren == 0)
+	size_t i, k = n->nchildren;
+
+	for (i = 0; i < n->nchildren; i++) /* <slot>, <store>: store.h */
+		if (!uctls_store_is_child(n->children[i]->name) && k == n->nchildren)
+			k = i;
+		else if (!uctls_store_is_child(n->children[i]->name))
+			return fail_line(ld, n->children[i]->line, "a second <%s> in <peer>; <peer> "
+			                 "holds one <misbehave> at most", n->children[i]->name);
+	if (k == n->nchildren)
 		return 0;
-	m = n->children[0];
+	m = n->children[k];
 	if (strcmp(m->name, "misbehave") != 0)
-		return fail_line(ld, m->line, "unknown element <%s> in <peer>; <peer> has no "
-		                 "child elements but one <misbehave>", m->name);
-	if (n->nchildren > 1)
-		return fail_line(ld, n->children[1]->line, "a second <%s> in <peer>; <peer> holds "
-		                 "one <misbehave> at most", n->children[1]->name);
+		return fail_line(ld, m->line, "unknown element <%s> in <peer>; <peer> holds "
+		                 "<slot>, <store> and one <misbehave>", m->name);
 	if (check_attrs(ld, m, attrs, NULL) < 0 || check_no_text(ld, m) < 0 ||
 	    check_no_children(ld, m) < 0 || (what = required(ld, m, "what")) == NULL)
 		return -1;
@@ -1857,7 +1956,9 @@ load_peer(struct loader *ld, const struct uctls_xml_node *n,
 	    load_idrefs(ld, n, "sends", &pd->sends, &pd->nsends) < 0 ||
 	    load_idrefs(ld, n, "trusts", &pd->trusts, &pd->ntrusts) < 0 ||
 	    load_family_attrs(ld, n, pd) < 0 || load_names(ld, n, pd) < 0 ||
-	    load_tls_opts(ld, n, pd) < 0 || load_misbehave(ld, n, pd) < 0)
+	    load_tls_opts(ld, n, pd) < 0 || load_misbehave(ld, n, pd) < 0 ||
+	    uctls_store_load_peer(sc, n, pd, ld->err) < 0 ||
+	    uctls_revoke_load_peer(sc, n, pd->id, ld->err) < 0)
 		return -1;
 	return check_traversal_names(ld, n, pd);
 }
@@ -1877,6 +1978,22 @@ uctls_sip_method_name(enum uctls_sip_method m)
  * <expect>, <clock>, <summary>, <scenario>
  * ------------------------------------------------------------------------ */
 
+/* <expect warns="expiring|none"> (warn.h). */
+static int
+load_expect_warns(struct loader *ld, const struct uctls_xml_node *n, struct uctls_expect *ex)
+{
+	const char *w = uctls_xml_attr(n, "warns");
+
+	if (w == NULL)
+		return 0;
+	if (strcmp(w, "expiring") == 0 || strcmp(w, "none") == 0) {
+		ex->warns = w[0] == 'e' ? 1 : -1;
+		return 0;
+	}
+	return fail(ld, n, "warns `%s'; expected expiring (a certificate expires within the "
+	                   "warning window) or none", w);
+}
+
 static int
 load_expect(struct loader *ld, const struct uctls_xml_node *n)
 {
@@ -1895,6 +2012,8 @@ load_expect(struct loader *ld, const struct uctls_xml_node *n)
 	side = uctls_xml_attr(n, "side");
 	reason = uctls_xml_attr(n, "reason");
 	other = uctls_xml_attr(n, "other");
+	if (load_expect_warns(ld, n, ex) < 0)
+		return -1;
 	if (result != NULL) {
 		if (fail_at != NULL || side != NULL || reason != NULL ||
 		    other != NULL)
@@ -2012,6 +2131,31 @@ child_rank(const char *name)
 	return -1;
 }
 
+/* The scenario's own <profile> elements (profile.h): all of them, at the
+ * first; their ids are new ones (a scenario does not redefine a profile
+ * that reports and other scenarios know by that name). */
+static int
+load_profiles(struct loader *ld, const struct uctls_xml_node *root)
+{
+	const struct uctls_profile *p, *g;
+	unsigned i;
+
+	if (uctls_profiles() == NULL)
+		return fail_line(ld, root->line, "no device profiles: %s",
+		                 uctls_profile_load_error());
+	if ((ld->sc->profiles = uctls_profile_set_new(uctls_profiles())) == NULL)
+		return nomem(ld);
+	if (uctls_profile_set_add_xml(ld->sc->profiles, ld->sc->file, root, ld->err) < 0)
+		return -1;
+	for (i = 0; (p = uctls_profile_set_at(ld->sc->profiles, i)) != NULL; i++)
+		if ((g = uctls_profile_find(p->name)) != NULL)
+			return fail_line(ld, p->src_line, "<profile id=\"%s\">: a profile of that "
+			                 "id exists (%s:%d); a scenario's own profile takes a new "
+			                 "id (base=\"%s\" starts from it)", p->name, g->src_file,
+			                 g->src_line, p->name);
+	return 0;
+}
+
 /* Child C of <scenario> is known, in order, and not a second one (but
  * <peer>).  LAST: rank of the previous child, -1 at first. */
 static int
@@ -2026,7 +2170,8 @@ check_order(struct loader *ld, const struct uctls_xml_node *c,
 		                 "unknown element <%s> in <scenario>; expected "
 		                 "one of: %s", c->name,
 		                 join(list, sizeof(list), scenario_children));
-	if (rank == last && strcmp(c->name, "peer") != 0 && strcmp(c->name, "install") != 0)
+	if (rank == last && strcmp(c->name, "peer") != 0 && strcmp(c->name, "install") != 0 &&
+	    strcmp(c->name, "profile") != 0)
 		return fail_line(ld, c->line,
 		                 "a second <%s> in <scenario>; at most one is "
 		                 "allowed", c->name);
@@ -2035,12 +2180,12 @@ check_order(struct loader *ld, const struct uctls_xml_node *c,
 		                 "<%s> after <%s>; the children of <scenario> go "
 		                 "in this order: " SCENARIO_ORDER, c->name,
 		                 prev->name);
-	if (rank > 2 && !have_pki)
+	if (rank > RANK_PKI && !have_pki)
 		return fail_line(ld, c->line,
 		                 "<%s> before any <pki>; the children of "
 		                 "<scenario> go in this order: " SCENARIO_ORDER,
 		                 c->name);
-	if (rank >= 4 && ld->sc->npeers == 0)
+	if (rank > RANK_PKI + 1 && ld->sc->npeers == 0)
 		return fail_line(ld, c->line,
 		                 "<%s> before any <peer>; the children of "
 		                 "<scenario> go in this order: " SCENARIO_ORDER, c->name);
@@ -2123,6 +2268,9 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 				return -1;
 		} else if (strcmp(c->name, "clock") == 0) {
 			if (load_clock(ld, c) < 0)
+				return -1;
+		} else if (strcmp(c->name, "profile") == 0) {
+			if (ld->sc->profiles == NULL && load_profiles(ld, root) < 0)
 				return -1;
 		} else if (strcmp(c->name, "pki") == 0) {
 			have_pki = 1;
@@ -2249,6 +2397,8 @@ certdef_clear(struct uctls_certdef *cd)
 		free(cd->exts[i].der);
 	}
 	free(cd->exts);
+	free(cd->crl_url);
+	free(cd->ocsp_url);
 }
 
 void
@@ -2258,6 +2408,7 @@ uctls_scenario_free(struct uctls_scenario *sc)
 
 	if (sc == NULL)
 		return;
+	uctls_profile_set_free(sc->profiles);
 	for (i = 0; i < sc->ncerts; i++)
 		certdef_clear(&sc->certs[i]);
 	free(sc->certs);
@@ -2271,11 +2422,14 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		free_strv(pd->trusts, pd->ntrusts);
 		free_strv(pd->names, pd->nnames);
 		free(pd->mra_domain);
+		free(pd->http_host);
+		free(pd->http_path);
 		free_strv(pd->mra_trusts, pd->nmra_trusts);
 		free(pd->domain);
 		free(pd->to);
 		free_strv(pd->subdomains, pd->nsubdomains);
 		free(pd->tls);
+		uctls_store_free_peer(pd);
 	}
 	for (i = 0; i < sc->ninstalls; i++) {
 		struct uctls_installdef *in = &sc->installs[i];
@@ -2287,6 +2441,8 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		free(in->key_file);
 		free(in->format);
 		free_strv(in->csr_sans, in->ncsr);
+		free(in->slot);
+		free_strv(in->bundle, in->nbundle);
 	}
 	free(sc->installs);
 	free(sc->peers);
@@ -2299,6 +2455,7 @@ uctls_scenario_free(struct uctls_scenario *sc)
 	free(sc->name);
 	free(sc->family);
 	free(sc->summary);
+	uctls_revdef_free(sc->rev);
 	free(sc);
 }
 

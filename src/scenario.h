@@ -120,6 +120,8 @@ struct uctls_certdef {
 	enum uctls_key_type key;
 	enum uctls_hash hash;
 	unsigned long serial; /* 0: derived from the position in <pki> */
+	char *crl_url;  /* owned or NULL: crl=, a cRLDistributionPoints URI (revoke.h) */
+	char *ocsp_url; /* owned or NULL: ocsp=, an AIA id-ad-ocsp URI (revoke.h) */
 };
 
 /* Values of the family attributes of a <peer>; 0 is the default. */
@@ -128,6 +130,12 @@ enum uctls_sip_answer {
 	UCTLS_SIP_ANSWER_STATUS = 0, /* a final response, sip_status (200) */
 	UCTLS_SIP_ANSWER_NONE,       /* no answer */
 	UCTLS_SIP_ANSWER_GARBAGE     /* bytes that are not SIP */
+};
+enum uctls_http_answer {
+	UCTLS_HTTP_ANSWER_STATUS = 0, /* a response with http_status (200) */
+	UCTLS_HTTP_ANSWER_NONE,       /* no answer */
+	UCTLS_HTTP_ANSWER_GARBAGE,    /* bytes that are not HTTP (a SIP line) */
+	UCTLS_HTTP_ANSWER_ENDLESS     /* a header line without end, past the limit */
 };
 enum uctls_sip_method { UCTLS_SIP_OPTIONS = 0, UCTLS_SIP_REGISTER, UCTLS_SIP_INVITE };
 enum uctls_client_cert {
@@ -140,6 +148,14 @@ enum uctls_starttls {
 	UCTLS_STARTTLS_REQUIRED = 0, /* offered with <required/> */
 	UCTLS_STARTTLS_OFFERED,
 	UCTLS_STARTTLS_NONE
+};
+
+/* One <slot name= sends=/> or <store name= trusts=/> of a <peer> (store.h). */
+struct uctls_slotdef {
+	char *name;  /* owned: the device's word, e.g. "cup-xmpp-s2s-ECDSA", "tomcat-trust" */
+	int line;
+	char **ids;  /* owned: certdef ids (sent in order / trusted); may be empty */
+	size_t nids;
 };
 
 /* One <peer>. */
@@ -184,7 +200,8 @@ struct uctls_peerdef {
 	int script_status;              /* sip-trunk B, a profile that checks names in its
 	                                   routing script (kamailio): the status it refuses
 	                                   a client's names with, 400-699; 0: 403 */
-	int rsa_only;                   /* sip-trunk, both: signatures="rsa" */
+	int rsa_only;                   /* sip-trunk, xmpp-s2s, both: 1: signatures="rsa",
+	                                   2: signatures="ecdsa" (only those accepted) */
 	char *domain;                   /* xmpp-s2s, both: owned; NULL: the id */
 	char *to;                       /* xmpp-s2s I: owned; NULL: R's domain */
 	char **subdomains;              /* xmpp-s2s R: owned, may be empty */
@@ -195,6 +212,26 @@ struct uctls_peerdef {
 	                                   the profile's (engine-xmpp.c) */
 	struct uctls_misbehave misbehave; /* <misbehave>: what it does wrong on purpose;
 	                                     what == UCTLS_MB_NONE when honest */
+	/* <slot>/<store> children (store.h): a UCOS device's certificate slots
+	 * and trust stores in its own words.  The loader puts the service
+	 * slot's chain into sends and the service store's ids into trusts. */
+	struct uctls_slotdef *slots;  /* owned array, may be empty */
+	size_t nslots;
+	struct uctls_slotdef *stores; /* owned array, may be empty */
+	size_t nstores;
+	char **sends_ec;  /* owned: the service's -ECDSA slot beside a filled RSA one, a
+	                     second credential (tls.c presents it to a client that
+	                     prefers ECDSA); may be empty */
+	size_t nsends_ec;
+	/* https (engine-https.c) */
+	char *http_host;                /* client, url=: owned or NULL: the URL's
+	                                   host[:port], the Host header it sends */
+	char *http_path;                /* client, url=: owned or NULL: the path ("/") */
+	enum uctls_http_answer http_answer; /* server, http-response= */
+	int http_status;                /* with UCTLS_HTTP_ANSWER_STATUS: 100-599; 0: 200 */
+	const struct uctls_profile *prof; /* borrowed: profile's data, from the process's
+	                                     profiles or the scenario's own (profiles below);
+	                                     read it with uctls_peer_profile() (profile.h) */
 };
 
 /* <install>: a certificate uploaded to a peer before the handshakes (the
@@ -214,6 +251,12 @@ struct uctls_installdef {
 	int newlines;   /* newlines after the last END line (default 1) */
 	char **csr_sans; /* owned: the SANs the CSR asked for (csr-san=), or NULL */
 	size_t ncsr;
+	char *slot;     /* owned or NULL: slot= (store.h), the certificate slot uploaded
+	                   to; NULL: the slot of the family's service */
+	char **bundle;  /* owned: bundle=, the ids of a separate CA bundle file (the
+	                   chain without the entity: callbridge certs <key> <cert>
+	                   <bundle>, cms-bundle.h; newlines= is then its ending), or NULL */
+	size_t nbundle;
 };
 
 /* <expect> */
@@ -225,6 +268,8 @@ struct uctls_expect {
 	char *reason;  /* owned: reason identifier (docs/steps.md) */
 	char *other;   /* owned or NULL: the other side's reason, e.g. "alert:unknown-ca" */
 	int line;
+	int warns;     /* warns=: 1 "expiring" (an expiry warning, warn.h, is required),
+	                  -1 "none" (none allowed), 0 absent: not checked */
 };
 
 struct uctls_scenario {
@@ -243,6 +288,10 @@ struct uctls_scenario {
 	struct uctls_installdef *installs; /* owned array, in file order */
 	size_t ninstalls;
 	struct uctls_expect expect;
+	struct uctls_revdef *rev; /* owned or NULL: <crl>, <ocsp>, revocation
+	                             attributes (revoke.h) */
+	struct uctls_profile_set *profiles; /* owned or NULL: the scenario's own
+	                             <profile> elements, visible to it only (profile.h) */
 };
 
 /* Parses and validates FILE.  On success returns 0 and stores a new scenario
@@ -276,6 +325,10 @@ const struct uctls_peerdef *uctls_scenario_peer(const struct uctls_scenario *sc,
 const char *uctls_peer_domain(const struct uctls_peerdef *pd);
 /* "OPTIONS", "REGISTER", "INVITE" */
 const char *uctls_sip_method_name(enum uctls_sip_method m);
+
+/* A time attribute: absolute (YYYY-MM-DDTHH:MM:SSZ) or [+|-]N(s|m|h|d)
+ * relative to NOW.  0, -1 syntax, -2 outside 1950-9999. */
+int uctls_scenario_parse_time(const char *s, time_t now, time_t *out);
 
 /* Name tables shared by the loader, the PKI and the reports. */
 const char *uctls_key_type_name(enum uctls_key_type k); /* "rsa-2048" ... */

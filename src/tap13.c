@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tap13.h"
+#include "warn.h"
 
 /* The code point of the well-formed UTF-8 sequence at S and its length in
  * *N (RFC 3629 section 4); -1 when the bytes there are not one. */
@@ -127,6 +128,28 @@ yaml_expected(FILE *f, const struct uctls_expect *ex)
 	kv(f, 4, "other", ex->other);
 }
 
+/* "warnings:": the expiry warnings of a run (warn.h), each with its side;
+ * nothing when there are none. */
+static void
+yaml_warnings(FILE *f, const struct uctls_log *log)
+{
+	const struct uctls_step *st;
+	const char *w;
+	size_t i;
+
+	for (i = 0; (w = uctls_warn_at(log, i, &st)) != NULL; i++) {
+		if (i == 0)
+			fputs("  warnings:\n", f);
+		fputs("    - side: ", f);
+		uctls_yaml_string(f, st->side);
+		fputs("\n      step: ", f);
+		uctls_yaml_string(f, st->step);
+		fputs("\n      message: ", f);
+		uctls_yaml_string(f, w);
+		fputc('\n', f);
+	}
+}
+
 /* "got:": what happened -- the primary failure FL and the record OTHER
  * of the other side at its step. */
 static void
@@ -153,7 +176,8 @@ uctls_tap13_yaml(FILE *f, const struct uctls_log *log, const struct uctls_expect
 
 	fputs("  ---\n", f);
 	kv(f, 2, "message", oc->matched ? "matched" : oc->why);
-	kv(f, 2, "severity", oc->matched ? "none" : "fail");
+	kv(f, 2, "severity",
+	   !oc->matched ? "fail" : uctls_warn_at(log, 0, NULL) != NULL ? "warning" : "none");
 	kv(f, 2, "scenario", log->scenario);
 	kv(f, 2, "file", log->file);
 	kv(f, 2, "family", log->family);
@@ -166,7 +190,10 @@ uctls_tap13_yaml(FILE *f, const struct uctls_log *log, const struct uctls_expect
 		kv(f, 2, "hint", fl->hint);
 		kv(f, 2, "fix", verified_fix(log));
 	}
+	yaml_warnings(f, log);
 	yaml_expected(f, ex);
+	if (ex != NULL && ex->warns != 0)
+		kv(f, 4, "warns", ex->warns > 0 ? "expiring" : "none");
 	yaml_got(f, fl, o);
 	fputs("  ...\n", f);
 }

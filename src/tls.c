@@ -16,6 +16,7 @@
 
 #include "pcap.h"
 #include "tls.h"
+#include "warn.h"
 
 struct uctls_tls {
 	struct uctls_tls_cfg cfg;
@@ -24,8 +25,14 @@ struct uctls_tls {
 	gnutls_pcert_st *pcerts; /* what this side sends, in order */
 	unsigned npcerts;
 	gnutls_privkey_t pkey;
+	gnutls_pcert_st *pcerts_ec; /* a server's -ECDSA slot beside its RSA one (store.h) */
+	unsigned npcerts_ec;
+	gnutls_privkey_t pkey_ec;
+	int client_ec_first; /* server: the ClientHello lists an ECDSA scheme first */
 	gnutls_x509_crt_t *trust; /* borrowed from the PKI */
 	size_t ntrust;
+	gnutls_datum_t staple; /* gnutls_malloc: the OCSP response this side staples
+	                          (revoke.h, staple="yes"); empty: none */
 	gnutls_x509_crt_t *peer; /* what the other side presented, owned */
 	size_t npeer;
 	char **peer_fpr;
@@ -161,12 +168,15 @@ verify_ctx(const struct uctls_tls *t, struct uctls_verify_ctx *ctx, const char *
 	ctx->verifier_id = t->cfg.def->id;
 	ctx->peer_id = t->cfg.peer_id;
 	ctx->max_depth = t->cfg.def->max_depth;
+	ctx->warn_days = uctls_warn_window(t->cfg.profile, t->cfg.warn_days);
+	ctx->revoke = t->cfg.revoke;
 }
 
 static int
 run_verify(struct uctls_tls *t)
 {
 	struct uctls_verify_ctx ctx;
+	gnutls_datum_t staple = { NULL, 0 };
 	int rv;
 
 	if (t->verified)
@@ -186,6 +196,9 @@ run_verify(struct uctls_tls *t)
 		return 0;
 	if (t->cfg.verify_soft && t->npeer == 0)
 		return 0;
+	/* A stapled OCSP response, for the revocation stage (revoke.h). */
+	if (t->cfg.revoke != NULL && gnutls_ocsp_status_request_get(t->sess, &staple) >= 0)
+		ctx.staple = &staple;
 	rv = uctls_verify_chain(&ctx, t->peer,
 	                        t->cfg.verify_leaf_only && t->npeer > 1 ? 1 : t->npeer, &t->diag);
 	if (rv == 1 && t->cfg.verify_soft) {
@@ -229,6 +242,14 @@ retrieve_cb(gnutls_session_t sess, const gnutls_datum_t *req_ca_rdn, int nreqs,
 	*pcert = t->pcerts;
 	*pcert_length = t->npcerts;
 	*pkey = t->npcerts > 0 ? t->pkey : NULL;
+	if (t->npcerts_ec > 0 && t->client_ec_first) {
+		/* A device holding an RSA and an ECDSA certificate follows the
+		 * client's order (Cisco, "IM and Presence and ECDSA Certificate
+		 * Q&A", doc 212086): the ECDSA one when it comes first. */
+		*pcert = t->pcerts_ec;
+		*pcert_length = t->npcerts_ec;
+		*pkey = t->pkey_ec;
+	}
 	return 0;
 }
 
@@ -268,15 +289,17 @@ client_hello_cb(gnutls_session_t sess, unsigned htype, unsigned when, unsigned i
 		p += 4;
 		if (end - p < (long)len)
 			break;
+		if (type == 13 && len >= 4) /* signature_algorithms: the first (RFC 8446 4.2.3) */
+			t->client_ec_first = p[3] == 3 && p[2] >= 4 && p[2] <= 6;
 		if (type == 43 && len >= 1) { /* supported_versions */
 			for (i = 1; i + 1 < len + 0u && i + 1 <= p[0]; i += 2)
 				if (p[i] == 3 && p[i + 1] >= 1 && p[i + 1] <= 4)
 					t->peer_versions |= VBIT(p[i + 1] - 1);
-			if (t->peer_versions != 0)
-				return 0;
 		}
 		p += len;
 	}
+	if (t->peer_versions != 0)
+		return 0;
 legacy:
 	/* Without supported_versions, a client offers every version up to
 	 * legacy_version. */
@@ -321,6 +344,66 @@ keylog_cb(gnutls_session_t sess, const char *label, const gnutls_datum_t *secret
 	}
 	if (t->cfg.cap != NULL)
 		uctls_cap_secret(t->cfg.cap, line);
+	return 0;
+}
+
+/* A server's second chain, its -ECDSA slot (store.h), with its key. */
+static int
+setup_creds_ec(struct uctls_tls *t, struct uctls_err *err)
+{
+	const struct uctls_peerdef *def = t->cfg.def;
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t crt;
+	size_t i;
+
+	if (!t->cfg.is_server || def->nsends_ec == 0)
+		return 0;
+	if ((t->pcerts_ec = calloc(def->nsends_ec, sizeof(*t->pcerts_ec))) == NULL)
+		return uctls_err_set(err, "out of memory");
+	for (i = 0; i < def->nsends_ec; i++) {
+		if ((crt = uctls_pki_crt(t->cfg.pki, def->sends_ec[i])) == NULL ||
+		    gnutls_pcert_import_x509(&t->pcerts_ec[i], crt, 0) < 0)
+			return uctls_err_at(err, t->cfg.scenario_file, def->line,
+			                    "<peer id=\"%s\">: certificate `%s' of its -ECDSA slot",
+			                    def->id, def->sends_ec[i]);
+		t->npcerts_ec = (unsigned)i + 1;
+	}
+	key = uctls_pki_key(t->cfg.pki, def->sends_ec[0]);
+	if (key == NULL || gnutls_privkey_init(&t->pkey_ec) < 0 ||
+	    gnutls_privkey_import_x509(t->pkey_ec, key, 0) < 0)
+		return uctls_err_at(err, t->cfg.scenario_file, def->line,
+		                    "<peer id=\"%s\">: no usable private key for `%s'", def->id,
+		                    def->sends_ec[0]);
+	return 0;
+}
+
+/* status_request (RFC 6066 8, RFC 8446 4.4.2.1): the OCSP response made
+ * for this side's leaf by the scenario's responder (revoke.h). */
+static int
+staple_cb(gnutls_session_t sess, void *ptr, gnutls_datum_t *resp)
+{
+	struct uctls_tls *t = ptr;
+
+	(void)sess;
+	if (t->staple.size == 0)
+		return GNUTLS_E_NO_CERTIFICATE_STATUS;
+	if ((resp->data = gnutls_malloc(t->staple.size)) == NULL)
+		return GNUTLS_E_MEMORY_ERROR;
+	memcpy(resp->data, t->staple.data, t->staple.size);
+	resp->size = t->staple.size;
+	return 0;
+}
+
+static int
+setup_staple(struct uctls_tls *t, struct uctls_err *err)
+{
+	if (t->cfg.revoke == NULL || t->cfg.def->nsends == 0)
+		return 0;
+	if (uctls_revoke_staple(t->cfg.revoke, t->cfg.def->id, t->cfg.def->sends[0], &t->staple,
+	                        err) < 0)
+		return -1;
+	if (t->staple.size > 0)
+		gnutls_certificate_set_ocsp_status_request_function(t->cred, staple_cb, t);
 	return 0;
 }
 
@@ -384,7 +467,9 @@ setup_creds(struct uctls_tls *t, struct uctls_err *err)
 		}
 		t->ntrust = def->ntrusts;
 	}
-	return 0;
+	if (setup_staple(t, err) < 0)
+		return -1;
+	return setup_creds_ec(t, err);
 }
 
 /* Follows the record framing of the bytes read: the last complete record
@@ -524,7 +609,7 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
               struct uctls_err *err)
 {
 	struct uctls_tls *t;
-	char prio[256];
+	char prio[512];
 	const char *epos = NULL;
 	gnutls_priority_t pc;
 	int ret;
@@ -550,7 +635,7 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	} else {
 		snprintf(prio, sizeof(prio), "%s", cfg->profile->priority);
 	}
-	if (cfg->rsa_only) {
+	if (cfg->rsa_only == 1) {
 		/* A peer that verifies RSA signatures only (e.g. CUCM's TLS cipher
 		 * setting): an ECDSA or EdDSA certificate cannot sign for it. */
 		size_t l = strlen(prio);
@@ -560,6 +645,17 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 		         ":-SIGN-ECDSA-SECP256R1-SHA256:-SIGN-ECDSA-SECP384R1-SHA384"
 		         ":-SIGN-ECDSA-SECP521R1-SHA512:-SIGN-EDDSA-ED25519:-SIGN-EDDSA-ED448"
 		         ":-SIGN-ECDSA-SHA1");
+	}
+	if (cfg->rsa_only == 2) {
+		/* signatures="ecdsa": a peer that accepts ECDSA signatures only;
+		 * a server holding both sends it its -ECDSA slot (store.h). */
+		size_t l = strlen(prio);
+
+		snprintf(prio + l, sizeof(prio) - l, "%s",
+		         ":-SIGN-RSA-SHA256:-SIGN-RSA-PSS-SHA256:-SIGN-RSA-PSS-RSAE-SHA256"
+		         ":-SIGN-RSA-SHA384:-SIGN-RSA-PSS-SHA384:-SIGN-RSA-PSS-RSAE-SHA384"
+		         ":-SIGN-RSA-SHA512:-SIGN-RSA-PSS-SHA512:-SIGN-RSA-PSS-RSAE-SHA512"
+		         ":-SIGN-RSA-SHA1:-SIGN-EDDSA-ED25519:-SIGN-EDDSA-ED448");
 	}
 	ret = gnutls_priority_init(&pc, prio, &epos);
 	if (ret >= 0) {
@@ -625,11 +721,17 @@ uctls_tls_free(struct uctls_tls *t)
 		gnutls_deinit(t->sess);
 	if (t->cred != NULL)
 		gnutls_certificate_free_credentials(t->cred);
+	gnutls_free(t->staple.data);
 	for (i = 0; i < t->npcerts; i++)
 		gnutls_pcert_deinit(&t->pcerts[i]);
 	free(t->pcerts);
 	if (t->pkey != NULL)
 		gnutls_privkey_deinit(t->pkey);
+	for (i = 0; i < t->npcerts_ec; i++)
+		gnutls_pcert_deinit(&t->pcerts_ec[i]);
+	free(t->pcerts_ec);
+	if (t->pkey_ec != NULL)
+		gnutls_privkey_deinit(t->pkey_ec);
 	free(t->trust);
 	for (i = 0; i < t->npeer; i++) {
 		gnutls_x509_crt_deinit(t->peer[i]);
@@ -1012,6 +1114,13 @@ const char *
 uctls_tls_identity_note(const struct uctls_tls *t)
 {
 	return t->diag.reason == NULL ? t->diag.matched : NULL;
+}
+
+char *const *
+uctls_tls_pass_notes(const struct uctls_tls *t, size_t *n)
+{
+	*n = t->verified && t->diag.reason == NULL ? t->diag.nalso : 0;
+	return *n != 0 ? t->diag.also : NULL;
 }
 
 int

@@ -53,6 +53,9 @@ struct uctls_tls_cfg {
 	                          messages, alerts and secrets (pcap.h) */
 	int cap_peer_remote;   /* with cap: the other side is a real peer, so the
 	                          bytes and messages read are recorded too */
+	unsigned warn_days;    /* expiry warning window in days (uctls run --warn-days);
+	                          0: the profile's (warn.h) */
+	struct uctls_revoke *revoke; /* borrowed, may be NULL: revocation sources (revoke.h) */
 };
 
 struct uctls_tls;
@@ -88,6 +91,11 @@ int uctls_tls_check_name(const struct uctls_tls *t, const char *name, struct uct
  * which identifier matched the configured name ("`b.example' matched
  * DNS:b.example (... carries: ...)"), or NULL when no name was checked. */
 const char *uctls_tls_identity_note(const struct uctls_tls *t);
+
+/* After a handshake in which this side accepted the other's certificate:
+ * the verifier's notes on the path (expiry within the window: warn.h), in
+ * *N; NULL when none.  Owned by the session. */
+char *const *uctls_tls_pass_notes(const struct uctls_tls *t, size_t *n);
 
 /* After FAILED: this side's diagnosis (reason, detail, hint, also).  The
  * diag is owned by the session. */

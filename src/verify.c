@@ -140,6 +140,18 @@ note(struct uctls_diag *d, const char *f, ...)
 	return add_also(d, s);
 }
 
+int
+uctls_diag_note(struct uctls_diag *d, const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	s = vfmt(f, ap);
+	va_end(ap);
+	return add_also(d, s);
+}
+
 /* RFC 8446 6.2 alerts, chosen as common stacks do (OpenSSL's
  * ssl_x509err2alert in 3.0, ssl_verify_alarm_type before; GnuTLS's
  * gnutls_error_to_alert). */
@@ -155,6 +167,8 @@ uctls_verify_alert_for(const char *r)
 		{ "self-signed", GNUTLS_A_UNKNOWN_CA },
 		{ "expired", GNUTLS_A_CERTIFICATE_EXPIRED },
 		{ "revoked", GNUTLS_A_CERTIFICATE_REVOKED },
+		{ "crl-expired", GNUTLS_A_CERTIFICATE_REVOKED },
+		{ "revocation-unknown", GNUTLS_A_CERTIFICATE_UNKNOWN },
 		{ "eku-server-auth-missing", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
 		{ "eku-client-auth-missing", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
 		{ "key-usage", GNUTLS_A_UNSUPPORTED_CERTIFICATE },
@@ -777,6 +791,21 @@ check_validity(struct vstate *v)
 	return 0;
 }
 
+/* Revocation (revoke.h): nothing at all unless the run has sources. */
+static int
+check_revocation(struct vstate *v)
+{
+	gnutls_x509_crt_t p[MAX_PATH];
+	size_t i;
+
+	if (v->ctx->revoke == NULL)
+		return 0;
+	for (i = 0; i < v->plen; i++)
+		p[i] = v->path[i].crt;
+	return uctls_revoke_check(v->ctx->revoke, v->ctx->profile, v->ctx->verifier_id, p,
+	                          v->plen, v->ctx->now, v->ctx->staple, v->d);
+}
+
 static int
 oid_in(const char *oid, const char *const *list)
 {
@@ -1356,7 +1385,7 @@ gnutls_unexplained(struct vstate *v)
 /* The checks of one complete path, in order of precedence. */
 static int (*const stages[])(struct vstate *) = {
 	check_links, check_name_constraints, check_lint, check_algorithms, check_validity,
-	check_critical, check_purpose, check_identity, gnutls_unexplained,
+	check_revocation, check_critical, check_purpose, check_identity, gnutls_unexplained,
 };
 #define NSTAGES ((int)(sizeof(stages) / sizeof(stages[0])))
 

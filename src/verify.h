@@ -39,6 +39,7 @@
 #include <gnutls/x509-ext.h>
 
 #include "pki.h"
+#include "revoke.h"
 #include "profile.h"
 
 struct uctls_verify_ctx {
@@ -61,6 +62,10 @@ struct uctls_verify_ctx {
 	unsigned warn_days;       /* a certificate of the path that expires within this
 	                             many days is a note ("expires in N days - not the
 	                             cause"); 0: 30 */
+	struct uctls_revoke *revoke; /* borrowed, may be NULL: the run's revocation
+	                             sources (revoke.h); NULL: no revocation checking */
+	const gnutls_datum_t *staple; /* borrowed, may be NULL: the OCSP response the
+	                             peer stapled (status_request) */
 };
 
 struct uctls_diag {
@@ -80,6 +85,10 @@ void uctls_diag_init(struct uctls_diag *d);
 int uctls_diag_problem(struct uctls_diag *d, const char *reason, int alert,
                        const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Adds a note that is not the cause ("... - not the cause") to D's `also'.
+ * 0, or -1 when out of memory. */
+int uctls_diag_note(struct uctls_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The subject (or with ISSUER, the issuer) DN of CRT as RFC 4514 text,
  * malloc'd; "" when absent, "?" when unreadable, NULL when out of memory. */
 char *uctls_verify_dn(gnutls_x509_crt_t crt, int issuer);

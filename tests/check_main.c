@@ -17,10 +17,13 @@ main(void)
 	srunner_add_suite(sr, make_report_suite());
 	srunner_add_suite(sr, make_engine_suite());
 	srunner_add_suite(sr, make_sip_suite());
+	srunner_add_suite(sr, make_http_suite());
 	srunner_add_suite(sr, make_xmpp_suite());
 	srunner_add_suite(sr, make_install_suite());
 	srunner_add_suite(sr, make_nc_suite());
+	srunner_add_suite(sr, make_revoke_suite());
 	srunner_add_suite(sr, make_runq_suite());
+	srunner_add_suite(sr, make_store_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -518,19 +518,19 @@ static const struct bad_row {
 	/* structure */
 	{ "<scenarios/>\n", 1, "root element is <scenarios>; expected <scenario>" },
 	{ H PKI "<peers/>\n" END, 3, "unknown element <peers> in <scenario>; "
-	  "expected one of: summary, clock, pki, peer, install, expect" },
+	  "expected one of: summary, clock, profile, pki, peer, install, expect" },
 	{ CERT("<key id=\"a\"/>"), 2, "unknown element <key> in <pki>; "
 	  "expected <ca> or <cert>" },
 	{ CERT("<ca id=\"a\" subject=\"CN=a\"><ext/></ca>"), 2,
 	  "unknown element <ext> in <ca>; expected <extension>" },
 	{ PEER("<peer id=\"c\" role=\"client\"><x/></peer>"), 4,
-	  "unknown element <x> in <peer>; <peer> has no child elements" },
+	  "unknown element <x> in <peer>; <peer> holds <slot>, <store> and one <misbehave>" },
 	{ H PKI "text\n" PEERS END, 3, "unexpected text in <scenario>" },
 	{ H "<pki>x<ca id=\"a\" subject=\"CN=a\"/></pki>\n" PEERS END, 2,
 	  "unexpected text in <pki>" },
 	{ H PKI "<clock now=\"2026-06-01T12:00:00Z\"/>\n" PEERS END, 3,
 	  "<clock> after <pki>; the children of <scenario> go in this order: "
-	  "summary?, clock?, pki, peer+, install*, expect?" },
+	  "summary?, clock?, profile*, pki, peer+, install*, expect?" },
 	{ H PKI PKI PEERS END, 3, "a second <pki> in <scenario>" },
 	{ H "<summary/>\n<summary/>\n" PKI PEERS END, 3,
 	  "a second <summary> in <scenario>" },
@@ -819,8 +819,8 @@ static const struct bad_row {
 	  "<peer id=\"A\">: client-cert belongs on peer B" },
 	{ TRUNK("", "client-cert=\"maybe\""), 4,
 	  "<peer id=\"B\">: client-cert `maybe'; expected required, optional or none" },
-	{ TRUNK("signatures=\"ecdsa\"", ""), 3,
-	  "<peer id=\"A\">: signatures `ecdsa'; expected any or rsa" },
+	{ TRUNK("signatures=\"dsa\"", ""), 3,
+	  "<peer id=\"A\">: signatures `dsa'; expected any, rsa or ecdsa" },
 	{ XMPP("", "starttls=\"bogus\""), 4,
 	  "<peer id=\"R\">: starttls `bogus'; expected required, offered or none" },
 	{ XMPP("starttls=\"none\"", ""), 3,

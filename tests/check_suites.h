@@ -12,9 +12,12 @@ Suite *make_verify_suite(void);
 Suite *make_report_suite(void);
 Suite *make_engine_suite(void);
 Suite *make_sip_suite(void);
+Suite *make_http_suite(void);
 Suite *make_xmpp_suite(void);
 Suite *make_install_suite(void);
 Suite *make_nc_suite(void);
+Suite *make_revoke_suite(void);
 Suite *make_runq_suite(void);
+Suite *make_store_suite(void);
 
 #endif

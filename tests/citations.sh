@@ -50,7 +50,7 @@ for line in 'see 001_e0b7c5c74619c96d.txt' 'read ../shared/seeds/ first' 'as see
 	printf '%s\n' "ok line" "$line" >"$tmp/bad/case$i.md"
 done
 cat >"$tmp/good/clean.md" <<'E'
-Cisco, "UCCX Solution Certificate Management Guide", doc 118855, section
+Cisco, "Configure UCCX Solution Certificate Management", doc 118855, section
 "Signed Certificates": 10,000,000 executions; now=2026-06-01T12:00:00Z; the
 fuzzing seed corpus; RFC 5280 4.2.1.3; 0x0001; port 5061.
 E
@@ -94,7 +94,7 @@ for num in 221624 225476 214618 118855; do
 done
 sort -u -o "$tmp/cited" "$tmp/cited"
 while IFS= read -r num; do
-	if grep -qE "https://www\.cisco\.com/[^ )|>\"]*/$num-[a-z0-9-]+\.html" "$tmp/docs.txt"; then
+	if grep -qE "https://www\.cisco\.com/[^ )|>\"]*/$num-[A-Za-z0-9-]+\.html" "$tmp/docs.txt"; then
 		ok "doc $num: its URL is given in docs/"
 	else
 		nok "doc $num is cited by number, but docs/ gives no https://www.cisco.com/... URL for it"
@@ -112,9 +112,9 @@ done <<'T'
 doc 221624|Troubleshoot Expressway Certificates|https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-vcs/221624-troubleshoot-expressway-certificates.html
 doc 225476|Understand Mobile and Remote Access|https://www.cisco.com/c/en/us/support/docs/unified-communications/telepresence-video-communication-server-expressway/225476-understand-mobile-and-remote-access.html
 doc 214618|Generate CSR and Apply Certificates to CMS|https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/214618-generate-csr-and-apply-certificates-to-c.html
-doc 118855|UCCX Solution Certificate Management Guide|https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
+doc 118855|Configure UCCX Solution Certificate Management|https://www.cisco.com/c/en/us/support/docs/customer-collaboration/unified-contact-center-express/118855-configure-uccx-00.html
 the IM and Presence guide|Configuration and Administration of the IM and Presence Service|https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/cucm/im_presence/configAdminGuide/12_5_1_su4/cup0_b_config-and-admin-guide-1251su4/cup0_b_config-and-admin-guide-1251su3_chapter_01010.html
-the Expressway guide|Cisco Expressway Certificate Creation and Use Deployment Guide|https://www.cisco.com/c/en/us/support/unified-communications/expressway-series/products-installation-and-configuration-guides-list.html
+the Expressway guide|Cisco Expressway Certificate Creation and Use Deployment Guide|https://www.cisco.com/c/en/us/td/docs/voice_ip_comm/expressway/config_guide/X15-4/cert-creation-use/exwy_b_cisco-expressway-certificate-creation-and-use-deployment-guide-x154/exwy_m_about-this-guide.html
 T
 echo "1..$n"
 exit $fail

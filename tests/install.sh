@@ -10,7 +10,8 @@
 #      ($(pkgdatadir)/examples/FAMILY/NAME.xml), byte for byte;
 #   5. the bash and zsh completion are installed;
 #   6. the installed uctls runs installed examples, one of each family
-#      (exit 0: each matches its <expect>), and lists its profiles;
+#      (exit 0: each matches its <expect>), and lists its profiles, read
+#      from the installed $(pkgdatadir)/profiles;
 #   7. make uninstall DESTDIR=... leaves no file behind.
 set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
@@ -72,11 +73,14 @@ have "bash and zsh completion" "$bashdir/uctls" "$zshdir/_uctls"
 ex=$d$pkgdatadir/examples
 set -- "$ex/tls/issuer-not-found.xml"
 for fam in "$ex"/*/; do set -- "$@" "$(ls "$fam"*.xml | head -n 1)"; done
+# Its profiles: the installed ones (staged under DESTDIR, so named).
+UCTLS_PROFILE_DIR=$d$pkgdatadir/profiles; export UCTLS_PROFILE_DIR
 "$d$bindir/uctls" run --no-fixes "$@" >"$tmp/run.out" 2>&1
 st=$?
 "$d$bindir/uctls" profiles >"$tmp/profiles.out" 2>&1
 pst=$?
-if [ $st -eq 0 ] && [ $pst -eq 0 ] && grep -q '^expressway-e ' "$tmp/profiles.out"; then
+if [ $st -eq 0 ] && [ $pst -eq 0 ] && grep -q '^expressway-e ' "$tmp/profiles.out" &&
+   grep -q "from $d$pkgdatadir/profiles/20-traversal.xml:" "$tmp/profiles.out"; then
 	ok "the installed uctls runs $# installed examples (exit 0) and lists its profiles"
 else
 	nok "the installed uctls: run exit $st, profiles exit $pst" "$(tail -20 "$tmp/run.out")"
