@@ -738,8 +738,6 @@ set_ext(const struct uctls_scenario *sc, const struct uctls_certdef *def,
 	return 0;
 }
 
-/* Builds and signs the generated certificate I.  Its issuer (if any) is
- * built; every generated entry already holds its key. */
 /* crl= and ocsp= (revoke.h): cRLDistributionPoints (RFC 5280 4.2.1.13) and
  * authorityInformationAccess id-ad-ocsp (RFC 5280 4.2.2.1). */
 static int
@@ -761,65 +759,56 @@ set_revoke_urls(const struct uctls_scenario *sc, const struct uctls_certdef *def
 	return 0;
 }
 
+/* The issuer (for the names and the authority key id) and the signer
+ * (whose key signs: the issuer unless signed-with says otherwise) of
+ * entry I; a self-signed entry is its own. */
 static int
-generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
-               size_t i, struct uctls_err *err)
+entry_signers(const struct uctls_scenario *sc, struct uctls_pki *pki, size_t i,
+              struct pki_entry **iss, struct pki_entry **signer, struct uctls_err *err)
 {
 	const struct uctls_certdef *def = &sc->certs[i];
-	struct pki_entry *e = &pki->e[i];
-	struct pki_entry *iss = e, *signer = e;
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_privkey_t pk = NULL;
-	gnutls_datum_t der = { NULL, 0 };
-	unsigned char serial[sizeof(unsigned long) + 1], id[64];
-	size_t slen = 0, idlen = sizeof(id), k;
-	unsigned long sn;
-	const char *errpos = NULL;
-	gnutls_digest_algorithm_t dig;
-	int ret, rv = -1;
 	long j;
 
+	*iss = *signer = &pki->e[i];
 	if (def->issuer != NULL) {
 		j = def_index(sc, def->issuer);
-		iss = signer = &pki->e[j]; /* caller checked j >= 0 */
+		*iss = *signer = &pki->e[j]; /* caller checked j >= 0 */
 	}
 	if (def->signed_with != NULL) {
 		j = def_index(sc, def->signed_with);
-		if (j < 0) {
-			uctls_err_at(err, sc->file, def->line,
-			             "<%s id=\"%s\">: unknown signed-with `%s'",
-			             tag(def), def->id, def->signed_with);
-			goto out;
-		}
-		signer = &pki->e[j];
+		if (j < 0)
+			return uctls_err_at(err, sc->file, def->line,
+			                    "<%s id=\"%s\">: unknown signed-with `%s'", tag(def),
+			                    def->id, def->signed_with);
+		*signer = &pki->e[j];
 	}
-	if (signer->key == NULL) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: `%s' was loaded without a "
-		             "key-file and cannot sign",
-		             tag(def), def->id, signer->id);
-		goto out;
-	}
+	if ((*signer)->key == NULL)
+		return uctls_err_at(err, sc->file, def->line,
+		                    "<%s id=\"%s\">: `%s' was loaded without a key-file and "
+		                    "cannot sign", tag(def), def->id, (*signer)->id);
+	return 0;
+}
 
-	ret = gnutls_x509_crt_init(&crt);
-	if (ret < 0) {
-		uctls_err_set(err, "gnutls_x509_crt_init: %s",
-		              gnutls_strerror(ret));
-		goto out;
-	}
+/* Version, public key, serial number, subject and validity of CRT. */
+static int
+set_tbs_header(const struct uctls_scenario *sc, size_t i, gnutls_x509_crt_t crt,
+               gnutls_x509_privkey_t key, struct uctls_err *err)
+{
+	const struct uctls_certdef *def = &sc->certs[i];
+	unsigned char serial[sizeof(unsigned long) + 1];
+	const char *errpos = NULL, *subject = def->subject != NULL ? def->subject : "";
+	unsigned long sn = def->serial != 0 ? def->serial : (unsigned long)i + 1;
+	size_t slen = 0, k;
+	int ret;
+
 	ret = gnutls_x509_crt_set_version(crt, 3);
 	if (ret >= 0)
-		ret = gnutls_x509_crt_set_key(crt, e->key);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: setting version/key: %s", tag(def),
-		             def->id, gnutls_strerror(ret));
-		goto out;
-	}
-
+		ret = gnutls_x509_crt_set_key(crt, key);
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: setting version/key: %s",
+		                    tag(def), def->id, gnutls_strerror(ret));
 	/* serialNumber: a positive INTEGER, big-endian (RFC 5280 4.1.2.2);
 	 * a leading zero keeps the top bit clear. */
-	sn = def->serial != 0 ? def->serial : (unsigned long)i + 1;
 	for (k = sizeof(unsigned long); k > 0; k--) {
 		unsigned char b = (unsigned char)(sn >> (8 * (k - 1)));
 
@@ -830,111 +819,119 @@ generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
 		serial[slen++] = b;
 	}
 	ret = gnutls_x509_crt_set_serial(crt, serial, slen);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: serial %lu: %s", tag(def), def->id,
-		             sn, gnutls_strerror(ret));
-		goto out;
-	}
-
-	ret = gnutls_x509_crt_set_dn(crt, def->subject != NULL ? def->subject
-	                                                       : "",
-	                             &errpos);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: subject `%s': %s%s%s%s", tag(def),
-		             def->id, def->subject != NULL ? def->subject : "",
-		             gnutls_strerror(ret),
-		             errpos != NULL ? " (at `" : "",
-		             errpos != NULL ? errpos : "",
-		             errpos != NULL ? "')" : "");
-		goto out;
-	}
-
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: serial %lu: %s",
+		                    tag(def), def->id, sn, gnutls_strerror(ret));
+	ret = gnutls_x509_crt_set_dn(crt, subject, &errpos);
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: subject `%s': %s%s%s%s",
+		                    tag(def), def->id, subject, gnutls_strerror(ret),
+		                    errpos != NULL ? " (at `" : "", errpos != NULL ? errpos : "",
+		                    errpos != NULL ? "')" : "");
 	ret = gnutls_x509_crt_set_activation_time(crt, def->not_before);
 	if (ret >= 0)
 		ret = gnutls_x509_crt_set_expiration_time(crt, def->not_after);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: validity: %s", tag(def), def->id,
-		             gnutls_strerror(ret));
-		goto out;
-	}
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: validity: %s",
+		                    tag(def), def->id, gnutls_strerror(ret));
+	return 0;
+}
 
-	/* Extensions, in the order certtool writes them. */
+/* basicConstraints, subjectAltName, extKeyUsage, keyUsage, as declared. */
+static int
+set_declared_exts(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+                  gnutls_x509_crt_t crt, gnutls_datum_t *der, struct uctls_err *err)
+{
+	int ret;
+
 	if (def->has_basic_constraints) {
-		ret = gnutls_x509_ext_export_basic_constraints(
-			def->bc_ca ? 1 : 0, def->bc_ca ? def->path_len : -1,
-			&der);
-		if (set_ext(sc, def, crt, OID_BC, "basicConstraints", &der,
-		            ret,
-		            def->critical & UCTLS_CRIT_BASIC_CONSTRAINTS,
-		            err) < 0)
-			goto out;
+		ret = gnutls_x509_ext_export_basic_constraints(def->bc_ca ? 1 : 0,
+		                                               def->bc_ca ? def->path_len : -1, der);
+		if (set_ext(sc, def, crt, OID_BC, "basicConstraints", der, ret,
+		            def->critical & UCTLS_CRIT_BASIC_CONSTRAINTS, err) < 0)
+			return -1;
 	}
-	if (def->nsans > 0) {
-		if (export_san(sc, def, &der, err) < 0)
-			goto out;
-		if (set_ext(sc, def, crt, OID_SAN, "subjectAltName", &der, 0,
-		            def->critical & UCTLS_CRIT_SAN, err) < 0)
-			goto out;
-	}
-	if (def->has_eku) {
-		if (export_eku(sc, def, &der, err) < 0)
-			goto out;
-		if (set_ext(sc, def, crt, OID_EKU, "extKeyUsage", &der, 0,
-		            def->critical & UCTLS_CRIT_EKU, err) < 0)
-			goto out;
-	}
+	if (def->nsans > 0 &&
+	    (export_san(sc, def, der, err) < 0 ||
+	     set_ext(sc, def, crt, OID_SAN, "subjectAltName", der, 0,
+	             def->critical & UCTLS_CRIT_SAN, err) < 0))
+		return -1;
+	if (def->has_eku &&
+	    (export_eku(sc, def, der, err) < 0 ||
+	     set_ext(sc, def, crt, OID_EKU, "extKeyUsage", der, 0, def->critical & UCTLS_CRIT_EKU,
+	             err) < 0))
+		return -1;
 	if (def->has_key_usage) {
-		ret = gnutls_x509_ext_export_key_usage(
-			ku_to_gnutls(def->key_usage), &der);
-		if (set_ext(sc, def, crt, OID_KU, "keyUsage", &der, ret,
+		ret = gnutls_x509_ext_export_key_usage(ku_to_gnutls(def->key_usage), der);
+		if (set_ext(sc, def, crt, OID_KU, "keyUsage", der, ret,
 		            def->critical & UCTLS_CRIT_KEY_USAGE, err) < 0)
-			goto out;
+			return -1;
 	}
+	return 0;
+}
+
+/* Extensions, in the order certtool writes them, then the revocation
+ * pointers and the scenario's own <extension>s. */
+static int
+set_extensions(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+               gnutls_x509_crt_t crt, const struct pki_entry *e, const struct pki_entry *iss,
+               struct uctls_err *err)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	unsigned char id[64];
+	size_t idlen = sizeof(id), k;
+	int ret;
+
+	if (set_declared_exts(sc, def, crt, &der, err) < 0)
+		return -1;
 	/* subjectKeyIdentifier (RFC 5280 4.2.1.2, method 1: SHA-1 of the
 	 * subjectPublicKey); never critical. */
-	ret = gnutls_x509_privkey_get_key_id(e->key, GNUTLS_KEYID_USE_SHA1, id,
-	                                     &idlen);
+	ret = gnutls_x509_privkey_get_key_id(e->key, GNUTLS_KEYID_USE_SHA1, id, &idlen);
 	if (ret >= 0) {
 		gnutls_datum_t d = { id, (unsigned)idlen };
 
 		ret = gnutls_x509_ext_export_subject_key_id(&d, &der);
 	}
-	if (set_ext(sc, def, crt, OID_SKI, "subjectKeyIdentifier", &der, ret,
-	            0, err) < 0)
-		goto out;
+	if (set_ext(sc, def, crt, OID_SKI, "subjectKeyIdentifier", &der, ret, 0, err) < 0)
+		return -1;
 	/* authorityKeyIdentifier: may be omitted in self-signed certificates
 	 * (RFC 5280 4.2.1.1), required otherwise. */
 	if (iss != e) {
 		ret = export_aki(iss->crt, &der);
-		if (set_ext(sc, def, crt, OID_AKI, "authorityKeyIdentifier",
-		            &der, ret, 0, err) < 0)
-			goto out;
+		if (set_ext(sc, def, crt, OID_AKI, "authorityKeyIdentifier", &der, ret, 0, err) < 0)
+			return -1;
 	}
 	if (set_revoke_urls(sc, def, crt, err) < 0)
-		goto out;
+		return -1;
 	for (k = 0; k < def->nexts; k++) {
 		const struct uctls_extdef *x = &def->exts[k];
 
-		ret = gnutls_x509_crt_set_extension_by_oid(
-			crt, x->oid, x->der, x->der_len, x->critical ? 1 : 0);
-		if (ret < 0) {
-			uctls_err_at(err, sc->file, def->line,
-			             "<%s id=\"%s\">: extension %s: %s", tag(def),
-			             def->id, x->oid, gnutls_strerror(ret));
-			goto out;
-		}
+		ret = gnutls_x509_crt_set_extension_by_oid(crt, x->oid, x->der, x->der_len,
+		                                           x->critical ? 1 : 0);
+		if (ret < 0)
+			return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: extension %s: %s",
+			                    tag(def), def->id, x->oid, gnutls_strerror(ret));
 	}
+	return 0;
+}
 
+/* Signs CRT with SIGNER's key, then keeps it in E as a peer would receive
+ * it: exported and imported again (GnuTLS parses a certificate's DNs and
+ * SAN once, at import, so verification and the getters see the bytes). */
+static int
+sign_entry(const struct uctls_scenario *sc, const struct uctls_certdef *def,
+           gnutls_x509_crt_t crt, struct pki_entry *e, const struct pki_entry *iss,
+           const struct pki_entry *signer, struct uctls_err *err)
+{
+	gnutls_privkey_t pk = NULL;
 	/* Ed25519 fixes its own hash (RFC 8410 3): GnuTLS picks it when the
 	 * digest is left to it. */
-	dig = digest_of(def->hash);
-	if (gnutls_x509_privkey_get_pk_algorithm(signer->key) ==
-	    GNUTLS_PK_EDDSA_ED25519)
-		dig = GNUTLS_DIG_UNKNOWN;
-	ret = gnutls_privkey_init(&pk);
+	gnutls_digest_algorithm_t dig =
+		gnutls_x509_privkey_get_pk_algorithm(signer->key) == GNUTLS_PK_EDDSA_ED25519
+			? GNUTLS_DIG_UNKNOWN
+			: digest_of(def->hash);
+	int ret = gnutls_privkey_init(&pk);
+
 	if (ret >= 0)
 		ret = gnutls_privkey_import_x509(pk, signer->key, 0);
 	/* Deterministic signatures (RFC 6979 for ECDSA; RSA PKCS#1 v1.5 is
@@ -942,39 +939,48 @@ generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
 	 * give the same certificate bytes, so `uctls pki export' reproduces a
 	 * lab's files and two uctls processes build the same PKI. */
 	if (ret >= 0)
-		ret = gnutls_x509_crt_privkey_sign(crt, iss == e ? crt : iss->crt,
-		                                   pk, dig, GNUTLS_PRIVKEY_FLAG_REPRODUCIBLE);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: signing with the key of `%s' "
-		             "(%s): %s",
-		             tag(def), def->id, signer->id,
-		             dig == GNUTLS_DIG_UNKNOWN ? "eddsa"
-		                                       : gnutls_digest_get_name(dig),
-		             gnutls_strerror(ret));
-		goto out;
-	}
-	/* GnuTLS parses a certificate's DNs and SAN once, at import: a
-	 * certificate made here is exported and imported again, so that
-	 * verification and the getters see what a peer would receive. */
+		ret = gnutls_x509_crt_privkey_sign(crt, iss == e ? crt : iss->crt, pk, dig,
+		                                   GNUTLS_PRIVKEY_FLAG_REPRODUCIBLE);
+	if (pk != NULL)
+		gnutls_privkey_deinit(pk);
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line,
+		                    "<%s id=\"%s\">: signing with the key of `%s' (%s): %s", tag(def),
+		                    def->id, signer->id,
+		                    dig == GNUTLS_DIG_UNKNOWN ? "eddsa" : gnutls_digest_get_name(dig),
+		                    gnutls_strerror(ret));
 	ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &e->der);
 	if (ret >= 0)
 		ret = gnutls_x509_crt_init(&e->crt);
 	if (ret >= 0)
-		ret = gnutls_x509_crt_import(e->crt, &e->der,
-		                             GNUTLS_X509_FMT_DER);
-	if (ret < 0) {
-		uctls_err_at(err, sc->file, def->line,
-		             "<%s id=\"%s\">: re-importing: %s", tag(def),
-		             def->id, gnutls_strerror(ret));
-		goto out;
-	}
-	rv = 0;
-out:
-	if (pk != NULL)
-		gnutls_privkey_deinit(pk);
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
+		ret = gnutls_x509_crt_import(e->crt, &e->der, GNUTLS_X509_FMT_DER);
+	if (ret < 0)
+		return uctls_err_at(err, sc->file, def->line, "<%s id=\"%s\">: re-importing: %s",
+		                    tag(def), def->id, gnutls_strerror(ret));
+	return 0;
+}
+
+/* Builds and signs the generated certificate I.  Its issuer (if any) is
+ * built; every generated entry already holds its key. */
+static int
+generate_entry(const struct uctls_scenario *sc, struct uctls_pki *pki,
+               size_t i, struct uctls_err *err)
+{
+	const struct uctls_certdef *def = &sc->certs[i];
+	struct pki_entry *e = &pki->e[i], *iss, *signer;
+	gnutls_x509_crt_t crt = NULL;
+	int ret, rv = -1;
+
+	if (entry_signers(sc, pki, i, &iss, &signer, err) < 0)
+		return -1;
+	ret = gnutls_x509_crt_init(&crt);
+	if (ret < 0)
+		return uctls_err_set(err, "gnutls_x509_crt_init: %s", gnutls_strerror(ret));
+	if (set_tbs_header(sc, i, crt, e->key, err) == 0 &&
+	    set_extensions(sc, def, crt, e, iss, err) == 0 &&
+	    sign_entry(sc, def, crt, e, iss, signer, err) == 0)
+		rv = 0;
+	gnutls_x509_crt_deinit(crt);
 	return rv;
 }
 
