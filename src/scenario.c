@@ -2192,25 +2192,17 @@ check_order(struct loader *ld, const struct uctls_xml_node *c,
 	return rank;
 }
 
+/* <scenario name= family= timeout=>. */
 static int
-load_root(struct loader *ld, const struct uctls_xml_node *root)
+load_root_attrs(struct loader *ld, const struct uctls_xml_node *root)
 {
 	struct uctls_scenario *sc = ld->sc;
 	const struct uctls_family *f;
-	const struct uctls_xml_node *c;
-	const char *name, *family;
-	char list[256];
-	size_t i, npeers = 0;
-	int last = -1, have_pki = 0;
+	const char *name, *family, *to = uctls_xml_attr(root, "timeout");
+	char list[256], *end;
 	unsigned k;
+	long v;
 
-	ld->root = root;
-	if (strcmp(root->name, "scenario") != 0)
-		return fail_line(ld, root->line, "root element is <%s>; "
-		                 "expected <scenario>", root->name);
-	if (check_attrs(ld, root, scenario_attrs, NULL) < 0 ||
-	    check_no_text(ld, root) < 0)
-		return -1;
 	name = required(ld, root, "name");
 	if (name == NULL)
 		return -1;
@@ -2234,63 +2226,61 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 	if ((sc->name = strdup(name)) == NULL ||
 	    (sc->family = strdup(family)) == NULL)
 		return nomem(ld);
-	{
-		const char *to = uctls_xml_attr(root, "timeout");
-		char *end;
-		long v;
-
-		if (to != NULL) {
-			v = strtol(to, &end, 10);
-			if (*to == '\0' || *end != '\0' || v < 1 || v > 600000)
-				return fail(ld, root, "timeout `%s'; expected milliseconds "
-				                      "from 1 to 600000", to);
-			sc->timeout_ms = (int)v;
-		}
+	if (to != NULL) {
+		v = strtol(to, &end, 10);
+		if (*to == '\0' || *end != '\0' || v < 1 || v > 600000)
+			return fail(ld, root, "timeout `%s'; expected milliseconds "
+			                      "from 1 to 600000", to);
+		sc->timeout_ms = (int)v;
 	}
-	for (i = 0; i < root->nchildren; i++)
-		npeers += strcmp(root->children[i]->name, "peer") == 0;
-	if (npeers > 0) {
-		sc->peers = calloc(npeers, sizeof(*sc->peers));
-		if (sc->peers == NULL)
-			return nomem(ld);
-	}
+	return 0;
+}
 
-	/* In document order, so that the first error reported is the first
-	 * in the file. */
+/* One child of <scenario>, C, of any kind but <expect>'s. */
+static int
+load_root_child(struct loader *ld, const struct uctls_xml_node *root,
+                const struct uctls_xml_node *c, int *have_pki)
+{
+	struct uctls_scenario *sc = ld->sc;
+
+	if (strcmp(c->name, "summary") == 0)
+		return load_summary(ld, c);
+	if (strcmp(c->name, "clock") == 0)
+		return load_clock(ld, c);
+	if (strcmp(c->name, "profile") == 0)
+		return ld->sc->profiles == NULL ? load_profiles(ld, root) : 0;
+	if (strcmp(c->name, "pki") == 0) {
+		*have_pki = 1;
+		return load_pki(ld, c);
+	}
+	if (strcmp(c->name, "peer") == 0) {
+		if (sc->npeers == 2)
+			return fail(ld, c, "a third <peer>; family `%s' "
+			                   "has exactly two peers, one "
+			                   "client and one server",
+			            ld->fam->name);
+		sc->npeers++; /* so that it is freed on error */
+		return load_peer(ld, c, &sc->peers[sc->npeers - 1]);
+	}
+	if (strcmp(c->name, "install") == 0)
+		return load_install(ld, c);
+	return load_expect(ld, c);
+}
+
+/* The children of <scenario>, in document order, so that the first error
+ * reported is the first in the file; then what must be there. */
+static int
+load_root_children(struct loader *ld, const struct uctls_xml_node *root)
+{
+	struct uctls_scenario *sc = ld->sc;
+	int last = -1, have_pki = 0;
+	size_t i;
+
 	for (i = 0; i < root->nchildren; i++) {
-		c = root->children[i];
-		last = check_order(ld, c, i > 0 ? root->children[i - 1] : NULL,
+		last = check_order(ld, root->children[i], i > 0 ? root->children[i - 1] : NULL,
 		                   last, have_pki);
-		if (last < 0)
+		if (last < 0 || load_root_child(ld, root, root->children[i], &have_pki) < 0)
 			return -1;
-		if (strcmp(c->name, "summary") == 0) {
-			if (load_summary(ld, c) < 0)
-				return -1;
-		} else if (strcmp(c->name, "clock") == 0) {
-			if (load_clock(ld, c) < 0)
-				return -1;
-		} else if (strcmp(c->name, "profile") == 0) {
-			if (ld->sc->profiles == NULL && load_profiles(ld, root) < 0)
-				return -1;
-		} else if (strcmp(c->name, "pki") == 0) {
-			have_pki = 1;
-			if (load_pki(ld, c) < 0)
-				return -1;
-		} else if (strcmp(c->name, "peer") == 0) {
-			if (sc->npeers == 2)
-				return fail(ld, c, "a third <peer>; family `%s' "
-				                   "has exactly two peers, one "
-				                   "client and one server",
-				            ld->fam->name);
-			sc->npeers++; /* so that it is freed on error */
-			if (load_peer(ld, c, &sc->peers[sc->npeers - 1]) < 0)
-				return -1;
-		} else if (strcmp(c->name, "install") == 0) {
-			if (load_install(ld, c) < 0)
-				return -1;
-		} else if (load_expect(ld, c) < 0) {
-			return -1;
-		}
 	}
 	if (!have_pki)
 		return fail(ld, root, "missing <pki>; expected children "
@@ -2304,6 +2294,30 @@ load_root(struct loader *ld, const struct uctls_xml_node *root)
 		            ld->have_client ? "server" : "client",
 		            ld->fam->name);
 	return 0;
+}
+
+/* The document: <scenario>, its attributes and its children. */
+static int
+load_root(struct loader *ld, const struct uctls_xml_node *root)
+{
+	struct uctls_scenario *sc = ld->sc;
+	size_t i, npeers = 0;
+
+	ld->root = root;
+	if (strcmp(root->name, "scenario") != 0)
+		return fail_line(ld, root->line, "root element is <%s>; "
+		                 "expected <scenario>", root->name);
+	if (check_attrs(ld, root, scenario_attrs, NULL) < 0 ||
+	    check_no_text(ld, root) < 0 || load_root_attrs(ld, root) < 0)
+		return -1;
+	for (i = 0; i < root->nchildren; i++)
+		npeers += strcmp(root->children[i]->name, "peer") == 0;
+	if (npeers > 0) {
+		sc->peers = calloc(npeers, sizeof(*sc->peers));
+		if (sc->peers == NULL)
+			return nomem(ld);
+	}
+	return load_root_children(ld, root);
 }
 
 /* ------------------------------------------------------------------------
