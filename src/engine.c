@@ -366,6 +366,26 @@ side_info(struct run *r, const char *id)
 	return NULL;
 }
 
+/* A real server's CertificateRequest, as local client S received it, on
+ * the server's record: 1 asked, -1 did not (the handshake DONE), 0 not
+ * seen (the handshake ended before the server's flight was read). */
+static void
+note_cert_request(struct run *r, struct side *s, int done)
+{
+	struct uctls_side_info *oi;
+	const char *const *cas;
+	size_t k, n;
+
+	if (s->tls == NULL || s->other->local || strcmp(s->def->role, "client") != 0 ||
+	    (oi = side_info(r, s->other->def->id)) == NULL || oi->asked_cert != 0)
+		return;
+	oi->asked_cert = uctls_tls_cert_request(s->tls, &cas, &n) ? 1 : done ? -1 : 0;
+	if (oi->asked_cert != 1 || n == 0 || (oi->asked_cas = calloc(n, sizeof(char *))) == NULL)
+		return;
+	for (k = 0; k < n && (oi->asked_cas[k] = strdup(cas[k])) != NULL; k++)
+		oi->nasked_cas++;
+}
+
 /* What the other side presented, for the reports (first time only): on
  * this side's record, and facing a real peer, as what that peer sent (it
  * has no record of its own).  The DER is copied, not decoded: the reports
@@ -405,6 +425,7 @@ eng_tls_result(struct run *r, struct side *s, int ret)
 		return 0;
 	}
 	note_peer(r, s);
+	note_cert_request(r, s, 0);
 	return eng_side_fail(r, s, uctls_tls_failure(s->tls));
 }
 
@@ -485,6 +506,7 @@ static int
 tls_established(struct run *r, struct side *s, struct uctls_err *err)
 {
 	note_peer(r, s);
+	note_cert_request(r, s, 1);
 	if (uctls_tls_identity_note(s->tls) != NULL) {
 		free(s->note);
 		s->note = strdup(uctls_tls_identity_note(s->tls));

@@ -711,6 +711,33 @@ put_remote_sent(FILE *f, const char *pfx, const struct uctls_side_info *si)
 		         si->sent_der != NULL ? &si->sent_der[i] : NULL);
 }
 
+/* What real server SI asked of the client (its CertificateRequest). */
+static void
+put_asked(FILE *f, const char *pfx, const struct uctls_side_info *si)
+{
+	size_t i;
+
+	if (si->asked_cert == 0)
+		return;
+	fputs(pfx, f);
+	if (si->asked_cert < 0) {
+		fputs("it asked for no client certificate\n", f);
+		return;
+	}
+	fputs("it asked for a client certificate", f);
+	if (si->nasked_cas == 0)
+		fputs(", naming no CA (any issuer)\n", f);
+	else if (si->nasked_cas == 1)
+		fputs(" issued under this CA:\n", f);
+	else
+		fprintf(f, " issued under one of these %zu CAs:\n", si->nasked_cas);
+	for (i = 0; i < si->nasked_cas; i++) {
+		fprintf(f, "%s   ", pfx);
+		put_text(f, si->asked_cas[i]);
+		fputc('\n', f);
+	}
+}
+
 static void
 text_sent(FILE *f, const struct uctls_log *log)
 {
@@ -736,6 +763,7 @@ text_sent(FILE *f, const struct uctls_log *log)
 				fprintf(f, "%zu certificate%s, as received:\n", si->nsent,
 				        si->nsent == 1 ? "" : "s");
 			put_remote_sent(f, "     ", si);
+			put_asked(f, "     ", si);
 			continue;
 		}
 		if (si->nsent == 0)
@@ -1117,6 +1145,13 @@ json_side(FILE *f, const struct uctls_side_info *si)
 		          si->peer_der != NULL ? &si->peer_der[i] : NULL);
 	}
 	fputc(']', f);
+	if (si->asked_cert != 0) {
+		/* A real server: what its CertificateRequest asked. */
+		json_key(f, &first, "asked_client_cert");
+		fputs(si->asked_cert > 0 ? "true" : "false", f);
+		json_key(f, &first, "acceptable_cas");
+		json_strv(f, si->asked_cas, si->nasked_cas);
+	}
 	fputc('}', f);
 }
 

@@ -91,6 +91,7 @@ side_clear(struct uctls_side_info *si)
 
 	free(si->id);
 	free(si->role);
+	strv_free(si->asked_cas, si->nasked_cas);
 	free(si->profile);
 	for (i = 0; si->sent_der != NULL && i < si->nsent; i++)
 		free(si->sent_der[i].data);

@@ -54,6 +54,11 @@ struct uctls_side_info {
 	char **peer_ids; /* the scenario <pki> id each one is, or NULL */
 	struct uctls_der *peer_der; /* their DER, parallel to peer_fpr */
 	size_t npeer;
+	/* A real server (remote): whether it asked the client for a
+	 * certificate, and the acceptable CAs it named (none: any). */
+	int asked_cert;
+	char **asked_cas;
+	size_t nasked_cas;
 };
 
 /* A candidate fix, applied to the scenario and re-run (fix.h). */

@@ -29,6 +29,9 @@ struct uctls_tls {
 	unsigned npcerts_ec;
 	gnutls_privkey_t pkey_ec;
 	int client_ec_first; /* server: the ClientHello lists an ECDSA scheme first */
+	int cert_requested; /* client: the server sent a CertificateRequest */
+	char **req_cas;     /* its certificate_authorities, RFC 4514 strings (owned) */
+	size_t nreq_cas;
 	gnutls_x509_crt_t *trust; /* borrowed from the PKI */
 	size_t ntrust;
 	gnutls_datum_t staple; /* gnutls_malloc: the OCSP response this side staples
@@ -565,6 +568,100 @@ msg_name(unsigned htype)
 	}
 }
 
+/* At most this many acceptable CAs of a CertificateRequest are kept; the
+ * report says how many more there were. */
+#define REQ_CAS_MAX 64
+
+/* One DistinguishedName of a CertificateRequest's certificate_authorities
+ * (DER), kept as text. */
+static void
+add_req_ca(struct uctls_tls *t, const unsigned char *p, unsigned len)
+{
+	gnutls_datum_t der = { (unsigned char *)p, len }, out = { NULL, 0 };
+	char **v, *s;
+
+	if (t->nreq_cas > REQ_CAS_MAX)
+		return;
+	if (t->nreq_cas == REQ_CAS_MAX) {
+		s = strdup("...");
+	} else {
+		if (gnutls_x509_rdn_get2(&der, &out, 0) < 0)
+			s = strdup("(a name that does not decode)");
+		else
+			s = strdup((const char *)out.data);
+		gnutls_free(out.data);
+	}
+	v = s != NULL ? realloc(t->req_cas, (t->nreq_cas + 1) * sizeof(*v)) : NULL;
+	if (v == NULL) {
+		free(s);
+		return;
+	}
+	t->req_cas = v;
+	t->req_cas[t->nreq_cas++] = s;
+}
+
+/* Client: what the server's CertificateRequest asks (RFC 5246 7.4.4:
+ * certificate_types, supported_signature_algorithms, certificate_authorities;
+ * RFC 8446 4.3.2: context, extensions, certificate_authorities being
+ * extension 47, 4.2.4), for a report on a real server. */
+static int
+cert_request_cb(gnutls_session_t sess, unsigned htype, unsigned when, unsigned incoming,
+                const gnutls_datum_t *msg)
+{
+	struct uctls_tls *t = gnutls_session_get_ptr(sess);
+	const unsigned char *p = msg->data, *end = msg->data + msg->size, *lend;
+	unsigned n;
+
+	(void)htype;
+	(void)when;
+	(void)incoming;
+	t->cert_requested = 1;
+	if (gnutls_protocol_get_version(sess) == GNUTLS_TLS1_3) {
+		const unsigned char *cas = NULL;
+
+		if (end - p < 1 || end - p < 1 + p[0] + 2)
+			return 0;
+		p += 1 + p[0] + 2; /* context, extensions length */
+		while (cas == NULL && end - p >= 4) {
+			unsigned type = (unsigned)(p[0] << 8 | p[1]), len = (unsigned)(p[2] << 8 | p[3]);
+
+			p += 4;
+			if (end - p < (long)len)
+				return 0;
+			if (type == 47) {
+				cas = p;
+				end = p + len;
+			}
+			p += len;
+		}
+		if (cas == NULL)
+			return 0;
+		p = cas;
+	} else {
+		if (end - p < 1 || end - p < 1 + p[0] + 2)
+			return 0;
+		p += 1 + p[0];
+		n = (unsigned)(p[0] << 8 | p[1]);
+		if (end - p < (long)n + 2)
+			return 0;
+		p += 2 + n;
+	}
+	if (end - p < 2)
+		return 0;
+	n = (unsigned)(p[0] << 8 | p[1]);
+	p += 2;
+	lend = end - p < (long)n ? end : p + n;
+	while (lend - p >= 2) {
+		n = (unsigned)(p[0] << 8 | p[1]);
+		p += 2;
+		if (lend - p < (long)n)
+			break;
+		add_req_ca(t, p, n);
+		p += n;
+	}
+	return 0;
+}
+
 /* With a capture only, in place of client_hello_cb: every handshake
  * message sent, and received (the ladder marks the one a failing side was
  * handling), then the server's ClientHello check. */
@@ -581,6 +678,9 @@ cap_hook(gnutls_session_t sess, unsigned htype, unsigned when, unsigned incoming
 		               incoming != 0, "%s", name);
 	if (t->cfg.is_server && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && when == GNUTLS_HOOK_PRE)
 		return client_hello_cb(sess, htype, when, incoming, msg);
+	if (!t->cfg.is_server && htype == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST &&
+	    when == GNUTLS_HOOK_POST && incoming)
+		return cert_request_cb(sess, htype, when, incoming, msg);
 	return 0;
 }
 
@@ -680,6 +780,9 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	else if (cfg->is_server)
 		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CLIENT_HELLO,
 		                                   GNUTLS_HOOK_PRE, client_hello_cb);
+	else
+		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST,
+		                                   GNUTLS_HOOK_POST, cert_request_cb);
 	ret = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);
 	if (ret < 0) {
 		uctls_err_set(err, "gnutls_credentials_set: %s", gnutls_strerror(ret));
@@ -737,6 +840,9 @@ uctls_tls_free(struct uctls_tls *t)
 		gnutls_x509_crt_deinit(t->peer[i]);
 		free(t->peer_fpr[i]);
 	}
+	for (i = 0; i < t->nreq_cas; i++)
+		free(t->req_cas[i]);
+	free(t->req_cas);
 	free(t->peer);
 	free(t->peer_fpr);
 	uctls_diag_clear(&t->diag);
@@ -1162,6 +1268,14 @@ const char *
 uctls_tls_cipher(const struct uctls_tls *t)
 {
 	return t->cipher[0] ? t->cipher : NULL;
+}
+
+int
+uctls_tls_cert_request(const struct uctls_tls *t, const char *const **cas, size_t *ncas)
+{
+	*cas = (const char *const *)t->req_cas;
+	*ncas = t->nreq_cas;
+	return t->cert_requested;
 }
 
 size_t

@@ -108,6 +108,10 @@ const char *uctls_tls_cipher(const struct uctls_tls *t);
 /* Fingerprints of the certificates the other side presented (SHA-256,
  * colon hex), in order; valid while T lives. */
 size_t uctls_tls_peer_count(const struct uctls_tls *t);
+/* Client: 1 when the server asked for a certificate (CertificateRequest),
+ * with the acceptable CAs it listed (RFC 4514 strings, owned by T; at most
+ * 64, then "..."; none: any CA). */
+int uctls_tls_cert_request(const struct uctls_tls *t, const char *const **cas, size_t *ncas);
 const char *uctls_tls_peer_fpr(const struct uctls_tls *t, size_t i);
 /* The DER of the I-th (LEN bytes), or NULL; valid while T lives. */
 const unsigned char *uctls_tls_peer_der(const struct uctls_tls *t, size_t i, size_t *len);

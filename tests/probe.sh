@@ -173,7 +173,7 @@ tls_case() { # NAME DESCRIPTION WANT PKI-NAME PROBE-ARGS...
 }
 
 if ! command -v openssl >/dev/null 2>&1; then
-	skip 9 "openssl not found (Debian: apt-get install openssl)"
+	skip 10 "openssl not found (Debian: apt-get install openssl)"
 else
 	ca='    <ca id="root" subject="CN=Probe Root,O=Example"/>
     <ca id="int" issuer="root" subject="CN=Probe Issuing CA,O=Example" key="rsa-2048"/>'
@@ -198,6 +198,12 @@ else
 	done
 	tls_case tls-leafonly "openssl s_server sends its leaf alone" \
 		tls-handshake/client/issuer-not-found leafonly --name srv.example.com
+	# The exported server asks for a client certificate (-Verify) under
+	# the CAs of its trust file: the probe reports its CertificateRequest.
+	grep -q '"asked_client_cert":true,"acceptable_cas":\["CN=Probe Root,O=Example"\]' \
+		"$tmp/tls-leafonly.json"
+	tap $? "openssl s_server -Verify: the probe reports that it asked for a client certificate under CN=Probe Root" \
+		"$(grep -o '"asked_client_cert[^]]*]' "$tmp/tls-leafonly.json")"
 	tls_case tls-expired "openssl s_server's certificate expired two days ago" \
 		tls-handshake/client/expired expired --name srv.example.com
 	tls_case tls-name "openssl s_server's certificate lacks the name asked for" \
