@@ -318,6 +318,7 @@ eng_start_tls(struct run *r, struct side *s, struct uctls_err *err)
 	cfg.keylog = r->keylog;
 	cfg.cap = r->cap;
 	cfg.cap_peer_remote = !s->other->local;
+	cfg.peer_remote = !s->other->local;
 	cfg.scenario_file = r->sc->file;
 	cfg.warn_days = r->opts->warn_days;
 	cfg.verify_leaf_only = r->phase->leaf_only;

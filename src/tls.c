@@ -678,7 +678,7 @@ cap_hook(gnutls_session_t sess, unsigned htype, unsigned when, unsigned incoming
 		               incoming != 0, "%s", name);
 	if (t->cfg.is_server && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && when == GNUTLS_HOOK_PRE)
 		return client_hello_cb(sess, htype, when, incoming, msg);
-	if (!t->cfg.is_server && htype == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST &&
+	if (!t->cfg.is_server && t->cfg.peer_remote && htype == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST &&
 	    when == GNUTLS_HOOK_POST && incoming)
 		return cert_request_cb(sess, htype, when, incoming, msg);
 	return 0;
@@ -780,7 +780,7 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 	else if (cfg->is_server)
 		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CLIENT_HELLO,
 		                                   GNUTLS_HOOK_PRE, client_hello_cb);
-	else
+	else if (cfg->peer_remote)
 		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST,
 		                                   GNUTLS_HOOK_POST, cert_request_cb);
 	ret = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, t->cred);

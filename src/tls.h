@@ -51,6 +51,8 @@ struct uctls_tls_cfg {
 	struct uctls_cap *cap; /* borrowed, may be NULL (uctls run --pcap, --ladder):
 	                          records the bytes this side writes, its handshake
 	                          messages, alerts and secrets (pcap.h) */
+	int peer_remote;       /* the other side is a real peer: a client keeps what
+	                          its CertificateRequest asked (uctls_tls_cert_request) */
 	int cap_peer_remote;   /* with cap: the other side is a real peer, so the
 	                          bytes and messages read are recorded too */
 	unsigned warn_days;    /* expiry warning window in days (uctls run --warn-days);
