@@ -47,25 +47,6 @@ self_issued(gnutls_x509_crt_t crt)
 	return gnutls_x509_crt_check_issuer(crt, crt) != 0;
 }
 
-/* ISSUER's name and key signed CRT (as install.c: a renewed CA with the
- * same name and another key did not). */
-static int
-issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
-{
-	unsigned status = 0;
-
-	if (gnutls_x509_crt_equals(crt, issuer) || !gnutls_x509_crt_check_issuer(crt, issuer))
-		return 0;
-	if (gnutls_x509_crt_verify(crt, &issuer, 1,
-	                           GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-	                               GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
-	                               GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
-	                               GNUTLS_VERIFY_ALLOW_BROKEN,
-	                           &status) < 0)
-		return 0;
-	return (status & GNUTLS_CERT_SIGNATURE_FAILURE) == 0;
-}
-
 /* Problem about CRT with one or two DNs in the text: "%s" is CRT's subject
  * (WHICH 0) or issuer (1). */
 static int
@@ -113,10 +94,10 @@ check_link(gnutls_x509_crt_t *b, size_t n, size_t k, gnutls_x509_crt_t prev,
 {
 	size_t j;
 
-	if (issued_by(prev, b[k]))
+	if (uctls_install_issued_by(prev, b[k]))
 		return 0;
 	for (j = 0; j < n; j++)
-		if (issued_by(prev, b[j]))
+		if (uctls_install_issued_by(prev, b[j]))
 			return dn_problem(d, "bundle-order", b[j], 0,
 			                  "the CA bundle `%s' is out of order: position %zu should be "
 			                  "`%s', the issuer of the certificate before it",

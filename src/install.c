@@ -107,8 +107,8 @@ is_self_issued(gnutls_x509_crt_t crt)
  * so a renewed CA with the same name and another key is not taken for the
  * one that signed.  Only the signature bit is read: a signer that is not
  * a CA, or an old algorithm, is not this module's question. */
-static int
-issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
+int
+uctls_install_issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
 {
 	unsigned status = 0;
 
@@ -900,7 +900,7 @@ find_entity(struct upload *u)
 		if (is_self_issued(u->crts[i]) && u->n > 1)
 			continue;
 		for (j = 0; j < u->n; j++)
-			if (j != i && issued_by(u->crts[j], u->crts[i]))
+			if (j != i && uctls_install_issued_by(u->crts[j], u->crts[i]))
 				break;
 		if (j == u->n) {
 			if (found++ == 0)
@@ -929,7 +929,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 		               "certificate `%s' is at position %zu, and it comes first",
 		               u->name, u->dn[0], u->dn[u->entity], u->entity + 1);
 	for (k = 1; k < u->n; k++) {
-		if (issued_by(u->crts[k - 1], u->crts[k]))
+		if (uctls_install_issued_by(u->crts[k - 1], u->crts[k]))
 			continue;
 		if (is_self_issued(u->crts[k - 1]))
 			return problem(d, "bundle-order", hint_order,
@@ -937,7 +937,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 			               "position %zu; the root comes last",
 			               k + 1, u->name, u->dn[k], u->dn[k - 1], k);
 		for (j = 0; j < u->n; j++)
-			if (issued_by(u->crts[k - 1], u->crts[j]))
+			if (uctls_install_issued_by(u->crts[k - 1], u->crts[j]))
 				break;
 		if (j < u->n)
 			return problem(d, "bundle-order", hint_order,
@@ -1080,7 +1080,7 @@ find_issuer(gnutls_x509_crt_t crt, gnutls_x509_crt_t *list, size_t n, size_t *at
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (issued_by(crt, list[i])) {
+		if (uctls_install_issued_by(crt, list[i])) {
 			if (at != NULL)
 				*at = i;
 			return list[i];

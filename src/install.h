@@ -111,6 +111,11 @@ extern const char uctls_install_hint_malformed[];
  * issuer-not-found / untrusted-root
  * (a CA of the chain not yet trusted), with detail, hint and also), -1 on
  * a local error (ERR set). */
+/* ISSUER issued CRT: names and key identifiers agree and ISSUER's key
+ * verifies CRT's signature (a renewed CA with the same name and another key
+ * did not); 1 or 0. */
+int uctls_install_issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer);
+
 int uctls_install_check(const struct uctls_install_rules *rules,
                         const struct uctls_install_input *in, struct uctls_diag *out,
                         struct uctls_err *err);

@@ -99,15 +99,6 @@ uctls_revoke_free(struct uctls_revoke *rv)
 	free(rv);
 }
 
-static void
-fmt_time(time_t t, char *buf, size_t n)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* A signing key for ID (a copy: the pool's keys are shared by threads). */
 static int
 signer(const struct uctls_pki *pki, const char *id, gnutls_privkey_t *pk)
@@ -387,7 +378,7 @@ judge_ocsp(const gnutls_datum_t *der, gnutls_x509_crt_t crt, gnutls_x509_crt_t i
 	                                       NULL) < 0) {
 		add_why(s, src, "the response is about another certificate");
 	} else if (nu != (time_t)-1 && now > nu) {
-		fmt_time(nu, t, sizeof(t));
+		uctls_fmt_time(nu, t, sizeof(t));
 		add_why(s, src, "the response is stale: its nextUpdate was ");
 		snprintf(s->why + strlen(s->why), sizeof(s->why) - strlen(s->why), "%s (RFC 6960 "
 		         "3.2 (5))", t);
@@ -597,7 +588,7 @@ status_of(struct uctls_revoke *rv, const struct policy *p, gnutls_x509_crt_t crt
 	if (s->st == ST_NONE && (p->sources & UCTLS_REV_CRL))
 		ask_crl(rv, crt, issuer, now, s);
 	if (s->st == ST_EXPIRED && !p->expired_revokes) {
-		fmt_time(s->when, t, sizeof(t));
+		uctls_fmt_time(s->when, t, sizeof(t));
 		add_why(s, s->src, "the CRL expired at ");
 		snprintf(s->why + strlen(s->why), sizeof(s->why) - strlen(s->why),
 		         "%s (its nextUpdate)", t);
@@ -670,7 +661,7 @@ report(const struct policy *p, const char *verifier, const char *who, const stru
 {
 	char t[32], hint[512];
 
-	fmt_time(s->when, t, sizeof(t));
+	uctls_fmt_time(s->when, t, sizeof(t));
 	switch (s->st) {
 	case ST_REVOKED:
 		snprintf(hint, sizeof(hint), "the CA revoked this certificate: issue a new one "

@@ -744,8 +744,8 @@ check_algorithms(struct vstate *v)
 	return 0;
 }
 
-static void
-fmt_time(time_t t, char *buf, size_t n)
+void
+uctls_fmt_time(time_t t, char *buf, size_t n)
 {
 	struct tm tm;
 
@@ -760,14 +760,14 @@ check_validity(struct vstate *v)
 	time_t a, b;
 	size_t i;
 
-	fmt_time(v->ctx->now, now, sizeof(now));
+	uctls_fmt_time(v->ctx->now, now, sizeof(now));
 	for (i = 0; i < v->plen; i++) {
 		struct certinfo *c = &v->path[i];
 
 		a = gnutls_x509_crt_get_activation_time(c->crt);
 		b = gnutls_x509_crt_get_expiration_time(c->crt);
-		fmt_time(a, nb, sizeof(nb));
-		fmt_time(b, na, sizeof(na));
+		uctls_fmt_time(a, nb, sizeof(nb));
+		uctls_fmt_time(b, na, sizeof(na));
 		if (v->ctx->now > b) {
 			if (uctls_diag_problem(v->d, "expired", GNUTLS_A_CERTIFICATE_EXPIRED,
 			                       "renew the certificate (and check the device clock)",

@@ -115,4 +115,7 @@ int uctls_verify_chain(const struct uctls_verify_ctx *ctx,
                        gnutls_x509_crt_t *chain, size_t n,
                        struct uctls_diag *out);
 
+/* T as YYYY-MM-DDTHH:MM:SSZ (UTC) in BUF of N bytes (21 suffice). */
+void uctls_fmt_time(time_t t, char *buf, size_t n);
+
 #endif
