@@ -151,6 +151,8 @@ static const char check_help[] =
 	"  --name NAME     a name the peer expects in it (repeatable)\n"
 	"  --trust CA.pem  a trust anchor file (repeatable)\n"
 	"  --key KEY.pem   the private key: checked against the certificate\n"
+	"  --bundle FILE   the CA bundle uploaded beside the certificate (Meeting\n"
+	"                  Server: issuers in order, root last, one newline at the end)\n"
 	"  --at TIME       validity at YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DD (default: now)\n"
 	"  --csr-san LIST  the SANs of the certificate request (comma-separated;\n"
 	"                  repeatable): each must be in the certificate\n"
@@ -506,7 +508,7 @@ check_opt(struct check_args *a, int c, char *arg)
 		int c;
 		const char *name;
 	} single[] = { { 'r', "role" }, { 'k', "key" }, { 'a', "at" }, { 'm', "max-depth" },
-	               { 'w', "warn-days" }, { 'O', "ocsp-response" } };
+	               { 'w', "warn-days" }, { 'O', "ocsp-response" }, { 'B', "bundle" } };
 	size_t i;
 
 	for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
@@ -535,6 +537,9 @@ check_opt(struct check_args *a, int c, char *arg)
 		return strv_push(&a->crl, arg);
 	case 'O': /* --ocsp-response */
 		a->o.ocsp_file = arg;
+		return 0;
+	case 'B': /* --bundle (cms-bundle.h) */
+		a->o.bundle_file = arg;
 		return 0;
 	case 't':
 		return strv_push(&a->trust, arg);
@@ -655,7 +660,7 @@ check_all(struct check_args *a, char **files, size_t nfiles)
 
 /* uctls check --profile P... [--role server|client] [--name N]... [--trust F]...
  *             [--key F] [--at TIME] [--csr-san LIST]... [--max-depth N]
- *             [--warn-days N] [--json] FILE... */
+ *             [--warn-days N] [--bundle F] [--json] FILE... */
 static int
 cmd_check(int argc, char **argv)
 {
@@ -668,6 +673,7 @@ cmd_check(int argc, char **argv)
 		{ "warn-days", required_argument, NULL, 'w' },
 		{ "crl", required_argument, NULL, 'L' },
 		{ "ocsp-response", required_argument, NULL, 'O' },
+		{ "bundle", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 }
 	};
 	struct check_args a;

@@ -327,6 +327,7 @@ struct files {
 	struct uctls_revoke *rv; /* --crl, --ocsp-response (revoke.h); NULL: none */
 	struct crtlist trust;
 	gnutls_datum_t cert, key;
+	gnutls_datum_t bundle; /* --bundle; empty: none */
 };
 
 /* 1. What the device checks on upload. */
@@ -352,6 +353,11 @@ install_step(const struct uctls_check_opts *o, const struct files *f, struct uct
 	in.trust = f->trust.v;
 	in.ntrust = f->trust.n;
 	in.now = o->at;
+	if (o->bundle_file != NULL) { /* cms-bundle.h */
+		in.bundle = f->bundle.data;
+		in.bundle_len = f->bundle.size;
+		in.bundle_name = o->bundle_file;
+	}
 	r = uctls_install_check(&rules, &in, &d, err);
 	if (r >= 0 && o->key_file == NULL &&
 	    diag_note(&d, "key: not checked, no --key given") < 0)
@@ -783,6 +789,33 @@ out:
 	return rv;
 }
 
+/* The certificates of the --bundle file appended to CHAIN: the device sends
+ * them after the certificate (`callbridge certs <key> <cert> <bundle>', doc
+ * 214618).  One that cannot be read adds nothing: the install step says why.
+ * 0, or -1 with ERR. */
+static int
+add_bundle(const struct uctls_check_opts *o, const struct files *f, struct crtlist *chain,
+           struct uctls_err *err)
+{
+	struct crtlist b = { NULL, 0, 0 };
+	struct unreadable why = { NULL, NULL };
+	size_t i;
+	int r;
+
+	r = read_certs(o->bundle_file, &f->bundle, &b, &why, err);
+	free(why.msg);
+	for (i = 0; r == 0 && i < b.n; i++) {
+		r = crtlist_add(chain, b.v[i]);
+		b.v[i] = NULL;
+	}
+	if (r < 0 && !err->set)
+		uctls_err_set(err, "out of memory");
+	for (; i < b.n; i++)
+		gnutls_x509_crt_deinit(b.v[i]);
+	free(b.v);
+	return r < 0 ? -1 : 0;
+}
+
 /* 2. What a handshake would verify, from what the file holds. */
 static int
 handshake_step(const struct uctls_check_opts *o, const struct files *f, struct uctls_log *log,
@@ -796,6 +829,8 @@ handshake_step(const struct uctls_check_opts *o, const struct files *f, struct u
 
 	uctls_diag_init(&d);
 	r = read_certs(o->cert_file, &f->cert, &chain, &why, err);
+	if (r == 0 && o->bundle_file != NULL)
+		r = add_bundle(o, f, &chain, err);
 	if (r < 0)
 		goto out;
 	if (r == 1) {
@@ -839,7 +874,8 @@ uctls_check_files(const struct uctls_check_opts *o, struct uctls_log **out, stru
 	     uctls_revoke_new_files(o->crl_files, o->ncrl, o->ocsp_file, &f.rv, err) < 0))
 		goto out;
 	if (load_file(o->cert_file, &f.cert, err) < 0 ||
-	    (o->key_file != NULL && load_file(o->key_file, &f.key, err) < 0))
+	    (o->key_file != NULL && load_file(o->key_file, &f.key, err) < 0) ||
+	    (o->bundle_file != NULL && load_file(o->bundle_file, &f.bundle, err) < 0))
 		goto out;
 	log = uctls_log_new("check", o->cert_file, "check");
 	if (log == NULL || uctls_log_side(log, "device", o->role_server ? "client" : "server",
@@ -857,6 +893,7 @@ out:
 	uctls_revoke_free(f.rv);
 	free(f.cert.data);
 	free(f.key.data);
+	free(f.bundle.data);
 	uctls_log_free(log);
 	return rv;
 }

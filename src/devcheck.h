@@ -57,6 +57,11 @@ struct uctls_check_opts {
 	size_t ncrl;
 	const char *ocsp_file;   /* --ocsp-response: a DER OCSP response for the
 	                            certificate, checked as if stapled; or NULL */
+	const char *bundle_file; /* --bundle: the CA bundle uploaded beside the
+	                            certificate (`callbridge certs <key> <cert>
+	                            <bundle>'), checked at install as cms-bundle.h
+	                            checks it and sent after the certificate file's
+	                            certificates; or NULL */
 };
 
 /* A profile whose certificate another profile also verifies (the same

@@ -11,6 +11,10 @@
 # a profile without the bundle rules (only `pki verify''s first link).
 # For the chain verdicts of cms-callbridge (pass, issuer-not-found), a
 # real verifier must agree: OpenSSL's `openssl verify -CAfile BUNDLE'.
+# Then `uctls check --bundle FILE' on files from `uctls pki export': a good
+# bundle passes (the handshake verifies the certificate with the bundle's
+# issuers); no root, wrong order, two newlines, the entity inside fail at
+# install; a FIFO, a directory, --bundle twice are input errors (exit 2).
 # env: UCTLS, top_srcdir.
 set -u
 : "${UCTLS:?}"
@@ -101,6 +105,78 @@ EOF
 			sed 's/^/# /' "$tmp/ossl" 2>/dev/null | head -5
 		fi
 	done
-	echo "1..$n"
-	exit $fail
+
+	# `uctls check --bundle FILE' (harness/uctls.c, src/devcheck.c): the same
+	# check on real files exported by `uctls pki export'.  One row per
+	# bundle: the files it concatenates ("+" an extra newline; or a FIFO, a
+	# directory, the option twice), the certificate file, the exit status, a
+	# text of the report or of standard error.
+	cat >"$tmp/check.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="test/cms-bundle-check" family="sip-trunk">
+  <clock now="2026-06-01T12:00:00Z"/>
+  <pki>
+    <ca id="root" subject="CN=Example Root CA,O=Example"/>
+    <ca id="int" issuer="root" subject="CN=Example Issuing CA,O=Example"/>
+    <cert id="cb1" issuer="int" subject="CN=cb1.example.com" san="DNS:cb1.example.com"/>
+  </pki>
+  <peer id="A" role="client" profile="cms-callbridge" sends="cb1 int" trusts="root"/>
+  <peer id="B" role="server" profile="cms-callbridge" sends="cb1 int" trusts="root"/>
+</scenario>
+EOF
+	P="$tmp/check"
+	if ! "$UCTLS" pki export "$tmp/check.xml" "$P" >"$tmp/out" 2>&1; then
+		sed 's/^/# /' "$tmp/out"
+		echo "Bail out! uctls pki export failed"
+		exit 1
+	fi
+	mkfifo "$tmp/fifo" || echo "# mkfifo failed: the FIFO row fails"
+	mkdir "$tmp/dir"
+	# bundle | cert file's ids | exit | text (the report, or stderr for 2)
+	crows='int root|cb1|0|every step passed
+int|cb1|1|install failed on device: issuer-not-found .* ends at position 1 without the root
+root int|cb1|1|install failed on device: bundle-order .* is out of order: position 1 should be
+int root +|cb1|1|install failed on device: bundle-order .* ends with 2 trailing newlines
+cb1 int root|cb1|1|install failed on device: bundle-order .* holds the entity certificate
+JUNK|cb1|1|install failed on device: bad-format .* is not PEM certificates
+-|cb1|1|install failed on device: issuer-not-found .* from CMS 3.0 the bundle holds the full chain
+-|cb1 int root|0|every step passed
+FIFO|cb1|2|fifo: not a regular file (a FIFO)
+DIR|cb1|2|dir: not a regular file (a directory)
+TWICE|cb1|2|--bundle given twice'
+	printf '%s\n' "$crows" | {
+		while IFS='|' read -r ids cert want text; do
+			n=$((n + 1))
+			(cd "$P" && for i in $cert; do cat "$i.pem"; done) >"$tmp/cert.pem"
+			set -- --bundle "$tmp/bundle.pem"
+			case "$ids" in
+			-) set -- ;;
+			FIFO) set -- --bundle "$tmp/fifo" ;;
+			DIR) set -- --bundle "$tmp/dir" ;;
+			TWICE) set -- --bundle "$P/int.pem" --bundle "$P/root.pem" ;;
+			JUNK) echo 'not a certificate' >"$tmp/bundle.pem" ;;
+			*)
+				(cd "$P" && for i in $ids; do
+					if [ "$i" = + ]; then echo; else cat "$i.pem"; fi
+				done) >"$tmp/bundle.pem"
+				;;
+			esac
+			"$UCTLS" check --profile cms-callbridge --at 2026-06-01 --key "$P/cb1.key" \
+				--trust "$P/root.pem" --name cb1.example.com "$@" "$tmp/cert.pem" \
+				>"$tmp/out" 2>&1
+			st=$?
+			if [ "$st" -eq "$want" ] &&
+				tr '\n' ' ' <"$tmp/out" | tr -s ' ' | grep -q -- "$text"; then
+				echo "ok $n - check --bundle ($ids) beside ($cert): exit $want"
+			else
+				fail=1
+				echo "not ok $n - check --bundle ($ids) beside ($cert): expected exit" \
+					"$want ($text), got $st"
+				sed 's/^/# /' "$tmp/out" | head -20
+			fi
+		done
+		echo "1..$n"
+		exit $fail
+	}
+	exit $?
 }
