@@ -776,6 +776,15 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 	if (f->p->verify_peer && o->nnames == 0 &&
 	    diag_note(d, "names: not checked, no --name given") < 0)
 		goto out;
+	/* The device would ask its CRL distribution points or OCSP responders;
+	 * uctls check reaches none (revoke.h). */
+	if (f->p->verify_peer && f->rv == NULL && (f->p->rev_crl || f->p->rev_ocsp) &&
+	    diag_note(d, "revocation: not checked, profile %s checks %s and uctls check fetches "
+	                 "nothing; give --crl FILE or --ocsp-response FILE", f->p->name,
+	              f->p->rev_crl && f->p->rev_ocsp ? "CRLs and OCSP"
+	              : f->p->rev_crl                 ? "CRLs"
+	                                              : "OCSP") < 0)
+		goto out;
 	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
 		goto out;
 	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, d->reason, log) < 0)

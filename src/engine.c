@@ -108,6 +108,10 @@ eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uct
 		if (notes != NULL &&
 		    uctls_warn_add(rec, s->profile, r->opts->warn_days, notes, i) < 0)
 			return -1;
+		for (; notes != NULL && i > 0; i--, notes++)
+			if (strncmp(*notes, UCTLS_REV_NOTE, strlen(UCTLS_REV_NOTE)) == 0 &&
+			    uctls_log_add_also(rec, *notes) < 0)
+				return -1;
 	}
 	return 0;
 }

@@ -487,6 +487,37 @@ cert_url(gnutls_x509_crt_t crt, int ocsp, char *buf, size_t n)
 	return 0;
 }
 
+#define NZ(s) ((s) != NULL ? (s) : "")
+
+/* URL is in this scenario's namespace: a <crl>/<ocsp> serves it, or a
+ * generated certificate names it (crl=, ocsp=; a URL nothing serves is then
+ * a distribution point without its CRL, answered 404).  Any other URL came
+ * with a real certificate (file=, a real peer): uctls never reaches a real
+ * distribution point or responder, and says so. */
+static int
+in_scenario(const struct uctls_revoke *rv, const char *url, int ocsp)
+{
+	const struct uctls_revdef *rd = rv->sc->rev;
+	size_t i;
+
+	for (i = 0; i < rv->sc->ncerts; i++)
+		if (strcmp(url, ocsp ? NZ(rv->sc->certs[i].ocsp_url)
+		                     : NZ(rv->sc->certs[i].crl_url)) == 0)
+			return 1;
+	for (i = 0; rd != NULL && !ocsp && i < rd->ncrls; i++)
+		if (strcmp(url, rd->crls[i].url) == 0)
+			return 1;
+	for (i = 0; rd != NULL && ocsp && i < rd->nocsps; i++)
+		if (strcmp(url, rd->ocsps[i].url) == 0)
+			return 1;
+	return 0;
+}
+
+static const char not_fetched[] =
+	"not fetched: uctls serves only the CRLs and OCSP responders a scenario declares and "
+	"never reaches a real one; declare it (<crl url=...>, <ocsp url=...>) or check the "
+	"certificate with uctls check --crl FILE / --ocsp-response FILE";
+
 static void
 ask_ocsp(struct uctls_revoke *rv, gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer, time_t now,
          struct status *s)
@@ -500,6 +531,10 @@ ask_ocsp(struct uctls_revoke *rv, gnutls_x509_crt_t crt, gnutls_x509_crt_t issue
 	if (rv->sc == NULL || !cert_url(crt, 1, url, sizeof(url)))
 		return;
 	snprintf(src, sizeof(src), "the OCSP responder %s", url);
+	if (!in_scenario(rv, url, 1)) {
+		add_why(s, src, not_fetched);
+		return;
+	}
 	if (gnutls_x509_crt_get_serial(crt, serial, &sl) < 0 ||
 	    uctls_ocsp_request(crt, issuer, &req) < 0) {
 		add_why(s, src, "could not build the request");
@@ -562,6 +597,10 @@ ask_crl(struct uctls_revoke *rv, gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer
 	if (!cert_url(crt, 0, url, sizeof(url)))
 		return;
 	snprintf(src, sizeof(src), "the CRL at %s", url);
+	if (!in_scenario(rv, url, 0)) {
+		add_why(s, src, not_fetched);
+		return;
+	}
 	if ((c = fetch(rv, url, url, NULL)) == NULL)
 		add_why(s, src, "out of memory");
 	else if (!c->ok)
@@ -678,9 +717,8 @@ report(const struct policy *p, const char *verifier, const char *who, const stru
 		                          verifier);
 	case ST_UNKNOWN:
 		if (!p->fail_closed)
-			return uctls_diag_note(d, "the revocation status of %s is unknown (%s); the "
-			                       "fallback treats it as not revoked - not the cause",
-			                       who, s->why);
+			return uctls_diag_note(d, UCTLS_REV_NOTE "the status of %s is unknown (%s); "
+			                       "the fallback treats it as not revoked", who, s->why);
 		snprintf(hint, sizeof(hint), "make the revocation source reachable from %s and "
 		         "answering for this certificate, or set its fallback to treat an unknown "
 		         "status as not revoked", verifier);

@@ -158,4 +158,9 @@ int uctls_ocsp_build(const gnutls_datum_t *req, gnutls_x509_crt_t issuer,
 /* A request (DER in *OUT, gnutls_free) for CRT issued by ISSUER. */
 int uctls_ocsp_request(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer, gnutls_datum_t *out);
 
+/* Every note the revocation checks leave on a passing verification starts
+ * with this: the run records them on the passing handshake step, so that a
+ * status not known or not checked is said (engine.c). */
+#define UCTLS_REV_NOTE "revocation: "
+
 #endif

@@ -13,6 +13,7 @@
 #include "ident.h"
 #include "nc.h"
 #include "verify.h"
+#include "revoke.h"
 
 #define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
 #define OID_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
@@ -791,6 +792,44 @@ check_validity(struct vstate *v)
 	return 0;
 }
 
+/* A run without revocation sources, for a profile that checks: a
+ * certificate of the path that names a distribution point or responder
+ * (a real one: file=, a real peer) is said not checked, never passed in
+ * silence. */
+static int
+revocation_unchecked(struct vstate *v)
+{
+	const struct uctls_profile *p = v->ctx->profile;
+	char url[256];
+	size_t i, n = v->plen - (v->anchored && v->plen > 1 ? 1 : 0), sz;
+	unsigned flags;
+	gnutls_datum_t d = { NULL, 0 };
+
+	if (!p->rev_all_cas && n > 1)
+		n = 1;
+	for (i = 0; i < n; i++) {
+		sz = sizeof(url) - 1;
+		if (p->rev_crl && gnutls_x509_crt_get_crl_dist_points(v->path[i].crt, 0, url, &sz,
+		                                                      &flags, NULL) == GNUTLS_SAN_URI)
+			return uctls_diag_note(v->d, UCTLS_REV_NOTE "not checked, the CRL at %.*s (named "
+			                       "by certificate %zu of the path) is not fetched: uctls "
+			                       "serves only what a scenario declares (<crl>)",
+			                       (int)sz, url, i + 1);
+		if (p->rev_ocsp &&
+		    gnutls_x509_crt_get_authority_info_access(v->path[i].crt, 0, GNUTLS_IA_OCSP_URI,
+		                                              &d, NULL) >= 0) {
+			int r = uctls_diag_note(v->d, UCTLS_REV_NOTE "not checked, the OCSP responder %.*s "
+			                        "(named by certificate %zu of the path) is not asked: "
+			                        "uctls serves only what a scenario declares (<ocsp>)",
+			                        (int)d.size, (const char *)d.data, i + 1);
+
+			gnutls_free(d.data);
+			return r;
+		}
+	}
+	return 0;
+}
+
 /* Revocation (revoke.h): nothing at all unless the run has sources. */
 static int
 check_revocation(struct vstate *v)
@@ -799,7 +838,9 @@ check_revocation(struct vstate *v)
 	size_t i;
 
 	if (v->ctx->revoke == NULL)
-		return 0;
+		return v->ctx->profile->rev_crl || v->ctx->profile->rev_ocsp
+		               ? (revocation_unchecked(v) < 0 ? -1 : 0)
+		               : 0;
 	for (i = 0; i < v->plen; i++)
 		p[i] = v->path[i].crt;
 	return uctls_revoke_check(v->ctx->revoke, v->ctx->profile, v->ctx->verifier_id, p,

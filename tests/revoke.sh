@@ -109,5 +109,59 @@ else
 	sed 's/^/# /' "$tmp/r" | head -20
 fi
 
+# 7: a passing run says what it could not establish.  With the fallback
+# "not revoked", an unanswered distribution point is a note on the passing
+# handshake, never a silent pass.
+"$UCTLS" run --json --no-fixes --timeout 300 "$top_srcdir/scenarios/tls/crl-down-fail-open.xml" \
+	>"$tmp/r" 2>&1
+st=$?
+if [ "$st" -eq 0 ] && grep -q '"also":\["revocation: the status of .* is unknown (the CRL at' "$tmp/r"; then
+	ok "fallback not revoked: the passing handshake carries the unknown status as a note"
+else
+	nok "fallback not revoked: the passing handshake carries the unknown status as a note (exit $st)"
+	sed 's/^/# /' "$tmp/r" | head -20
+fi
+
+# 8: real certificates (file=) whose CRL distribution point is not one the
+# scenario serves, for a profile that checks CRLs (Expressway): the run
+# passes, saying the CRL was not fetched (uctls never reaches a real one).
+sed -n '/<cert id="expe"/p' "$top_srcdir/scenarios/traversal/revoked-e-crl.xml" | grep -q 'crl="http' ||
+	nok "scenarios/traversal/revoked-e-crl.xml no longer gives expe a crl= URL"
+"$UCTLS" pki export "$top_srcdir/scenarios/traversal/revoked-e-crl.xml" "$tmp/trav" >"$tmp/out" 2>&1 ||
+	{ echo "Bail out! uctls pki export failed: $(cat "$tmp/out")"; exit 1; }
+cat >"$tmp/trav/real.xml" <<'X'
+<scenario name="tls/real-cdp" family="traversal">
+  <clock now="2026-06-01T12:00:00Z"/>
+  <pki>
+    <ca id="root" file="root.pem" key-file="root.key"/>
+    <ca id="int" file="int.pem" key-file="int.key"/>
+    <cert id="expe" file="expe.pem" key-file="expe.key"/>
+    <cert id="expc" file="expc.pem" key-file="expc.key"/>
+  </pki>
+  <peer id="C" role="client" sends="expc int" trusts="root int" peer-address="expe.example.com"/>
+  <peer id="E" role="server" sends="expe int" trusts="root int" tls-verify-name="expc.example.com"/>
+  <expect result="pass"/>
+</scenario>
+X
+"$UCTLS" run --json --no-fixes "$tmp/trav/real.xml" >"$tmp/r" 2>&1
+st=$?
+if [ "$st" -eq 0 ] && grep -q 'revocation: not checked, the CRL at http://pki.example.com/int.crl' "$tmp/r"; then
+	ok "a real certificate's CRL distribution point: the passing run says it was not fetched"
+else
+	nok "a real certificate's CRL distribution point: the passing run says it was not fetched (exit $st)"
+	sed 's/^/# /' "$tmp/r" | head -20
+fi
+
+# 9: uctls check for a profile that checks CRLs, without --crl
+"$UCTLS" check --profile expressway-c --trust "$tmp/trav/root.pem" --trust "$tmp/trav/int.pem" \
+	--name expe.example.com --at 2026-06-01T12:00:00Z "$tmp/trav/E-chain.pem" >"$tmp/c" 2>&1
+st=$?
+if [ "$st" -eq 0 ] && grep -q 'revocation: not checked, profile expressway-c checks CRLs' "$tmp/c"; then
+	ok "check, Expressway profile, no --crl: revocation said not checked (exit 0)"
+else
+	nok "check, Expressway profile, no --crl: revocation said not checked (exit $st)"
+	sed 's/^/# /' "$tmp/c" | head -20
+fi
+
 echo "1..$n"
 exit $fail
