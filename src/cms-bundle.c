@@ -19,29 +19,6 @@ static const char hint_bundle[] =
 	"<cert> <bundle>' must pass";
 
 static int
-problem(struct uctls_diag *d, const char *reason, const char *f, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Records a problem; 0, or -1 when out of memory. */
-static int
-problem(struct uctls_diag *d, const char *reason, const char *f, ...)
-{
-	va_list ap;
-	char *detail;
-	int rv;
-
-	va_start(ap, f);
-	rv = vasprintf(&detail, f, ap);
-	va_end(ap);
-	if (rv < 0)
-		return -1;
-	rv = uctls_diag_problem(d, reason, uctls_verify_alert_for(reason), hint_bundle, "%s",
-	                        detail);
-	free(detail);
-	return rv;
-}
-
-static int
 self_issued(gnutls_x509_crt_t crt)
 {
 	return gnutls_x509_crt_check_issuer(crt, crt) != 0;
@@ -58,7 +35,7 @@ dn_problem(struct uctls_diag *d, const char *reason, gnutls_x509_crt_t crt, int 
 
 	if (dn == NULL)
 		return -1;
-	rv = problem(d, reason, f, a, pos, dn);
+	rv = uctls_install_problem(d, reason, hint_bundle, f, a, pos, dn);
 	free(dn);
 	return rv;
 }
@@ -79,7 +56,7 @@ check_tail(const struct uctls_install_input *in, struct uctls_diag *d)
 			breaks++;
 	if (breaks == 1)
 		return 0;
-	return problem(d, "bundle-order",
+	return uctls_install_problem(d, "bundle-order", hint_bundle,
 	               "the CA bundle `%s' ends with %zu trailing newline%s after the last `%s' "
 	               "line; CMS 3.0 requires exactly one carriage return at the end",
 	               in->bundle_name, breaks, breaks == 1 ? "" : "s", end_crt);
@@ -120,7 +97,7 @@ check_chain(const struct uctls_install_rules *r, const struct uctls_install_inpu
 
 	for (k = 0; k < n; k++)
 		if (gnutls_x509_crt_equals(b[k], entity))
-			return problem(d, "bundle-order",
+			return uctls_install_problem(d, "bundle-order", hint_bundle,
 			               "the CA bundle `%s' holds the entity certificate %s at position "
 			               "%zu; the CA bundle is the chain without it", in->bundle_name,
 			               label, k + 1);
@@ -157,14 +134,15 @@ uctls_cms_bundle_check(const struct uctls_install_rules *rules,
 	int rv, gerr;
 
 	if (in->bundle_len == 0 || in->bundle_len > 1024 * 1024)
-		return problem(out, "bad-format", "the CA bundle `%s' is %s", in->bundle_name,
-		               in->bundle_len == 0 ? "empty" : "too large");
+		return uctls_install_problem(out, "bad-format", hint_bundle, "the CA bundle `%s' is %s",
+		                             in->bundle_name,
+		                             in->bundle_len == 0 ? "empty" : "too large");
 	gerr = gnutls_x509_crt_list_import2(&b, &n, &data, GNUTLS_X509_FMT_PEM, 0);
 	if (gerr < 0 || n == 0 || n > MAX_BUNDLE) {
 		for (i = 0; i < n; i++)
 			gnutls_x509_crt_deinit(b[i]);
 		gnutls_free(b);
-		return problem(out, "bad-format",
+		return uctls_install_problem(out, "bad-format", hint_bundle,
 		               "the CA bundle `%s' is not PEM certificates (%s)", in->bundle_name,
 		               gerr < 0 ? gnutls_strerror(gerr) : n == 0 ? "none" : "too many");
 	}

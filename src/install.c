@@ -209,13 +209,9 @@ upload_labels(struct upload *u)
 	return 0;
 }
 
-static int
-problem(struct uctls_diag *d, const char *reason, const char *hint, const char *f, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Records a problem; returns 0, or -1 when out of memory. */
-static int
-problem(struct uctls_diag *d, const char *reason, const char *hint, const char *f, ...)
+int
+uctls_install_problem(struct uctls_diag *d, const char *reason, const char *hint, const char *f,
+                      ...)
 {
 	va_list ap;
 	char *detail;
@@ -609,7 +605,7 @@ pem_outside(struct pem_reader *r, const char *s, size_t n)
 		r->st = IN_OTHER;
 	} else if (line_starts(s, n, "-----END CERTIFICATE")) {
 		r->bad = 1;
-		return problem(r->d, "bad-format", hint_format,
+		return uctls_install_problem(r->d, "bad-format", hint_format,
 		               "`%s' is PEM damaged at line %u: an END line without its `%s' line "
 		               "(lost in a copy?)",
 		               r->u->name, r->lno, begin_crt);
@@ -632,13 +628,13 @@ pem_not_cert(struct pem_reader *r, int gerr)
 		return -1;
 	r->bad = 1;
 	if (line > 0)
-		return problem(r->d, "bad-format", hint_format, run_together, u->name,
+		return uctls_install_problem(r->d, "bad-format", hint_format, run_together, u->name,
 		               (unsigned)line, u->n + 1, u->n + 2, end_crt, begin_crt);
 	msg = uctls_install_malformed_msg(u->name, u->n + 1, gerr);
 	if (msg == NULL)
 		return -1;
 	/* GnuTLS refuses an extension given twice at import (RFC 5280 4.2). */
-	rv = problem(r->d,
+	rv = uctls_install_problem(r->d,
 	             gerr == GNUTLS_E_X509_DUPLICATE_EXTENSION ? "duplicate-extension"
 	                                                       : "malformed-certificate",
 	             uctls_install_hint_malformed,
@@ -660,7 +656,7 @@ pem_end(struct pem_reader *r, const char *s, size_t n)
 		return -1;
 	if (ret == 1) {
 		r->bad = 1;
-		return problem(r->d, "bad-format", hint_format,
+		return uctls_install_problem(r->d, "bad-format", hint_format,
 		               "`%s' is PEM damaged at line %u: the Base-64 text of certificate %zu "
 		               "(lines %u-%u) is %s; a character was lost or added in a copy",
 		               u->name, block_suspect_line(&r->b), u->n + 1, r->b.begin, r->lno,
@@ -669,7 +665,7 @@ pem_end(struct pem_reader *r, const char *s, size_t n)
 	if (u->n == MAX_CERTS) {
 		free(der.data);
 		r->bad = 1;
-		return problem(r->d, "bad-format", "upload the certificate and its CA chain only",
+		return uctls_install_problem(r->d, "bad-format", "upload the certificate and its CA chain only",
 		               "`%s' holds more than %d certificates", u->name, MAX_CERTS);
 	}
 	ret = add_cert(u, &der, &gerr);
@@ -721,11 +717,11 @@ pem_data(struct pem_reader *r, const char *s, size_t n, const char *line)
 		if (ret < 0)
 			return -1;
 		r->bad = 1;
-		return problem(r->d, "bad-format", hint_format, run_together, r->u->name, r->lno,
+		return uctls_install_problem(r->d, "bad-format", hint_format, run_together, r->u->name, r->lno,
 		               r->u->n + 1, r->u->n + 2, end_crt, begin_crt);
 	}
 	r->bad = 1;
-	return problem(r->d, "bad-format", hint_format,
+	return uctls_install_problem(r->d, "bad-format", hint_format,
 	               "`%s' is PEM damaged at line %u: %s (`%c', column %zu) in certificate %zu "
 	               "(BEGIN at line %u)",
 	               r->u->name, at, what, c >= 0x20 && c < 0x7f ? c : '?', col, r->u->n + 1,
@@ -750,7 +746,7 @@ pem_line(struct pem_reader *r, const char *s, size_t n, const char *line)
 		return pem_end(r, s, n);
 	if (line_starts(s, n, "-----BEGIN ") || line_starts(s, n, "-----END ")) {
 		r->bad = 1;
-		return problem(r->d, "bad-format", hint_format,
+		return uctls_install_problem(r->d, "bad-format", hint_format,
 		               "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at line %u) "
 		               "has no `%s' line",
 		               r->u->name, r->lno, r->u->n + 1, r->b.begin, end_crt);
@@ -766,7 +762,7 @@ pem_finish(struct pem_reader *r)
 
 	if (r->st == IN_CERT) {
 		r->bad = 1;
-		return problem(r->d, "bad-format", hint_format,
+		return uctls_install_problem(r->d, "bad-format", hint_format,
 		               "`%s' is PEM damaged at line %u: certificate %zu (BEGIN at line %u) "
 		               "has no `%s' line; the file was cut short",
 		               name, r->lno, r->u->n + 1, r->b.begin, end_crt);
@@ -775,9 +771,9 @@ pem_finish(struct pem_reader *r)
 		return 0;
 	r->bad = 1;
 	if (r->other[0] == '\0')
-		return problem(r->d, "bad-format", hint_format,
+		return uctls_install_problem(r->d, "bad-format", hint_format,
 		               "`%s' holds no certificate: no `%s' line", name, begin_crt);
-	return problem(r->d, "bad-format", hint_format,
+	return uctls_install_problem(r->d, "bad-format", hint_format,
 	               "`%s' holds no certificate: no `%s' line, only a `%s' block%s", name,
 	               begin_crt, r->other,
 	               strstr(r->other, "KEY") != NULL ? " (key and certificate files swapped?)"
@@ -843,12 +839,12 @@ read_upload(const struct uctls_install_rules *r, struct upload *u, struct uctls_
 
 	if (u->len == 0 || u->p == NULL) {
 		*bad = 1;
-		return problem(d, "bad-format", hint_format, "`%s' is empty", u->name);
+		return uctls_install_problem(d, "bad-format", hint_format, "`%s' is empty", u->name);
 	}
 	if (u->len >= 2 && ((u->p[0] == 0xff && u->p[1] == 0xfe) ||
 	                    (u->p[0] == 0xfe && u->p[1] == 0xff))) {
 		*bad = 1;
-		return problem(d, "bad-format", "save the PEM file as ASCII (or UTF-8), not UTF-16",
+		return uctls_install_problem(d, "bad-format", "save the PEM file as ASCII (or UTF-8), not UTF-16",
 		               "`%s' is UTF-16 text, not PEM: a Windows editor saved it as "
 		               "\"Unicode\"", u->name);
 	}
@@ -856,7 +852,7 @@ read_upload(const struct uctls_install_rules *r, struct upload *u, struct uctls_
 		/* OpenSSL and GnuTLS look for the BEGIN line at the start of a
 		 * line: behind a byte-order mark it is not found. */
 		*bad = 1;
-		return problem(d, "bad-format", "save the PEM file without a byte-order mark (ASCII)",
+		return uctls_install_problem(d, "bad-format", "save the PEM file without a byte-order mark (ASCII)",
 		               "`%s' is PEM damaged at line 1: it starts with a UTF-8 byte-order "
 		               "mark (added by a Windows editor), so its first BEGIN line is not "
 		               "recognised", u->name);
@@ -867,7 +863,7 @@ read_upload(const struct uctls_install_rules *r, struct upload *u, struct uctls_
 		 * format". */
 		if (r->pem_only) {
 			*bad = 1;
-			return problem(d, "bad-format", hint_format,
+			return uctls_install_problem(d, "bad-format", hint_format,
 			               "`%s' is %s, not PEM (Base-64) text: the device accepts "
 			               "Base-64 only (\"invalid certificate format\")",
 			               u->name, u->p[0] == 0x30 ? "DER (binary ASN.1)" : "binary");
@@ -878,7 +874,7 @@ read_upload(const struct uctls_install_rules *r, struct upload *u, struct uctls_
 			return -1;
 		if (gerr < 0) {
 			*bad = 1;
-			return problem(d, "bad-format", hint_format,
+			return uctls_install_problem(d, "bad-format", hint_format,
 			               "`%s' is binary but not a DER certificate (%s); a PKCS#7 or "
 			               "PKCS#12 file?", u->name, gnutls_strerror(gerr));
 		}
@@ -924,7 +920,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 	int rv;
 
 	if (u->entity != 0)
-		return problem(d, "bundle-order", hint_order,
+		return uctls_install_problem(d, "bundle-order", hint_order,
 		               "position 1 of `%s' is `%s', a CA certificate; the entity "
 		               "certificate `%s' is at position %zu, and it comes first",
 		               u->name, u->dn[0], u->dn[u->entity], u->entity + 1);
@@ -932,7 +928,7 @@ check_order(struct upload *u, struct uctls_diag *d)
 		if (uctls_install_issued_by(u->crts[k - 1], u->crts[k]))
 			continue;
 		if (is_self_issued(u->crts[k - 1]))
-			return problem(d, "bundle-order", hint_order,
+			return uctls_install_problem(d, "bundle-order", hint_order,
 			               "position %zu of `%s' (`%s') follows the root `%s' at "
 			               "position %zu; the root comes last",
 			               k + 1, u->name, u->dn[k], u->dn[k - 1], k);
@@ -940,14 +936,14 @@ check_order(struct upload *u, struct uctls_diag *d)
 			if (uctls_install_issued_by(u->crts[k - 1], u->crts[j]))
 				break;
 		if (j < u->n)
-			return problem(d, "bundle-order", hint_order,
+			return uctls_install_problem(d, "bundle-order", hint_order,
 			               "position %zu of `%s' is `%s', but the issuer of position "
 			               "%zu (`%s') is `%s' at position %zu",
 			               k + 1, u->name, u->dn[k], k, u->dn[k - 1], u->dn[j], j + 1);
 		idn = uctls_verify_dn(u->crts[k - 1], 1);
 		if (idn == NULL)
 			return -1;
-		rv = problem(d, "bundle-order", hint_order,
+		rv = uctls_install_problem(d, "bundle-order", hint_order,
 		             "position %zu of `%s' is `%s', which did not issue position %zu "
 		             "(`%s'); its issuer `%s' is missing from the bundle",
 		             k + 1, u->name, u->dn[k], k, u->dn[k - 1], idn);
@@ -974,7 +970,7 @@ check_newline(struct upload *u, struct uctls_diag *d)
 			text = 1;
 	}
 	if (text)
-		return problem(d, "bundle-order",
+		return uctls_install_problem(d, "bundle-order",
 		               "end the file with the last certificate's END line and one "
 		               "newline",
 		               "`%s' has text after the last `%s' line; CMS 3.0 requires the "
@@ -982,7 +978,7 @@ check_newline(struct upload *u, struct uctls_diag *d)
 		               u->name, end_crt);
 	if (breaks == 1)
 		return 0;
-	return problem(d, "bundle-order",
+	return uctls_install_problem(d, "bundle-order",
 	               breaks == 0 ? "add one newline after the last END line"
 	                           : "remove the extra blank lines after the last END line",
 	               "`%s' ends with %zu trailing newline%s after the last `%s' line; CMS "
@@ -1006,20 +1002,20 @@ check_key(const struct uctls_install_rules *r, const struct uctls_install_input 
 	int pem, ret, rv = -1;
 
 	if (in->key_len == 0) {
-		rv = problem(d, "bad-format", hint_key, "the private key uploaded with `%s' is empty",
+		rv = uctls_install_problem(d, "bad-format", hint_key, "the private key uploaded with `%s' is empty",
 		             u->name);
 		goto out;
 	}
 	pem = has_text(in->key, in->key_len, "-----BEGIN ");
 	if (!pem && r->pem_only && looks_binary(in->key, in->key_len)) {
-		rv = problem(d, "bad-format", hint_key,
+		rv = uctls_install_problem(d, "bad-format", hint_key,
 		             "the private key uploaded with `%s' is binary (DER), not PEM "
 		             "(Base-64) text", u->name);
 		goto out;
 	}
 	if (pem && has_text(in->key, in->key_len, begin_crt) &&
 	    !has_text(in->key, in->key_len, "PRIVATE KEY-----")) {
-		rv = problem(d, "bad-format", hint_key,
+		rv = uctls_install_problem(d, "bad-format", hint_key,
 		             "the private key uploaded with `%s' is a certificate, not a key "
 		             "(key and certificate files swapped?)", u->name);
 		goto out;
@@ -1031,7 +1027,7 @@ check_key(const struct uctls_install_rules *r, const struct uctls_install_input 
 	ret = gnutls_x509_privkey_import2(key, &kd, pem ? GNUTLS_X509_FMT_PEM : GNUTLS_X509_FMT_DER,
 	                                  NULL, 0);
 	if (ret < 0) {
-		rv = problem(d, "bad-format", hint_key,
+		rv = uctls_install_problem(d, "bad-format", hint_key,
 		             "the private key uploaded with `%s' is not a usable private key: %s%s",
 		             u->name, gnutls_strerror(ret),
 		             has_text(in->key, in->key_len, "ENCRYPTED") ? " (it is encrypted)" : "");
@@ -1053,12 +1049,12 @@ check_key(const struct uctls_install_rules *r, const struct uctls_install_input 
 		goto out;
 	}
 	if (i < u->n)
-		rv = problem(d, "key-mismatch",
+		rv = uctls_install_problem(d, "key-mismatch",
 		             "upload the key of the entity certificate (CMS: pki match <key> <cert>)",
 		             "the private key does not match %s; it is the key of %s",
 		             u->label[u->entity], u->label[i]);
 	else
-		rv = problem(d, "key-mismatch",
+		rv = uctls_install_problem(d, "key-mismatch",
 		             "upload the key generated with this certificate's CSR (CMS: pki match "
 		             "<key> <cert>)",
 		             "the private key does not match %s: this %s key belongs to another "
@@ -1137,11 +1133,11 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 		next = find_issuer(cur, u->crts, u->n, &at);
 		if (next != NULL) {
 			if (is_self_issued(next)) {
-				if (problem(d, "untrusted-root", hint_trust,
+				if (uctls_install_problem(d, "untrusted-root", hint_trust,
 				            "untrusted CA chain: the root %s is not in %s",
 				            u->label[at], tl) < 0)
 					goto out;
-			} else if (problem(d, "issuer-not-found", hint_trust,
+			} else if (uctls_install_problem(d, "issuer-not-found", hint_trust,
 			                   "untrusted CA chain: intermediate %s is not in %s",
 			                   u->label[at], tl) < 0) {
 				goto out;
@@ -1160,13 +1156,13 @@ check_trust(const struct uctls_install_input *in, struct upload *u, struct uctls
 		if (same) {
 			/* A trusted CA has the name but not the key: the CA
 			 * renewed its intermediate, or another CA uses the name. */
-			if (problem(d, "issuer-not-found", hint_trust,
+			if (uctls_install_problem(d, "issuer-not-found", hint_trust,
 			            "untrusted CA chain: a CA named `%s' is trusted, but its key "
 			            "did not sign `%s' in `%s' (a renewed CA certificate with a new "
 			            "key, or another CA of the same name)",
 			            idn, cdn, u->name) < 0)
 				goto out;
-		} else if (problem(d, "issuer-not-found", hint_trust,
+		} else if (uctls_install_problem(d, "issuer-not-found", hint_trust,
 		                   "untrusted CA chain: CA `%s', the issuer of `%s', is neither in "
 		                   "%s nor in `%s'",
 		                   idn, cdn, tl, u->name) < 0) {
@@ -1357,7 +1353,7 @@ check_csr_sans(const struct uctls_install_input *in, struct upload *u, const str
 		goto out;
 	rv = 0;
 	if (added.s != NULL || dropped.s != NULL)
-		rv = problem(d, "csr-san-mismatch",
+		rv = uctls_install_problem(d, "csr-san-mismatch",
 		             "have the CA issue exactly the CSR's SANs, or generate the CSR without "
 		             "SANs (UCCX: empty Parent Domain) so the CA may choose them",
 		             "CSR SAN and certificate SAN do not match for %s: added by the CA: "
@@ -1406,7 +1402,7 @@ check_cn_in_san(struct upload *u, const struct sans *cs, struct uctls_diag *d)
 			free(all);
 			all = n;
 		}
-		rv = problem(d, "cn-only-no-san",
+		rv = uctls_install_problem(d, "cn-only-no-san",
 		             "re-issue the certificate with its CN also listed as a DNS SAN",
 		             "the CN `%s' of %s is not among its SANs (%s); clients that match "
 		             "only SANs (Chrome 58 and later, XMPP) will not find it",
@@ -1437,10 +1433,10 @@ check_slot(const struct uctls_install_input *in, struct upload *u, struct uctls_
 	if (ec == ec_slot || (!ec && alg != GNUTLS_PK_RSA && alg != GNUTLS_PK_RSA_PSS))
 		return 0;
 	if (ec)
-		return problem(d, "slot-key-type", "upload the certificate to the -ECDSA slot",
+		return uctls_install_problem(d, "slot-key-type", "upload the certificate to the -ECDSA slot",
 		               "%s has an ECDSA key; the %s slot holds RSA certificates, "
 		               "ECDSA ones go to %s-ECDSA", u->label[u->entity], in->slot, in->slot);
-	return problem(d, "slot-key-type", "upload the certificate to the RSA slot",
+	return uctls_install_problem(d, "slot-key-type", "upload the certificate to the RSA slot",
 	               "%s has an RSA key; the %s slot holds ECDSA certificates, RSA ones go "
 	               "to %.*s", u->label[u->entity], in->slot, (int)(l - 6), in->slot);
 }
@@ -1466,7 +1462,7 @@ check_san_hosts(const struct uctls_install_rules *r, struct upload *u, const str
 	else if (n <= r->max_san_hosts)
 		rv = 0;
 	else
-		rv = problem(d, "multi-server-san",
+		rv = uctls_install_problem(d, "multi-server-san",
 		             "request the multi-server SAN certificate for the cluster's own nodes "
 		             "only (node 1 and node 2)",
 		             "%s names %u hosts (%s); a multi-server SAN certificate names at most %u",
@@ -1497,7 +1493,7 @@ check_key_bits(const struct uctls_install_rules *r, struct upload *u, struct uct
 	}
 	if (ok.oom)
 		goto out;
-	rv = problem(d, "key-size", "generate the CSR with one of the accepted RSA key sizes",
+	rv = uctls_install_problem(d, "key-size", "generate the CSR with one of the accepted RSA key sizes",
 	             "%s has a %u-bit RSA key; the device accepts %s bits only",
 	             u->label[u->entity], bits, list_str(&ok));
 out:
@@ -1539,7 +1535,7 @@ check_critical(const struct uctls_install_rules *r, struct upload *u, struct uct
 				break;
 			if (!crit || oid_in(oid, allowed))
 				continue;
-			if (problem(d, "unknown-critical-extension", hint,
+			if (uctls_install_problem(d, "unknown-critical-extension", hint,
 			            "%s marks the %s extension %s critical; the device accepts "
 			            "only %s as critical",
 			            u->label[i], ext_name(oid), oid,
@@ -1592,7 +1588,7 @@ check_ku_keep(const struct uctls_install_rules *r, struct upload *u, struct uctl
 		goto out;
 	rv = 0;
 	if (miss.s != NULL)
-		rv = problem(d, "key-usage",
+		rv = uctls_install_problem(d, "key-usage",
 		             "have the CA re-issue the certificate with the key usage its CSR "
 		             "requested, without dropping a bit",
 		             "%s has keyUsage without %s, which its CSR requested and the CA "

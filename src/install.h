@@ -116,6 +116,12 @@ extern const char uctls_install_hint_malformed[];
  * did not); 1 or 0. */
 int uctls_install_issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer);
 
+/* Records a problem of an upload in D: REASON, the alert a device sends for
+ * it (uctls_verify_alert_for), HINT (may be NULL) and the detail; 0, or -1
+ * when out of memory. */
+int uctls_install_problem(struct uctls_diag *d, const char *reason, const char *hint,
+                          const char *f, ...) __attribute__((format(printf, 4, 5)));
+
 int uctls_install_check(const struct uctls_install_rules *rules,
                         const struct uctls_install_input *in, struct uctls_diag *out,
                         struct uctls_err *err);
