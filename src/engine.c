@@ -1192,6 +1192,10 @@ add_side(struct run *r, const struct uctls_peerdef *pd, int remote)
 	if (si == NULL)
 		return -1;
 	si->remote = remote;
+	/* a scenario's own profile: the report cannot find its words by name */
+	if (!remote && pd->prof != NULL && pd->prof != uctls_profile_find(pd->profile) &&
+	    uctls_side_set_symptoms(si, pd->prof->symptom, pd->prof->symptoms) < 0)
+		return -1;
 	/* a server holding an RSA and an -ECDSA slot: the one it presents (store.h) */
 	uctls_store_presented(pd, pd == r->server ? r->client : NULL, &ids, &n);
 	for (k = 0; !remote && k < n; k++)

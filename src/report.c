@@ -426,27 +426,39 @@ text_table(FILE *f, const struct uctls_log *log)
 static void
 text_symptom(FILE *f, const struct uctls_log *log, const struct uctls_step *fl)
 {
-	const struct uctls_profile *p = NULL;
-	size_t i;
+	const struct uctls_side_info *si = NULL;
+	const struct uctls_profile *p;
+	const char *one = NULL, *const *list = NULL;
+	size_t i, n = 0;
 
 	/* An upload refused has its own words, in the detail. */
 	if (streq(fl->step, "install"))
 		return;
 	for (i = 0; i < log->nsides; i++)
 		if (streq(log->sides[i].id, fl->side) && log->sides[i].profile != NULL)
-			p = uctls_profile_find(log->sides[i].profile);
+			si = &log->sides[i];
+	if (si != NULL && (si->symptom != NULL || si->nsymptoms > 0)) {
+		one = si->symptom; /* a scenario's own profile (steplog.h) */
+		list = (const char *const *)si->symptoms;
+		n = si->nsymptoms;
+	} else if (si != NULL && (p = uctls_profile_find(si->profile)) != NULL) {
+		one = p->symptom;
+		list = p->symptoms;
+		while (list != NULL && list[n] != NULL)
+			n++;
+	}
 	/* A reason of its own first (profile.h symptoms: "REASON WORDS"). */
-	for (i = 0; p != NULL && p->symptoms != NULL && p->symptoms[i] != NULL; i++) {
-		size_t k = strcspn(p->symptoms[i], " ");
+	for (i = 0; fl->reason != NULL && i < n; i++) {
+		size_t k = strcspn(list[i], " ");
 
-		if (fl->reason != NULL && strlen(fl->reason) == k &&
-		    strncmp(p->symptoms[i], fl->reason, k) == 0 && p->symptoms[i][k] == ' ') {
-			put_wrapped(f, 5, "the device shows: ", p->symptoms[i] + k + 1);
+		if (strlen(fl->reason) == k && strncmp(list[i], fl->reason, k) == 0 &&
+		    list[i][k] == ' ') {
+			put_wrapped(f, 5, "the device shows: ", list[i] + k + 1);
 			return;
 		}
 	}
-	if (p != NULL && p->symptom != NULL)
-		put_wrapped(f, 5, "the device shows: ", p->symptom);
+	if (one != NULL)
+		put_wrapped(f, 5, "the device shows: ", one);
 }
 
 /* The fixes uctls applied and re-ran (fix.h), best first. */

@@ -93,6 +93,8 @@ side_clear(struct uctls_side_info *si)
 	free(si->role);
 	strv_free(si->asked_cas, si->nasked_cas);
 	free(si->profile);
+	free(si->symptom);
+	strv_free(si->symptoms, si->nsymptoms);
 	for (i = 0; si->sent_der != NULL && i < si->nsent; i++)
 		free(si->sent_der[i].data);
 	for (i = 0; si->peer_der != NULL && i < si->npeer; i++)
@@ -188,6 +190,19 @@ uctls_log_add_also(struct uctls_step *st, const char *text)
 	if (st == NULL)
 		return -1;
 	return strv_push(&st->also, &st->nalso, text);
+}
+
+int
+uctls_side_set_symptoms(struct uctls_side_info *si, const char *symptom,
+                        const char *const *symptoms)
+{
+	int ok = 1;
+	size_t i;
+
+	si->symptom = dup_opt(symptom, &ok);
+	for (i = 0; ok && symptoms != NULL && symptoms[i] != NULL; i++)
+		ok = strv_push(&si->symptoms, &si->nsymptoms, symptoms[i]) == 0;
+	return ok ? 0 : -1;
 }
 
 struct uctls_side_info *

@@ -59,6 +59,12 @@ struct uctls_side_info {
 	int asked_cert;
 	char **asked_cas;
 	size_t nasked_cas;
+	/* A scenario's own profile (profile.h): copies of what the device
+	 * shows ("symptom", "symptoms"), which the report cannot find by
+	 * name; NULL for a profile of the process, looked up by name. */
+	char *symptom;
+	char **symptoms;
+	size_t nsymptoms;
 };
 
 /* A candidate fix, applied to the scenario and re-run (fix.h). */
@@ -106,6 +112,10 @@ struct uctls_side_info *uctls_log_side(struct uctls_log *log, const char *id,
                                        const char *role, const char *profile);
 int uctls_side_add_sent(struct uctls_side_info *si, const char *id,
                         const char *fpr);
+/* Copies SYMPTOM and the NULL-terminated SYMPTOMS (either may be NULL)
+ * into SI; 0, or -1 out of memory. */
+int uctls_side_set_symptoms(struct uctls_side_info *si, const char *symptom,
+                            const char *const *symptoms);
 int uctls_side_add_peer(struct uctls_side_info *si, const char *fpr);
 /* The same with the certificate's scenario ID (NULL: none) and its DER (LEN
  * bytes at DER, copied; NULL: not kept). */

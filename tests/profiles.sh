@@ -20,7 +20,9 @@
 #   8. the program of the build tree finds the sources' profiles without
 #      UCTLS_PROFILE_DIR (the README's run before `make install');
 #   9. Makefile.am's dist_profiles_DATA lists exactly src/profiles/*.xml (a
-#      file not listed would be neither installed nor distributed).
+#      file not listed would be neither installed nor distributed);
+#  10. a scenario's own profile's symptom reaches the text report ("the
+#      device shows: ..."), as a built-in profile's does.
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
 [ -x "$UCTLS" ] || { echo "Bail out! $UCTLS not built"; exit 1; }
@@ -30,7 +32,7 @@ n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; shift; for f in "$@"; do sed 's/^/# /' "$f" | head -10; done; }
 bad=$(ls "$top_srcdir"/tests/bad-profiles/*.xml | wc -l)
-echo "1..$((bad + 9))"
+echo "1..$((bad + 10))"
 
 # 1. the data equals the old table
 "$UCTLS" profiles --dump >"$tmp/dump" 2>"$tmp/err"
@@ -146,4 +148,12 @@ else
 	diff "$tmp/files" "$tmp/listed" >"$tmp/d"
 	nok "Makefile.am's dist_profiles_DATA is not src/profiles/*.xml (< files, > listed)" "$tmp/d"
 fi
+
+# 10. a scenario's own profile says what the device shows
+s=$top_srcdir/scenarios/tls/vendor-profile-wildcard.xml
+"$UCTLS" run "$s" >"$tmp/run" 2>&1
+st=$?
+if [ $st -eq 0 ] && grep -q "the device shows: the phone's display: Server certificate" "$tmp/run"; then
+	ok "a scenario's own profile's symptom is in the report"
+else nok "a scenario's own profile's symptom: exit $st" "$tmp/run"; fi
 exit 0
