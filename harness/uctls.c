@@ -76,6 +76,11 @@ static const char main_help[] =
 	"1 one or more did not; 2 usage or input error (FILE:LINE: message on stderr).\n"
 	"See uctls(1) and uctls-scenario(5).\n";
 
+/* The option every subcommand takes (harness/profiles-cli.c), in each help. */
+#define PROFILES_OPT_HELP \
+	"  --profiles FILE also read device profiles from FILE (repeatable;\n" \
+	"                  uctls-scenario(5), PROFILE FILES)\n"
+
 static const char run_help[] =
 	"usage: uctls run [OPTION]... SCENARIO|DIR...\n"
 	"Runs each scenario file, and each *.xml under each DIR (recursively, sorted),\n"
@@ -130,6 +135,8 @@ static const char run_help[] =
 	"  --save-peer-chain FILE  write the certificates the peer sent (the real\n"
 	"                  one with --remote/--listen, else the server-role peer's,\n"
 	"                  as received) to FILE as PEM\n"
+	"Device profiles:\n"
+	PROFILES_OPT_HELP
 	"\n"
 	"Exit status: 0 every scenario matched its <expect>; 1 one or more did not;\n"
 	"2 usage or input error (FILE:LINE: message on stderr); whatever --output writes.\n";
@@ -138,7 +145,9 @@ static const char validate_help[] =
 	"usage: uctls validate SCENARIO...\n"
 	"Loads each scenario and builds its PKI, without any handshake; prints\n"
 	"\"FILE: ok\" for each valid one.  Exit status 0 all valid, 2 an input error\n"
-	"(FILE:LINE: message on stderr).\n";
+	"(FILE:LINE: message on stderr).\n"
+	"\n"
+	PROFILES_OPT_HELP;
 
 static const char check_help[] =
 	"usage: uctls check --profile P... [OPTION]... CERT-OR-BUNDLE.pem...\n"
@@ -161,6 +170,7 @@ static const char check_help[] =
 	"  --crl FILE      a CRL (PEM or DER) the path is checked against (repeatable)\n"
 	"  --ocsp-response FILE  a DER OCSP response for the certificate\n"
 	"  --json          one JSON object per check (see uctls(1))\n"
+	PROFILES_OPT_HELP
 	"\n"
 	"Exit status: 0 all good, 1 problems found, 2 usage or input error.\n";
 
@@ -173,6 +183,7 @@ static const char pki_help[] =
 	"  --key-cache DIR the key cache to take the keys from (default $UCTLS_KEY_CACHE)\n"
 	"  --for PEER      also the configuration of a real PEER (prosody, kamailio,\n"
 	"                  openssl, gnutls) playing a side of the scenario\n"
+	PROFILES_OPT_HELP
 	"\n"
 	"Exit status: 0 written, 2 usage or input error.\n";
 

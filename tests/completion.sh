@@ -4,7 +4,9 @@
 # run against the uctls under test.  TAP.  env: UCTLS, top_srcdir.
 # bash (the completion function called as bash calls it, COMP_WORDS set):
 #   1. `uctls <TAB>' offers the subcommands, and uctls knows each one;
-#   2. `uctls run --j<TAB>' offers run's --json and --junit;
+#   2. `uctls run --j<TAB>' offers run's --json and --junit; `--profiles'
+#      (which every subcommand takes) is offered by run, validate, check
+#      and pki export;
 #   3. `--profile <TAB>' offers exactly the names `uctls profiles' lists;
 #   4. `--profile=exp<TAB>', as one word and as bash splits it at "=";
 #   5. `--role <TAB>' offers the choices its help names (server, client);
@@ -30,7 +32,7 @@ n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 C=$top_srcdir/harness/completion
-echo "1..14"
+echo "1..15"
 
 # comp WORD...: the bash completion of the last WORD (one candidate a line).
 comp() {
@@ -63,6 +65,11 @@ elif [ -n "$bad" ]; then nok "bash: uctls <TAB>: offers what uctls refuses:$bad"
 else ok "bash: uctls <TAB>: the subcommands ($(echo $subs))"; fi
 
 expect "bash: uctls run --j<TAB>" "--json --junit" "$(comp "$UCTLS" run --j | grep -v -e '--jobs')"
+got=
+for s in run validate check; do got="$got$(comp "$UCTLS" "$s" --profiles) "; done
+got="$got$(comp "$UCTLS" pki export --profiles)"
+expect "bash: run, validate, check, pki export --profiles<TAB>" \
+	"--profiles --profiles --profiles --profiles" "$(echo $got | tr ' ' '\n')"
 
 profiles=$("$UCTLS" profiles | awk '/^[a-z0-9]/ { print $1 }')
 got=$(comp "$UCTLS" check --profile '')
