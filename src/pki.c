@@ -1219,13 +1219,99 @@ finish_entry(struct pki_entry *e, struct uctls_err *err)
 	return 0;
 }
 
+/* Pass 1 of uctls_pki_build: the loaded certificates, and a key for each
+ * generated one.  The n-th generated certificate of a key type takes slot
+ * n, so a scenario's certificates never share a key by accident.  *LEFT:
+ * how many are to be signed.  0, or -1 with ERR set. */
+static int
+build_keys(const struct uctls_scenario *sc, struct uctls_keypool *pool,
+           struct uctls_pki *pki, size_t *left, struct uctls_err *err)
+{
+	unsigned slots[UCTLS_KEY__COUNT] = { 0 };
+	size_t i;
+
+	*left = 0;
+	for (i = 0; i < sc->ncerts; i++) {
+		const struct uctls_certdef *def = &sc->certs[i];
+		enum uctls_key_type t;
+
+		if (def->file != NULL) {
+			if (load_entry(sc, def, &pki->e[i], err) < 0)
+				return -1;
+			continue;
+		}
+		if (def->issuer != NULL && def_index(sc, def->issuer) < 0)
+			return uctls_err_at(err, sc->file, def->line,
+			                    "<%s id=\"%s\">: unknown issuer `%s'",
+			                    tag(def), def->id, def->issuer);
+		t = key_type_resolve(def->key);
+		if ((size_t)t >= UCTLS_KEY__COUNT)
+			return uctls_err_at(err, sc->file, def->line,
+			                    "<%s id=\"%s\">: unknown key type %d",
+			                    tag(def), def->id, (int)def->key);
+		(*left)++;
+		if (def->key_of != NULL)
+			continue; /* shares a key: taken below */
+		if (uctls_keypool_get(pool, t, slots[t]++, &pki->e[i].key, err) < 0)
+			return -1;
+	}
+	/* key-of: the same subject key in two certificates (the loader
+	 * checked that the id names a generated certificate with its own
+	 * key); the pool owns it. */
+	for (i = 0; i < sc->ncerts; i++)
+		if (sc->certs[i].file == NULL && sc->certs[i].key_of != NULL)
+			pki->e[i].key = pki->e[def_index(sc, sc->certs[i].key_of)].key;
+	return 0;
+}
+
+/* Pass 2 of uctls_pki_build: sign in issuer order; issuers may come after
+ * their subjects.  Each round builds at least one certificate, or the rest
+ * wait on each other (a cycle the loader should have rejected). */
+static int
+build_signed(const struct uctls_scenario *sc, struct uctls_keypool *pool,
+             struct uctls_pki *pki, size_t left, struct uctls_err *err)
+{
+	size_t i, built;
+
+	while (left > 0) {
+		built = 0;
+		for (i = 0; i < sc->ncerts; i++) {
+			const struct uctls_certdef *def = &sc->certs[i];
+			long j;
+
+			if (def->file != NULL || pki->e[i].crt != NULL)
+				continue;
+			j = def_index(sc, def->issuer);
+			if (j >= 0 && (size_t)j != i && pki->e[j].crt == NULL)
+				continue;
+			if ((size_t)j == i)
+				return uctls_err_at(err, sc->file, def->line,
+				                    "<%s id=\"%s\">: issuer is itself; omit "
+				                    "issuer for a self-signed certificate",
+				                    tag(def), def->id);
+			if (build_entry(sc, pki, i, pool, err) < 0)
+				return -1;
+			built++;
+			left--;
+		}
+		if (built > 0)
+			continue;
+		for (i = 0; i < sc->ncerts; i++)
+			if (sc->certs[i].file == NULL && pki->e[i].crt == NULL)
+				break;
+		return uctls_err_at(err, sc->file, sc->certs[i].line,
+		                    "<%s id=\"%s\">: issuer cycle through `%s'",
+		                    tag(&sc->certs[i]), sc->certs[i].id, sc->certs[i].issuer);
+	}
+	return 0;
+}
+
 int
 uctls_pki_build(const struct uctls_scenario *sc, struct uctls_keypool *pool,
                 struct uctls_pki **out, struct uctls_err *err)
 {
 	struct uctls_pki *pki;
-	unsigned slots[UCTLS_KEY__COUNT] = { 0 };
-	size_t i, left, built;
+	size_t i, left;
 	int rv = -1;
 
 	pki = calloc(1, sizeof(*pki));
@@ -1244,88 +1330,9 @@ uctls_pki_build(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 			goto out;
 		}
 	}
-
-	/* Pass 1: loaded certificates, and a key for each generated one.
-	 * The n-th generated certificate of a key type takes slot n, so
-	 * a scenario's certificates never share a key by accident. */
-	left = 0;
-	for (i = 0; i < sc->ncerts; i++) {
-		const struct uctls_certdef *def = &sc->certs[i];
-		enum uctls_key_type t;
-
-		if (def->file != NULL) {
-			if (load_entry(sc, def, &pki->e[i], err) < 0)
-				goto out;
-			continue;
-		}
-		if (def->issuer != NULL && def_index(sc, def->issuer) < 0) {
-			uctls_err_at(err, sc->file, def->line,
-			             "<%s id=\"%s\">: unknown issuer `%s'",
-			             tag(def), def->id, def->issuer);
-			goto out;
-		}
-		t = key_type_resolve(def->key);
-		if ((size_t)t >= UCTLS_KEY__COUNT) {
-			uctls_err_at(err, sc->file, def->line,
-			             "<%s id=\"%s\">: unknown key type %d",
-			             tag(def), def->id, (int)def->key);
-			goto out;
-		}
-		left++;
-		if (def->key_of != NULL)
-			continue; /* shares a key: taken below */
-		if (uctls_keypool_get(pool, t, slots[t]++, &pki->e[i].key,
-		                      err) < 0)
-			goto out;
-	}
-	/* key-of: the same subject key in two certificates (the loader
-	 * checked that the id names a generated certificate with its own
-	 * key); the pool owns it. */
-	for (i = 0; i < sc->ncerts; i++)
-		if (sc->certs[i].file == NULL && sc->certs[i].key_of != NULL)
-			pki->e[i].key = pki->e[def_index(sc, sc->certs[i].key_of)].key;
-
-	/* Pass 2: sign in issuer order; issuers may come after their
-	 * subjects.  Each round builds at least one certificate, or the
-	 * rest wait on each other (a cycle the loader should have
-	 * rejected). */
-	while (left > 0) {
-		built = 0;
-		for (i = 0; i < sc->ncerts; i++) {
-			const struct uctls_certdef *def = &sc->certs[i];
-			long j;
-
-			if (def->file != NULL || pki->e[i].crt != NULL)
-				continue;
-			j = def_index(sc, def->issuer);
-			if (j >= 0 && (size_t)j != i && pki->e[j].crt == NULL)
-				continue;
-			if ((size_t)j == i) {
-				uctls_err_at(err, sc->file, def->line,
-				             "<%s id=\"%s\">: issuer is itself; "
-				             "omit issuer for a self-signed "
-				             "certificate",
-				             tag(def), def->id);
-				goto out;
-			}
-			if (build_entry(sc, pki, i, pool, err) < 0)
-				goto out;
-			built++;
-			left--;
-		}
-		if (built == 0) {
-			for (i = 0; i < sc->ncerts; i++)
-				if (sc->certs[i].file == NULL &&
-				    pki->e[i].crt == NULL)
-					break;
-			uctls_err_at(err, sc->file, sc->certs[i].line,
-			             "<%s id=\"%s\">: issuer cycle through `%s'",
-			             tag(&sc->certs[i]), sc->certs[i].id,
-			             sc->certs[i].issuer);
-			goto out;
-		}
-	}
-
+	if (build_keys(sc, pool, pki, &left, err) < 0 ||
+	    build_signed(sc, pool, pki, left, err) < 0)
+		goto out;
 	for (i = 0; i < sc->ncerts; i++)
 		if (finish_entry(&pki->e[i], err) < 0)
 			goto out;
