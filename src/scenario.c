@@ -1337,36 +1337,16 @@ load_pki(struct loader *ld, const struct uctls_xml_node *pki)
 static int load_idrefs(struct loader *ld, const struct uctls_xml_node *n, const char *attr,
                        char ***out, size_t *nout);
 
+/* <install>'s certificates: cert= (ids), file=, or the slot's chain
+ * (slot=, by default the service's) for peer PD.  0, or -1 with ERR set. */
 static int
-load_install(struct loader *ld, const struct uctls_xml_node *n)
+install_certs(struct loader *ld, const struct uctls_xml_node *n,
+              const struct uctls_peerdef *pd, struct uctls_installdef *in)
 {
 	struct uctls_scenario *sc = ld->sc;
-	struct uctls_installdef *in, *nv;
-	const struct uctls_peerdef *pd;
 	const char *v;
-	char *end;
-	long nl;
 	size_t i;
 
-	if (check_attrs(ld, n, install_attrs, NULL) < 0 || check_no_text(ld, n) < 0 ||
-	    check_no_children(ld, n) < 0)
-		return -1;
-	nv = realloc(sc->installs, (sc->ninstalls + 1) * sizeof(*nv));
-	if (nv == NULL)
-		return nomem(ld);
-	sc->installs = nv;
-	in = &sc->installs[sc->ninstalls++];
-	memset(in, 0, sizeof(*in));
-	in->line = n->line;
-	in->newlines = 1;
-	v = required(ld, n, "peer");
-	if (v == NULL)
-		return -1;
-	pd = uctls_scenario_peer(sc, v);
-	if (pd == NULL)
-		return fail(ld, n, "peer `%s' is not a peer id", v);
-	if ((in->peer = strdup(v)) == NULL)
-		return nomem(ld);
 	if (uctls_xml_attr(n, "cert") != NULL && uctls_xml_attr(n, "file") != NULL)
 		return fail(ld, n, "cert and file exclude each other: upload scenario "
 		                   "certificates, or a file as it is");
@@ -1395,6 +1375,16 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 			return fail(ld, n, "peer `%s' sends no certificate; give cert= or file=",
 			            pd->id);
 	}
+	return 0;
+}
+
+/* <install file= key-file= key=>. */
+static int
+install_files(struct loader *ld, const struct uctls_xml_node *n, struct uctls_installdef *in)
+{
+	struct uctls_scenario *sc = ld->sc;
+	const char *v;
+
 	if ((v = uctls_xml_attr(n, "file")) != NULL) {
 		if (*v == '\0')
 			return fail(ld, n, "empty file; expected a path");
@@ -1413,6 +1403,17 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 		if ((in->key = strdup(v)) == NULL)
 			return nomem(ld);
 	}
+	return 0;
+}
+
+/* <install format= newlines= csr-san= bundle=>. */
+static int
+install_format(struct loader *ld, const struct uctls_xml_node *n, struct uctls_installdef *in)
+{
+	const char *v;
+	char *end;
+	long nl;
+
 	v = uctls_xml_attr(n, "format");
 	if (v != NULL && strcmp(v, "pem") != 0 && strcmp(v, "der") != 0 &&
 	    strcmp(v, "damaged") != 0)
@@ -1438,6 +1439,39 @@ load_install(struct loader *ld, const struct uctls_xml_node *n)
 		if (in->nbundle == 0)
 			return fail(ld, n, "empty bundle; expected the CA ids, issuer first");
 	}
+	return 0;
+}
+
+static int
+load_install(struct loader *ld, const struct uctls_xml_node *n)
+{
+	struct uctls_scenario *sc = ld->sc;
+	struct uctls_installdef *in, *nv;
+	const struct uctls_peerdef *pd;
+	const char *v;
+
+	if (check_attrs(ld, n, install_attrs, NULL) < 0 || check_no_text(ld, n) < 0 ||
+	    check_no_children(ld, n) < 0)
+		return -1;
+	nv = realloc(sc->installs, (sc->ninstalls + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return nomem(ld);
+	sc->installs = nv;
+	in = &sc->installs[sc->ninstalls++];
+	memset(in, 0, sizeof(*in));
+	in->line = n->line;
+	in->newlines = 1;
+	v = required(ld, n, "peer");
+	if (v == NULL)
+		return -1;
+	pd = uctls_scenario_peer(sc, v);
+	if (pd == NULL)
+		return fail(ld, n, "peer `%s' is not a peer id", v);
+	if ((in->peer = strdup(v)) == NULL)
+		return nomem(ld);
+	if (install_certs(ld, n, pd, in) < 0 || install_files(ld, n, in) < 0 ||
+	    install_format(ld, n, in) < 0)
+		return -1;
 	return 0;
 }
 
