@@ -73,6 +73,25 @@ uctls_profiles_args(int *argc, char **argv)
 	return -1;
 }
 
+/* A UCOS device's slots and trust stores (store.h): the ones this
+ * family's connection uses, then all of them. */
+static void
+stores_line(const struct uctls_profile *p)
+{
+	unsigned k;
+
+	if (p->slots == NULL && p->stores == NULL)
+		return;
+	printf("%14s connection: slot %s, store %s\n%14s stores:", "",
+	       p->service_slot ? p->service_slot : "-", p->service_store ? p->service_store : "-", "");
+	for (k = 0; p->stores != NULL && p->stores[k] != NULL; k++)
+		printf(" %s", p->stores[k]);
+	fputs("; slots:", stdout);
+	for (k = 0; p->slots != NULL && p->slots[k] != NULL; k++)
+		printf(" %.*s", (int)strcspn(p->slots[k], " "), p->slots[k]);
+	putchar('\n');
+}
+
 static void
 summary(const struct uctls_profile *p)
 {
@@ -106,6 +125,13 @@ summary(const struct uctls_profile *p)
 			printf(" keeps-ku=%s", p->inst_ku_keep[k]);
 		putchar('\n');
 	}
+	stores_line(p);
+	if (p->rev_crl || p->rev_ocsp || p->rev_staple)
+		printf("%14s revocation:%s%s%s %s, fallback %s%s\n", "", p->rev_crl ? " crl" : "",
+		       p->rev_ocsp ? " ocsp" : "", p->rev_staple ? " stapled" : "",
+		       p->rev_all_cas ? "every certificate of the path" : "the end entity",
+		       p->rev_fail_closed ? "revoked" : "not revoked",
+		       p->rev_crl_expired_revokes ? ", an expired CRL revokes" : "");
 	printf("%14s from %s:%d\n", "", p->src_file ? p->src_file : "?", p->src_line);
 }
 

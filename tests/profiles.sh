@@ -22,7 +22,10 @@
 #   9. Makefile.am's dist_profiles_DATA lists exactly src/profiles/*.xml (a
 #      file not listed would be neither installed nor distributed);
 #  10. a scenario's own profile's symptom reaches the text report ("the
-#      device shows: ..."), as a built-in profile's does.
+#      device shows: ..."), as a built-in profile's does;
+#  11. `uctls profiles' shows a UCOS device's slot and store (cup: slot cup,
+#      store cup-trust) and a revocation-checking profile's sources and
+#      fallback (expressway-c).
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
 [ -x "$UCTLS" ] || { echo "Bail out! $UCTLS not built"; exit 1; }
@@ -32,7 +35,7 @@ n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; shift; for f in "$@"; do sed 's/^/# /' "$f" | head -10; done; }
 bad=$(ls "$top_srcdir"/tests/bad-profiles/*.xml | wc -l)
-echo "1..$((bad + 10))"
+echo "1..$((bad + 11))"
 
 # 1. the data equals the old table
 "$UCTLS" profiles --dump >"$tmp/dump" 2>"$tmp/err"
@@ -156,4 +159,11 @@ st=$?
 if [ $st -eq 0 ] && grep -q "the device shows: the phone's display: Server certificate" "$tmp/run"; then
 	ok "a scenario's own profile's symptom is in the report"
 else nok "a scenario's own profile's symptom: exit $st" "$tmp/run"; fi
+
+# 11. slots, stores and revocation in the listing
+"$UCTLS" profiles >"$tmp/list" 2>&1
+if sed -n '/^cup /,/ from /p' "$tmp/list" | grep -q "connection: slot cup, store cup-trust" &&
+	sed -n '/^expressway-c /,/ from /p' "$tmp/list" | grep -q "revocation: crl ocsp.*fallback not revoked"; then
+	ok "uctls profiles: cup's slot and store, expressway-c's revocation"
+else nok "uctls profiles: no slot/store or revocation line" "$tmp/list"; fi
 exit 0
