@@ -997,27 +997,39 @@ run_work(void *arg, size_t i)
 	return r;
 }
 
-/* --ladder, --pcap: scenario NUM's diagram on F (text, or TAP comments),
- * its connections' ports (where its report shows: not for a --quiet match),
- * and its capture into the file's slot.  0, or -1 after saying why. */
+/* --ladder, --pcap: the diagram and the connections' ports of CAP on F, a
+ * report of format FMT (text, or TAP comments; nothing in the others). */
+static void
+cap_print(const struct run_args *a, FILE *f, int fmt, const struct uctls_cap *cap)
+{
+	if (fmt != FMT_TAP && fmt != FMT_TEXT)
+		return;
+	if (a->ladder)
+		uctls_ladder_print(f, cap, fmt == FMT_TAP ? "# " : "");
+	if (a->pcap != NULL)
+		uctls_cap_print_conns(f, cap, fmt == FMT_TAP ? "# " : "  ");
+}
+
+/* --ladder, --pcap: scenario NUM's diagram on OUTS (report_all: on standard
+ * output where its report shows, not for a --quiet match; in each --output
+ * text or tap file), its connections' ports, and its capture into the
+ * file's slot.  0, or -1 after saying why. */
 static int
-report_cap(const struct run_args *a, FILE *f, int num, const struct uctls_scenario *sc,
+report_cap(const struct run_args *a, FILE *const *outs, int num, const struct uctls_scenario *sc,
            const struct uctls_cap *cap, int matched)
 {
-	const char *prefix = a->fmt == FMT_TAP ? "# " : "";
-	int shown = a->fmt == FMT_TAP ||
-	            (a->fmt == FMT_TEXT && (a->text_mode != TEXT_QUIET || !matched));
+	size_t k;
 
 	if (cap == NULL || uctls_cap_status(cap) < 0) {
 		fprintf(stderr, "uctls: %s: --pcap, --ladder: out of memory\n", sc->file);
 		return -1;
 	}
-	if (a->ladder && shown)
-		uctls_ladder_print(f, cap, prefix);
+	if (a->fmt == FMT_TAP || (a->fmt == FMT_TEXT && (a->text_mode != TEXT_QUIET || !matched)))
+		cap_print(a, outs[0], a->fmt, cap);
+	for (k = 0; k < a->nouts; k++)
+		cap_print(a, outs[1 + k], a->outs[k].fmt, cap);
 	if (a->pcap == NULL)
 		return 0;
-	if (shown)
-		uctls_cap_print_conns(f, cap, a->fmt == FMT_TAP ? "# " : "  ");
 	if (uctls_pcap_set(a->pcap, (size_t)num - 1, sc->name, cap) < 0) {
 		fprintf(stderr, "uctls: %s: --pcap: out of memory\n", sc->file);
 		return -1;
@@ -1058,7 +1070,7 @@ run_one(const char *file, int num, const struct run_args *a, struct run_res *r,
 		rv = 2;
 	}
 	report_all(a, outs, num, file, log, &sc->expect, &oc, NULL);
-	if ((a->pcap != NULL || a->ladder) && report_cap(a, outs[0], num, sc, cap, oc.matched) < 0)
+	if ((a->pcap != NULL || a->ladder) && report_cap(a, outs, num, sc, cap, oc.matched) < 0)
 		rv = 2;
 	if (a->html != NULL && uctls_html_set(a->html, (size_t)num - 1, sc, log, &oc, cap) < 0) {
 		fprintf(stderr, "uctls: --html: out of memory\n");

@@ -12,7 +12,9 @@
 #   3. XMPP SASL EXTERNAL refused: R's mark on <auth/>, I's on <failure>;
 #   4. --tap --ladder: the diagram goes in TAP comments, the stream stays TAP;
 #   5. --json --ladder: a usage error (exit 2) in one line;
-#   6. docs/ladder.md's first example is what a run draws today.
+#   6. docs/ladder.md's first example is what a run draws today;
+#   7. --output text=FILE and tap=FILE carry the diagram too (FILE's text is
+#      the report on standard output; the TAP file has it as comments).
 set -u
 : "${UCTLS:?}" "${top_srcdir:?}"
 [ -x "$UCTLS" ] || { echo "Bail out! $UCTLS not built"; exit 1; }
@@ -32,7 +34,7 @@ same() { # LABEL WANT-FILE GOT-FILE
 	if diff -u "$2" "$3" >"$tmp/diff"; then ok "$1"; else nok "$1" "$(cat "$tmp/diff")"; fi
 }
 
-echo "1..6"
+echo "1..7"
 "$UCTLS" run --no-fixes --ladder "$S/traversal/intermediate-not-sent.xml" >"$tmp/t.out" 2>&1
 shape <"$tmp/t.out" >"$tmp/t.got"
 cat >"$tmp/t.want" <<'W'
@@ -95,4 +97,13 @@ else
 	[ -s "$tmp/d.want" ] && same "docs/ladder.md's example ($f) is what a run draws" "$tmp/d.want" "$tmp/d.got" ||
 		nok "docs/ladder.md: empty example for $f"
 fi
+
+"$UCTLS" run --no-fixes --ladder --output text="$tmp/o.txt" --output tap="$tmp/o.tap" \
+	"$S/traversal/intermediate-not-sent.xml" >"$tmp/o.out" 2>&1
+shape <"$tmp/o.out" >"$tmp/o.want"
+shape <"$tmp/o.txt" >"$tmp/o.got"
+sed -n 's/^# //p' "$tmp/o.tap" | shape >"$tmp/o.tapgot"
+if [ -s "$tmp/o.want" ] && cmp -s "$tmp/o.want" "$tmp/o.got" && cmp -s "$tmp/o.want" "$tmp/o.tapgot"; then
+	ok "--output text=FILE and tap=FILE carry the ladder of standard output"
+else nok "--output text/tap=FILE: no ladder, or another one" "$(diff "$tmp/o.want" "$tmp/o.got" | head -5)"; fi
 exit $fail
