@@ -212,8 +212,10 @@ write_openssl(const struct uctls_scenario *sc, const char *dir, const struct uct
 	 * -verify_return_error so that a failed verification aborts the
 	 * handshake (openssl-s_server(1)); -verify_hostname checks the
 	 * client's name (openssl-verification-options(1)); -rev answers what
-	 * it reads (and does not read its standard input). */
-	add(&srv, "exec openssl s_server -accept \"$addr\" -naccept 1 -rev");
+	 * it reads (and does not read its standard input); for family https,
+	 * -www answers the GET with a 200 OK page instead. */
+	add(&srv, "exec openssl s_server -accept \"$addr\" -naccept 1 %s",
+	    strcmp(sc->family, "https") == 0 ? "-www" : "-rev");
 	cert_opts(&srv, s, 1);
 	add(&srv, " -CAfile %s-trust.pem -verify_return_error", s->id);
 	if (cc)
@@ -261,8 +263,10 @@ write_gnutls(const struct uctls_scenario *sc, const char *dir, const struct uctl
 
 	/* gnutls-serv(1): --require-client-cert, --verify-client-cert (verify
 	 * what was sent and abort on failure); it cannot check a client's
-	 * name, and listens on every address of PORT. */
-	add(&srv, "exec gnutls-serv -p \"${addr##*:}\" --echo");
+	 * name, and listens on every address of PORT; --http answers family
+	 * https's GET with a page, --echo the other families' bytes. */
+	add(&srv, "exec gnutls-serv -p \"${addr##*:}\" %s",
+	    strcmp(sc->family, "https") == 0 ? "--http" : "--echo");
 	cert_opts(&srv, s, 0);
 	add(&srv, " --x509cafile %s-trust.pem", s->id);
 	if (cc == 2)

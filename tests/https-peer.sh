@@ -9,10 +9,11 @@
 # and each run must match the scenario's <expect> (exit 0) with the client's
 # records (step:status:reason) equal to those of the simulated run: the
 # same verdict at the same step, for a pass (a real HTTP/1.1 exchange after
-# the handshake) and for the certificate failures.  The hostile case runs
-# against the servers as exported (s_server -rev, gnutls-serv --echo), which
-# answer the GET with bytes that are not HTTP: http-malformed, as the
-# simulated http-response="garbage".
+# the handshake) and for the certificate failures.  Two cases run the
+# server scripts `pki export --for' writes (for family https, s_server -www
+# and gnutls-serv --http).  The hostile case runs against echo servers
+# (s_server -rev, gnutls-serv --echo), which answer the GET with bytes that
+# are not HTTP: http-malformed, as the simulated http-response="garbage".
 # TAP; SKIP only when a tool is missing.  env: UCTLS, top_srcdir.
 set -u
 
@@ -33,15 +34,17 @@ cleanup() {
 }
 
 # The cases: SCENARIO (under scenarios/https) SERVER-ID LEAF MODE
-# (http: the tool as an HTTPS server; exported: the exported script as is).
+# (http: the tool as an HTTPS server; exported: the exported script as is;
+# echo: the tool as an echo server, not HTTP).
 cases() {
 	cat <<'C'
-uccx-common-name-invalid-ok  uccx  tomcat  http
+uccx-common-name-invalid-ok  uccx  tomcat  exported
 uccx-common-name-invalid     uccx  tomcat  http
+chrome-cucm-expired          cucm  tomcat  exported
 uccx-domain-change           uccx  tomcat  http
 chrome-missing-intermediate  cucm  tomcat  http
 finesse-critical-extension   cucm  tomcat  http
-hostile-garbage              cucm  tomcat  exported
+hostile-garbage              cucm  tomcat  echo
 C
 }
 
@@ -54,7 +57,8 @@ server_up() {
 		if [ "$mode" = exported ]; then
 			"$dir/openssl-server.sh" 127.0.0.1:0 </dev/null >"$tmp/srv.log" 2>&1 &
 		else
-			(cd "$dir" && exec openssl s_server -accept 127.0.0.1:0 -naccept 1 -www \
+			(cd "$dir" && exec openssl s_server -accept 127.0.0.1:0 -naccept 1 \
+				"$([ "$mode" = echo ] && echo -rev || echo -www)" \
 				-cert "$leaf.pem" -key "$leaf.key" "${chain[@]}") \
 				</dev/null >"$tmp/srv.log" 2>&1 &
 		fi
@@ -67,7 +71,8 @@ server_up() {
 	if [ "$mode" = exported ]; then
 		"$dir/gnutls-server.sh" "127.0.0.1:$sport" </dev/null >"$tmp/srv.log" 2>&1 &
 	else
-		(cd "$dir" && exec gnutls-serv -p "$sport" --http --x509certfile "$id-chain.pem" \
+		(cd "$dir" && exec gnutls-serv -p "$sport" "$([ "$mode" = echo ] && echo --echo || echo --http)" \
+			--x509certfile "$id-chain.pem" \
 			--x509keyfile "$leaf.key" --disable-client-cert) </dev/null >"$tmp/srv.log" 2>&1 &
 	fi
 	spid=$!
