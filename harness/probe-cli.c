@@ -24,6 +24,10 @@ const char uctls_probe_help[] =
 	"                  sip-trunk: TLS, then SIP OPTIONS; xmpp-s2s: stream, STARTTLS,\n"
 	"                  TLS, then SASL EXTERNAL or dialback; traversal: the\n"
 	"                  Expressway-E zone port (SIP OPTIONS), then the SSH tunnel\n"
+	"  --mra-domain D  traversal: then the MRA edge as a Jabber client of domain D\n"
+	"                  would see it (HTTPS: D or collab-edge.D a SAN, then GET of\n"
+	"                  its edge configuration; 401, sign-in needed, passes)\n"
+	"  --mra-port N    the MRA edge's port on HOST (default 8443)\n"
 	"  --profile P     the device whose view is wanted (repeatable; default: the\n"
 	"                  family's client profile); see uctls profiles\n"
 	"  --trust FILE    PEM file of trusted CAs (repeatable)\n"
@@ -37,7 +41,9 @@ const char uctls_probe_help[] =
 	"                  with STEP (traversal: ssh-tunnel, default HOST:2222)\n"
 	"  --timeout MS    bound on every network wait (default 5000)\n"
 	"  --save FILE.xml write a scenario that replays what was seen offline (the\n"
-	"                  server's chain cloned with fresh keys; the first profile)\n"
+	"                  server's chain cloned with fresh keys): FILE.xml the first\n"
+	"                  profile's run, FILE-PROFILE.xml each other's, FILE-mra.xml\n"
+	"                  the MRA edge's\n"
 	"  --json          one JSON object per profile, one per line (as uctls run)\n"
 	"Default ports: tls 443, sip-trunk 5061, xmpp-s2s 5269, traversal 7001.\n"
 	"Exit status: 0 every profile passes, 1 one fails, 2 usage or input error.\n";
@@ -108,6 +114,7 @@ struct probe_args {
 	int json;
 	char *hostarg;       /* the operand, owned: o.host points into it */
 	char ssh[300];       /* traversal's default ssh-tunnel address */
+	char **saves;        /* --save: one path per profile, then the MRA leg's */
 };
 
 static int
@@ -131,6 +138,14 @@ probe_opt(struct probe_args *a, int c, char **argv)
 	case 'k': a->o.key_file = optarg; break;
 	case 's': a->save = optarg; break;
 	case 'j': a->json = 1; break;
+	case 'D': a->o.mra_domain = optarg; break;
+	case 'P':
+		errno = 0;
+		v = strtol(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 65535)
+			return usage("--mra-port `%s': expected a port, 1 to 65535", optarg);
+		a->o.mra_port = (unsigned)v;
+		break;
 	case 'w':
 		errno = 0;
 		v = strtol(optarg, &end, 10);
@@ -141,6 +156,30 @@ probe_opt(struct probe_args *a, int c, char **argv)
 	case ':': return usage("%s takes a value", argv[optind - 1]);
 	default: return usage("unknown option `%s'", argv[optind - 1]);
 	}
+	return 0;
+}
+
+/* --mra-domain, --mra-port; a profile given twice. */
+static int
+mra_args(struct probe_args *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->profiles.n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(a->profiles.v[i], a->profiles.v[j]) == 0)
+				return usage("profile `%s' given twice", a->profiles.v[i]);
+	if (a->o.mra_port != 0 && a->o.mra_domain == NULL)
+		return usage("%s", "--mra-port needs --mra-domain (the MRA service domain)");
+	if (a->o.mra_domain != NULL && strcmp(a->o.family, "traversal") != 0)
+		return usage("--mra-domain: the MRA edge is probed with --family traversal, not `%s'",
+		             a->o.family);
+	if (a->o.mra_domain != NULL &&
+	    (*a->o.mra_domain == '\0' || strlen(a->o.mra_domain) > 253 ||
+	     strspn(a->o.mra_domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                             "0123456789-.") != strlen(a->o.mra_domain)))
+		return usage("--mra-domain `%s': expected a DNS domain, e.g. example.com",
+		             a->o.mra_domain);
 	return 0;
 }
 
@@ -156,6 +195,8 @@ probe_args(struct probe_args *a, int argc, char **argv)
 		{ "save", required_argument, NULL, 's' },   { "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 'w' },
 		{ "step-address", required_argument, NULL, 'S' },
+		{ "mra-domain", required_argument, NULL, 'D' },
+		{ "mra-port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
 	};
 	const struct uctls_family *fam;
@@ -193,6 +234,8 @@ probe_args(struct probe_args *a, int argc, char **argv)
 	}
 	if ((a->o.cert_file == NULL) != (a->o.key_file == NULL))
 		return usage("%s", "--cert and --key go together");
+	if ((r = mra_args(a)) != 0)
+		return r;
 	if (optind + 1 != argc)
 		return usage("%s", optind == argc ? "expected HOST[:PORT]" : "expected one HOST[:PORT]");
 	a->o.port = uctls_probe_default_port(a->o.family);
@@ -220,40 +263,94 @@ default_steps(struct probe_args *a)
 	return push(&a->steps, a->ssh);
 }
 
-/* The verdicts of several profiles, one line each. */
+/* The MRA leg's verdict: every step passed, or the edge answered the
+ * edge-configuration request 401 (it wants the user's sign-in: the
+ * certificate checks passed, and an Expressway-E answers so). */
+static int
+mra_signin(const struct uctls_log *log)
+{
+	const struct uctls_step *fl = uctls_log_failure(log);
+
+	return fl != NULL && strcmp(fl->step, "http-request") == 0 &&
+	       strcmp(fl->side, "client") == 0 && fl->reason != NULL &&
+	       strcmp(fl->reason, "http-status:401") == 0;
+}
+
+static void
+matrix_line(const char *who, const struct uctls_log *log, int signin)
+{
+	const struct uctls_step *fl = uctls_log_failure(log);
+
+	if (fl == NULL)
+		printf("  %-24s pass\n", who);
+	else if (signin)
+		printf("  %-24s pass (the edge answered 401: sign-in needed)\n", who);
+	else
+		printf("  %-24s fail at %s on %s: %s\n", who, fl->step, fl->side,
+		       fl->reason != NULL ? fl->reason : "");
+	if (fl != NULL && !signin && fl->hint != NULL)
+		printf("  %-24s hint: %s\n", "", fl->hint);
+}
+
+/* The verdicts of several profiles (and the MRA leg), one line each. */
 static void
 probe_matrix(const struct probe_args *a, const struct uctls_probe_result *res)
 {
-	const struct uctls_step *fl;
 	size_t i;
 
 	printf("\nprobe of %s port %u (%s):\n", a->o.host, a->o.port, a->o.family);
-	for (i = 0; i < res->nlogs; i++) {
-		fl = uctls_log_failure(res->logs[i]);
-		if (fl == NULL)
-			printf("  %-24s pass\n", a->profiles.v[i]);
-		else
-			printf("  %-24s fail at %s on %s: %s\n", a->profiles.v[i], fl->step, fl->side,
-			       fl->reason != NULL ? fl->reason : "");
-		if (fl != NULL && fl->hint != NULL)
-			printf("  %-24s hint: %s\n", "", fl->hint);
+	for (i = 0; i < res->nlogs; i++)
+		matrix_line(a->profiles.v[i], res->logs[i], 0);
+	if (res->mra != NULL) {
+		char who[64];
+
+		snprintf(who, sizeof(who), "MRA edge, port %u", a->o.mra_port ? a->o.mra_port : 8443);
+		matrix_line(who, res->mra, mra_signin(res->mra));
 	}
 }
 
-/* --save: the first profile's run. */
+/* --save's paths: FILE for the first profile, FILE-PROFILE.xml for each
+ * other (FILE without its .xml), FILE-mra.xml for the MRA leg.  0 or 2. */
 static int
-probe_save(const struct probe_args *a, const struct uctls_probe_result *res)
+save_paths(struct probe_args *a)
+{
+	size_t n = a->profiles.n + (a->o.mra_domain != NULL), i, j, bl = strlen(a->save);
+	const char *tag;
+
+	if ((a->saves = calloc(n + 1, sizeof(*a->saves))) == NULL)
+		return 2;
+	if (bl > 4 && strcmp(a->save + bl - 4, ".xml") == 0)
+		bl -= 4;
+	for (i = 0; i < n; i++) {
+		tag = i < a->profiles.n ? a->profiles.v[i] : "mra";
+		if (i == 0 ? (a->saves[i] = strdup(a->save)) == NULL
+		           : asprintf(&a->saves[i], "%.*s-%s.xml", (int)bl, a->save, tag) < 0) {
+			a->saves[i] = NULL;
+			return 2;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(a->saves[i], a->saves[j]) == 0)
+				return usage("--save: two runs would write `%s'", a->saves[i]);
+	}
+	return 0;
+}
+
+/* --save: one run (of profile PROFILE, options O) into PATH. */
+static int
+save_one(const struct probe_args *a, const struct uctls_probe_opts *o, const char *profile,
+         const struct uctls_log *log, const char *path)
 {
 	FILE *out = a->json ? stderr : stdout;
 	struct uctls_err err;
 	char *notes = NULL;
 
 	uctls_err_clear(&err);
-	if (uctls_probe_save(&a->o, a->profiles.v[0], res->logs[0], a->save, &notes, &err) < 0) {
+	if (uctls_probe_save(o, profile, log, path, &notes, &err) < 0) {
 		fprintf(stderr, "uctls probe: --save: %s\n", err.msg);
 		return 2;
 	}
-	fprintf(out, "saved %s (profile %s)%s\n", a->save, a->profiles.v[0],
+	fprintf(out, "saved %s (%s %s)%s\n", path, o->jabber ? "the MRA edge, profile" : "profile",
+	        profile,
 	        notes != NULL ? ": NOT a faithful replay, not cloned:" : ": the chain cloned");
 	if (notes != NULL) {
 		char *line, *save = NULL;
@@ -264,6 +361,49 @@ probe_save(const struct probe_args *a, const struct uctls_probe_result *res)
 	}
 	free(notes);
 	return 0;
+}
+
+/* --save: every profile's run, then the MRA leg's. */
+static int
+probe_save(const struct probe_args *a, const struct uctls_probe_result *res)
+{
+	struct uctls_probe_opts mo;
+	char *keep = NULL;
+	size_t i;
+	int rv = 0;
+
+	for (i = 0; i < res->nlogs; i++)
+		if (save_one(a, &a->o, a->profiles.v[i], res->logs[i], a->saves[i]) != 0)
+			rv = 2;
+	if (res->mra == NULL)
+		return rv;
+	if (uctls_probe_mra_opts(&a->o, &mo, &keep) < 0)
+		return 2;
+	if (save_one(a, &mo, UCTLS_PROBE_MRA_PROFILE, res->mra, a->saves[res->nlogs]) != 0)
+		rv = 2;
+	free(keep);
+	return rv;
+}
+
+/* The MRA leg's report. */
+static int
+report_mra(const struct probe_args *a, const struct uctls_log *log)
+{
+	struct uctls_outcome oc;
+	int signin = mra_signin(log);
+
+	uctls_outcome_eval(NULL, log, &oc);
+	if (a->json) {
+		uctls_report_json(stdout, log, NULL, &oc);
+	} else {
+		printf("\n== MRA edge: %s port %u, as a Jabber client of %s ==\n", a->o.host,
+		       a->o.mra_port ? a->o.mra_port : 8443, a->o.mra_domain);
+		uctls_report_text(stdout, log, NULL, &oc);
+		if (signin)
+			puts("  the edge answered 401 (sign-in needed), as an Expressway-E answers a "
+			     "Jabber client\n  before its user signs in: the MRA edge passes");
+	}
+	return oc.matched || signin ? 0 : 1;
 }
 
 int uctls_cmd_probe(int argc, char **argv);
@@ -284,6 +424,8 @@ uctls_cmd_probe(int argc, char **argv)
 		fputs(uctls_probe_help, stdout);
 	if (rv == 0 && default_steps(&a) < 0)
 		rv = 2;
+	if (rv == 0 && a.save != NULL)
+		rv = save_paths(&a);
 	if (rv != 0)
 		goto out;
 	a.o.profiles = a.profiles.v;
@@ -311,7 +453,9 @@ uctls_cmd_probe(int argc, char **argv)
 		if (!oc.matched)
 			rv = 1;
 	}
-	if (!a.json && res.nlogs > 1)
+	if (res.mra != NULL && report_mra(&a, res.mra) != 0)
+		rv = 1;
+	if (!a.json && (res.nlogs > 1 || res.mra != NULL))
 		probe_matrix(&a, &res);
 	if (a.save != NULL && probe_save(&a, &res) != 0)
 		rv = 2;
@@ -322,5 +466,8 @@ out:
 	free(a.trust.v);
 	free(a.steps.v);
 	free(a.hostarg);
+	for (i = 0; a.saves != NULL && a.saves[i] != NULL; i++)
+		free(a.saves[i]);
+	free(a.saves);
 	return rv == -1 ? 0 : rv;
 }

@@ -18,6 +18,7 @@
 #include "install.h"
 #include "profile.h"
 #include "revoke.h"
+#include "trust-shadow.h"
 #include "verify.h"
 #include "warn.h"
 
@@ -518,6 +519,9 @@ verify_as(const struct uctls_check_opts *o, const struct uctls_profile *p, int s
           const struct files *f, gnutls_x509_crt_t *sent, size_t n, struct uctls_diag *d)
 {
 	struct uctls_verify_ctx ctx;
+	gnutls_x509_crt_t *kept = NULL;
+	long gone, by;
+	int r;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.profile = p;
@@ -526,13 +530,48 @@ verify_as(const struct uctls_check_opts *o, const struct uctls_profile *p, int s
 	ctx.nnames = o->nnames;
 	ctx.trust = f->trust.v;
 	ctx.ntrust = f->trust.n;
+	/* one self-signed certificate per CN (trust-shadow.h) */
+	if (p->trust_one_per_subject && f->trust.n > 1) {
+		if ((kept = calloc(f->trust.n, sizeof(*kept))) == NULL)
+			return -1;
+		ctx.ntrust = uctls_shadow_crts(f->trust.v, f->trust.n, kept, &gone, &by);
+		ctx.trust = kept;
+	}
 	ctx.now = o->at;
 	ctx.verifier_id = "the device";
 	ctx.peer_id = "the certificate's holder";
 	ctx.max_depth = o->max_depth;
 	ctx.warn_days = o->warn_days;
 	ctx.revoke = f->rv;
-	return uctls_verify_chain(&ctx, sent, n, d);
+	r = uctls_verify_chain(&ctx, sent, n, d);
+	free(kept);
+	return r;
+}
+
+/* The trust files hold self-signed certificates with one CN and the
+ * profile trusts only the first (trust-shadow.h): a note of D. */
+static int
+shadow_note(const struct files *f, struct uctls_diag *d)
+{
+	gnutls_x509_crt_t *kept;
+	gnutls_datum_t dn = { NULL, 0 };
+	long gone = -1, by = -1;
+	int r = 0;
+
+	if (!f->p->trust_one_per_subject || f->trust.n < 2)
+		return 0;
+	if ((kept = calloc(f->trust.n, sizeof(*kept))) == NULL)
+		return -1;
+	uctls_shadow_crts(f->trust.v, f->trust.n, kept, &gone, &by);
+	if (gone >= 0 && gnutls_x509_crt_get_dn3(f->trust.v[gone], &dn, 0) >= 0)
+		r = diag_note(d, "trust list: certificate %ld (%.*s) is self-signed with the CN of "
+		                 "certificate %ld, which shadows it: profile %s trusts only the first; "
+		                 "give the CallManager and tomcat certificates distinct CNs or use "
+		                 "CA-signed certificates", gone + 1, (int)dn.size, (const char *)dn.data,
+		              by + 1, f->p->name);
+	gnutls_free(dn.data);
+	free(kept);
+	return r < 0 ? -1 : 0;
 }
 
 /* The peer profile (uctls_check_peer_of) verifies SENT too: its failure is
@@ -785,7 +824,7 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 	              : f->p->rev_crl                 ? "CRLs"
 	                                              : "OCSP") < 0)
 		goto out;
-	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
+	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0 || shadow_note(f, d) < 0)
 		goto out;
 	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, d->reason, log) < 0)
 		goto out;

@@ -29,6 +29,7 @@
 #include "profile.h"
 #include "sip.h"
 #include "tls.h"
+#include "trust-shadow.h"
 #include "xmpp.h"
 
 /*
@@ -153,6 +154,10 @@ struct run {
 	struct side side[2]; /* [0] client, [1] server of the current phase */
 	unsigned seq;
 	size_t nphase; /* phases run so far */
+	/* client/server whose profile trusts one self-signed certificate per CN
+	 * (engine-rules.c): their trust lists without the shadowed ones */
+	struct uctls_shadow shadow[2];
+	struct uctls_peerdef shadowed[2];
 };
 
 /* engine.c: the connection loop and the step log. */
@@ -197,5 +202,12 @@ const char *eng_https_awaiting(const struct side *s);
 
 /* engine-install.c: the install step. */
 int eng_run_installs(struct run *r, int *failed, struct uctls_err *err);
+
+/* engine-rules.c: Expressway's trusted CA list (trust-shadow.h) and its SSH
+ * tunnel's subject attributes (ssh-subject.h). */
+int eng_shadow_setup(struct run *r, struct uctls_err *err);
+int eng_shadow_note(struct run *r, struct side *s, struct uctls_step *rec);
+void eng_shadow_free(struct run *r);
+int eng_ssh_subject(struct run *r, struct side *s);
 
 #endif

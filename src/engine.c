@@ -100,6 +100,10 @@ eng_record(struct run *r, struct side *s, enum uctls_status st, const struct uct
 	/* a CA held in another of a device's stores (store.h) */
 	if (st == UCTLS_FAIL && s->def->nstores > 0 && uctls_store_note(rec, s->def) < 0)
 		return -1;
+	/* a self-signed certificate shadowed by another of its CN (trust-shadow.h) */
+	if (st == UCTLS_FAIL && (r->shadow[0].ngone | r->shadow[1].ngone) &&
+	    eng_shadow_note(r, s, rec) < 0)
+		return -1;
 	/* A passing handshake: certificates about to expire (warn.h). */
 	if (st == UCTLS_PASS && s->tls != NULL && s->step == r->phase->tls_step &&
 	    !r->phase->leaf_only) {
@@ -522,6 +526,10 @@ tls_established(struct run *r, struct side *s, struct uctls_err *err)
 		                                                  : NULL;
 	}
 	s->state = S_APP;
+	/* the MRA SSH tunnel's subject attributes (ssh-subject.h) */
+	if (r->phase->leaf_only && s->profile->ssh_subject_oids != NULL &&
+	    eng_ssh_subject(r, s) != 0)
+		return s->state == S_FAILED ? 0 : uctls_err_set(err, "out of memory");
 	if (r->phase->app == APP_XMPP)
 		return eng_x_after_tls(r, s);
 	if (r->phase->app == APP_SIP_OPTIONS || r->phase->app == APP_HTTP) {
@@ -758,7 +766,10 @@ deadlines(struct run *r, struct side **ps, int n)
 	int i, wait = INT_MAX, expired = 0;
 
 	for (i = 0; i < n; i++) {
-		left = ps[i]->t0 + step_timeout(r, ps[i]) - now;
+		/* time spent blocked in a revocation fetch (revoke.h) is not the
+		 * peer's: it does not count against a step's deadline */
+		left = ps[i]->t0 + step_timeout(r, ps[i]) - now +
+		       (r->revoke != NULL ? uctls_revoke_blocked_ms(r->revoke) : 0);
 		if (left <= 0) {
 			if (expire(r, ps[i]) < 0)
 				return -2;
@@ -1311,11 +1322,12 @@ uctls_engine_run(const struct uctls_scenario *sc, struct uctls_keypool *pool,
 
 	if (run_init(&r, sc, opts, err) < 0)
 		return -1;
-	if (setup_defs(&r, err) < 0)
-		goto out;
 	if ((r.opts->pki_dir != NULL ? uctls_pki_build_dir(sc, pool, r.opts->pki_dir, &r.pki, err)
 	                             : uctls_pki_build(sc, pool, &r.pki, err)) < 0 ||
 	    uctls_revoke_new(sc, r.pki, r.timeout, &r.revoke, err) < 0)
+		goto out;
+	/* trust lists without shadowed certificates, then the phases' peers */
+	if (eng_shadow_setup(&r, err) < 0 || setup_defs(&r, err) < 0)
 		goto out;
 	r.log = uctls_log_new(sc->name, sc->file, sc->family);
 	if (r.log == NULL || add_side(&r, r.client, r.client_remote) < 0 ||
@@ -1345,5 +1357,6 @@ out:
 	uctls_log_free(r.log);
 	uctls_revoke_free(r.revoke);
 	uctls_pki_free(r.pki);
+	eng_shadow_free(&r);
 	return rv;
 }

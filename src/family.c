@@ -171,6 +171,7 @@ const char *const uctls_reasons[] = {
 	"slot-key-type", "multi-server-san", /* install: store.h */
 	"http-malformed",
 	"crl-expired", "revocation-unknown", /* revoke.h */
+	"subject-oid-unsupported", /* ssh-subject.h */
 	NULL
 };
 

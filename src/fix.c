@@ -11,6 +11,7 @@
 #include "profile.h"
 #include "report.h"
 #include "revoke.h"
+#include "ssh-subject.h"
 #include "store.h"
 
 #define MAX_EDITS 8
@@ -1126,6 +1127,8 @@ gen_peer_default(struct ctx *c, const char *attr, const char *words)
 }
 
 static void gen_critical_ext(struct ctx *c);
+static void gen_shadow(struct ctx *c);
+static void gen_subject_oids(struct ctx *c);
 
 /* LIST (space-separated ids) without ID, malloc'd ("" when nothing is left). */
 static char *
@@ -1194,6 +1197,57 @@ gen_unrevoke(struct ctx *c)
 	}
 }
 
+/* Does a peer of the scenario send ID (a TLS certificate, not a responder's)? */
+static int
+sent_by_peer(const struct ctx *c, const char *id)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->sc->npeers; i++)
+		for (j = 0; j < c->sc->peers[i].nsends; j++)
+			if (strcmp(c->sc->peers[i].sends[j], id) == 0)
+				return 1;
+	return 0;
+}
+
+/* revocation-unknown: the delegated responder certificate of an <ocsp
+ * signed-with=> re-issued as RFC 6960 4.2.2.2 wants it (issued by the CA it
+ * answers for, id-kp-OCSPSigning, valid now).  Not for a CA, nor for a
+ * certificate a peer sends: that one is a key the CA never authorised. */
+static void
+gen_ocsp_delegate(struct ctx *c, struct uctls_xml_node *n)
+{
+	const char *sw = uctls_xml_attr(n, "signed-with"), *iss = uctls_xml_attr(n, "issuer");
+	const struct uctls_certdef *cd = sw != NULL ? uctls_scenario_cert(c->sc, sw) : NULL;
+	struct uctls_xml_node *cn;
+	const char *eku;
+	struct cand *k;
+	char *neku;
+
+	if (cd == NULL || cd->is_ca || cd->file != NULL || iss == NULL || strcmp(sw, iss) == 0 ||
+	    sent_by_peer(c, sw) || (cn = uctls_xml_find((struct uctls_xml_node *)c->root, "cert",
+	                                                sw)) == NULL)
+		return;
+	k = cand_new(c, E_PEER, fmt("re-issue the OCSP responder certificate `%s' (%s) from `%s' "
+	                            "with id-kp-OCSPSigning, valid now (RFC 6960 4.2.2.2)",
+	                            subject_of(cd), sw, iss));
+	if (k == NULL)
+		return;
+	if (strcmp(cd->issuer, iss) != 0)
+		edit_add(c, k, "cert", sw, "issuer", iss);
+	eku = uctls_xml_attr(cn, "eku");
+	if (eku == NULL || strstr(eku, "OCSPSigning") == NULL) {
+		neku = fmt("%s%s%s", eku != NULL && strcmp(eku, "none") != 0 ? eku : "",
+		           eku != NULL && strcmp(eku, "none") != 0 ? "," : "", "OCSPSigning");
+		edit_add(c, k, "cert", sw, "eku", neku);
+		free(neku);
+	}
+	if (uctls_xml_attr(cn, "not-before") != NULL)
+		edit_add(c, k, "cert", sw, "not-before", NULL);
+	if (uctls_xml_attr(cn, "not-after") != NULL)
+		edit_add(c, k, "cert", sw, "not-after", NULL);
+}
+
 /* crl-expired, revocation-unknown: each CRL or responder that is down,
  * forged, stale or expired, back to a current one signed by its CA (the
  * PKI's service, ranked as the other side's configuration); then the
@@ -1209,12 +1263,21 @@ gen_revocation_source(struct ctx *c)
 	size_t j, a;
 
 	for (j = 0; (n = rev_node(c, &j)) != NULL;) {
+		/* get="no": a responder that refuses the GET a client sends */
+		int noget = uctls_xml_attr(n, "get") != NULL &&
+		            strcmp(uctls_xml_attr(n, "get"), "no") == 0;
+
+		if (strcmp(n->name, "ocsp") == 0)
+			gen_ocsp_delegate(c, n);
 		for (a = 0; a < 5 && uctls_xml_attr(n, attrs[a]) == NULL; a++)
 			;
-		if (a == 5)
+		if (a == 5 && !noget)
 			continue;
 		k = cand_new(c, E_PEER, fmt(strcmp(n->name, "crl") == 0
 		                              ? "publish a current CRL `%s' signed by its CA at %s"
+		                            : a == 5
+		                              ? "have the OCSP responder `%s' at %s take requests by "
+		                                "GET (RFC 6960 A.1; RFC 5019 5)"
 		                              : "have the OCSP responder `%s' at %s answer, current "
 		                                "and signed by its CA",
 		                          uctls_xml_attr(n, "id"),
@@ -1223,6 +1286,8 @@ gen_revocation_source(struct ctx *c)
 		for (a = 0; a < 5; a++)
 			if (uctls_xml_attr(n, attrs[a]) != NULL)
 				edit_add(c, k, n->name, uctls_xml_attr(n, "id"), attrs[a], NULL);
+		if (noget)
+			edit_add(c, k, n->name, uctls_xml_attr(n, "id"), "get", NULL);
 	}
 	if (strcmp(c->fail->reason, "revocation-unknown") == 0 &&
 	    (k = cand_new(c, E_CA, fmt("set %s's revocation fallback to treat an unknown "
@@ -1346,6 +1411,7 @@ generate(struct ctx *c)
 	    strcmp(r, "self-signed") == 0) {
 		if (!c->install)
 			gen_chain(c, r);
+		gen_shadow(c);
 	}
 	else if (strcmp(r, "name-mismatch") == 0 || strcmp(r, "cn-only-no-san") == 0 ||
 	         strcmp(r, "wildcard-not-allowed") == 0 || strcmp(r, "wildcard-missing") == 0)
@@ -1384,10 +1450,73 @@ generate(struct ctx *c)
 	}
 	else if (strcmp(r, "name-constraints") == 0)
 		gen_unconstrained(c);
+	else if (strcmp(r, "subject-oid-unsupported") == 0)
+		gen_subject_oids(c);
 	else if (strcmp(r, "revoked") == 0)
 		gen_unrevoke(c);
 	else if (strcmp(r, "crl-expired") == 0 || strcmp(r, "revocation-unknown") == 0)
 		gen_revocation_source(c);
+}
+
+/* A device that trusts one self-signed certificate per CN (trust-shadow.h):
+ * the certificate of y's path that an earlier one with the same CN in x's
+ * trust list shadows, re-issued with a CN of its own (the Expressway guide,
+ * "Server Certificate Requirements for Unified Communications": the two
+ * certificates "must have different common names"). */
+static void
+gen_shadow(struct ctx *c)
+{
+	const struct uctls_profile *p = x_profile(c);
+	const struct uctls_certdef *cd, *by = NULL;
+	const char *cn, *bcn;
+	size_t i, j, k, l, bl;
+	struct cand *kd;
+	char *subj;
+
+	for (i = 0; p != NULL && p->trust_one_per_subject && !c->jabber && i < c->nanc; i++) {
+		cd = c->anc[i];
+		for (j = 0; j < c->x->ntrusts && strcmp(c->x->trusts[j], cd->id) != 0; j++)
+			;
+		if (j == c->x->ntrusts || cd->issuer != NULL || (cn = cn_of(cd, &l)) == NULL)
+			continue;
+		/* an earlier self-signed certificate with the same CN */
+		for (k = 0; k < j; k++)
+			if ((by = uctls_scenario_cert(c->sc, c->x->trusts[k])) != NULL &&
+			    by->issuer == NULL && (bcn = cn_of(by, &bl)) != NULL && bl == l &&
+			    strncmp(bcn, cn, l) == 0 && strcmp(by->id, cd->id) != 0)
+				break;
+		if (k == j)
+			continue;
+		subj = fmt("%.*s%s-%s", (int)(cn - cd->subject), cd->subject, cd->id, cn);
+		kd = cand_new(c, E_PEER, fmt("give the certificates distinct CNs: re-issue `%s' (%s) "
+		                             "with a CN of its own (subject=\"%s\"); `%s', a "
+		                             "self-signed certificate with the same CN earlier in %s's "
+		                             "%s, shadows it", subject_of(cd), cd->id,
+		                             subj != NULL ? subj : "", by->id, c->xname,
+		                             trust_words(c)));
+		edit_add(c, kd, cd->is_ca ? "ca" : "cert", cd->id, "subject", subj);
+		free(subj);
+		return;
+	}
+}
+
+/* subject-oid-unsupported (ssh-subject.h): y's certificate re-issued
+ * without the subject attributes x's SSH tunnel does not accept. */
+static void
+gen_subject_oids(struct ctx *c)
+{
+	const struct uctls_profile *p = x_profile(c);
+	const struct uctls_certdef *cd = c->anc[0];
+	char *subj = p != NULL ? uctls_ssh_subject_keep(p->ssh_subject_oids, cd->subject) : NULL;
+	struct cand *k;
+
+	if (subj == NULL)
+		return;
+	k = cand_new(c, E_CA, fmt("re-issue `%s' (%s) without the subject attributes %s's SSH "
+	                          "tunnel does not accept (subject=\"%s\")", subject_of(cd), cd->id,
+	                          c->xname, subj));
+	edit_add(c, k, cd->is_ca ? "ca" : "cert", cd->id, "subject", subj);
+	free(subj);
 }
 
 static void

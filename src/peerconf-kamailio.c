@@ -10,7 +10,8 @@
  * $tls_peer_subject_cn (the tls module's pseudo-variables), refused with
  * script-status (403).  The keywords of tls.cfg are those of the tls
  * module README ("verify_certificate", "require_certificate",
- * "ca_list", "certificate", "private_key", "method"). */
+ * "ca_list", "certificate", "private_key", "method", and "crl" for a peer
+ * that checks CRLs: revocation="crl"). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "peerconf.h"
 #include "profile.h"
+#include "revoke.h"
 #include "sip.h"
 
 static const struct uctls_peerdef *
@@ -40,9 +42,61 @@ method_of(const struct uctls_peerdef *pd)
 	return strstr(pd->tls, "1.3") ? "TLSv1.3" : "TLSv1.2";
 }
 
+/* Does PD check CRLs (its revocation=, else its profile's rev-crl) in a
+ * scenario that declares some?  Kamailio then loads them from a file: the
+ * tls module README, "crl (string)" ("Any attempt to verify a revoked
+ * certificate will fail"); it has no OCSP and fetches nothing. */
+static int
+checks_crls(const struct uctls_scenario *sc, const struct uctls_peerdef *pd)
+{
+	const struct uctls_profile *p = uctls_peer_profile(pd);
+	size_t i;
+
+	if (sc->rev == NULL || sc->rev->ncrls == 0)
+		return 0;
+	for (i = 0; i < sc->rev->npeers; i++)
+		if (strcmp(sc->rev->peers[i].peer, pd->id) == 0 && sc->rev->peers[i].has_sources)
+			return (sc->rev->peers[i].sources & UCTLS_REV_CRL) != 0;
+	return p != NULL && p->rev_crl;
+}
+
+/* ABS/ID-crl.pem: every CRL of the scenario, as pki export wrote them
+ * (ID.crl.pem), for a peer that checks CRLs. */
+static int
+write_crls(const struct uctls_scenario *sc, const char *abs, const struct uctls_peerdef *pd,
+           struct uctls_err *err)
+{
+	char path[PATH_MAX + 64], in[PATH_MAX + 64] = "", buf[4096];
+	FILE *f, *g;
+	size_t i, k;
+	int bad = 0;
+
+	if (!checks_crls(sc, pd))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s-crl.pem", abs, pd->id);
+	if ((f = fopen(path, "w")) == NULL)
+		return uctls_err_set(err, "%s: %s", path, strerror(errno));
+	for (i = 0; i < sc->rev->ncrls && !bad; i++) {
+		snprintf(in, sizeof(in), "%s/%s.crl.pem", abs, sc->rev->crls[i].id);
+		if ((g = fopen(in, "r")) == NULL) {
+			bad = 1;
+			break;
+		}
+		while ((k = fread(buf, 1, sizeof(buf), g)) > 0)
+			bad |= fwrite(buf, 1, k, f) != k;
+		bad |= ferror(g);
+		fclose(g);
+	}
+	bad |= ferror(f);
+	if (fclose(f) != 0 || bad)
+		return uctls_err_set(err, "%s: write error (from %s)", path, in);
+	return 0;
+}
+
 /* One [server:default] or [client:default] section for PD. */
 static void
-tls_section(FILE *f, const char *abs, const struct uctls_peerdef *pd, int server)
+tls_section(FILE *f, const struct uctls_scenario *sc, const char *abs,
+            const struct uctls_peerdef *pd, int server)
 {
 	const struct uctls_profile *p = uctls_peer_profile(pd);
 	int verify = p == NULL || p->verify_peer, require = verify;
@@ -62,6 +116,8 @@ tls_section(FILE *f, const char *abs, const struct uctls_peerdef *pd, int server
 		        pd->sends[0], abs, pd->id);
 	if (pd->ntrusts > 0)
 		fprintf(f, "ca_list = %s/%s-trust.pem\n", abs, pd->id);
+	if (verify && checks_crls(sc, pd))
+		fprintf(f, "crl = %s/%s-crl.pem\n", abs, pd->id);
 	fprintf(f, "\n");
 }
 
@@ -129,8 +185,8 @@ write_cfg(const struct uctls_scenario *sc, const char *abs, const struct uctls_p
 }
 
 static int
-write_tls(const char *abs, const struct uctls_peerdef *s, const struct uctls_peerdef *c,
-          struct uctls_err *err)
+write_tls(const struct uctls_scenario *sc, const char *abs, const struct uctls_peerdef *s,
+          const struct uctls_peerdef *c, struct uctls_err *err)
 {
 	char path[PATH_MAX + 32];
 	FILE *f;
@@ -139,8 +195,8 @@ write_tls(const char *abs, const struct uctls_peerdef *s, const struct uctls_pee
 	snprintf(path, sizeof(path), "%s/tls.cfg", abs);
 	if ((f = fopen(path, "w")) == NULL)
 		return uctls_err_set(err, "%s: %s", path, strerror(errno));
-	tls_section(f, abs, s, 1);
-	tls_section(f, abs, c, 0);
+	tls_section(f, sc, abs, s, 1);
+	tls_section(f, sc, abs, c, 0);
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad)
 		return uctls_err_set(err, "%s: write error", path);
@@ -202,7 +258,8 @@ uctls_peerconf_kamailio(const struct uctls_scenario *sc, const struct uctls_pki 
 		                    "cannot be played by Kamailio");
 	if (realpath(dir, abs) == NULL)
 		return uctls_err_set(err, "%s: %s", dir, strerror(errno));
-	if (write_cfg(sc, abs, s, err) < 0 || write_tls(abs, s, c, err) < 0)
+	if (write_cfg(sc, abs, s, err) < 0 || write_crls(sc, abs, s, err) < 0 ||
+	    write_crls(sc, abs, c, err) < 0 || write_tls(sc, abs, s, c, err) < 0)
 		return -1;
 	return write_readme(sc, abs, s, c, err);
 }

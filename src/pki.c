@@ -1538,31 +1538,60 @@ export_crls(const struct uctls_pki *pki, const struct uctls_scenario *sc, const 
 	return rv;
 }
 
-int
-uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
-                 struct uctls_err *err)
+/* The scenario's <ocsp> responders (revoke.h): for each certificate a
+ * responder answers for (every one its issuer issued), the DER response it
+ * gives at the scenario's clock, OCSPID-CERTID.ocsp, as `openssl s_server
+ * -status_file' and `gnutls-serv --ocsp-response' staple it; listed in the
+ * manifest M with the status it carries. */
+static int
+export_ocsps(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
+             FILE *m, struct uctls_err *err)
 {
-	char *man = NULL, *buf = NULL, name[512];
-	size_t manlen = 0, len, i, k;
+	gnutls_datum_t der = { NULL, 0 };
+	char name[512];
+	size_t i, k, j;
+	int rv = 0;
+
+	for (i = 0; sc->rev != NULL && i < sc->rev->nocsps && rv == 0; i++) {
+		const struct uctls_ocspdef *od = &sc->rev->ocsps[i];
+
+		for (k = 0; k < sc->ncerts && rv == 0; k++) {
+			const struct uctls_certdef *cd = &sc->certs[k];
+			const char *st = "good";
+
+			if (cd->issuer == NULL || strcmp(cd->issuer, od->issuer) != 0 ||
+			    strcmp(cd->id, od->issuer) == 0)
+				continue;
+			for (j = 0; j < od->nrevoked; j++)
+				if (strcmp(od->revoked[j], cd->id) == 0)
+					st = "revoked";
+			for (j = 0; j < od->nunknown; j++)
+				if (strcmp(od->unknown[j], cd->id) == 0)
+					st = "unknown";
+			if (uctls_revoke_ocsp_der(sc, pki, od, cd->id, &der, err) < 0)
+				return -1;
+			snprintf(name, sizeof(name), "%s-%s.ocsp", od->id, cd->id);
+			rv = write_file(dir, name, der.data, der.size, 0644, err);
+			fprintf(m, "%s\tthe OCSP response of %s for %s (DER): %s, signed by %s%s\n", name,
+			        od->id, cd->id, st, od->signed_with != NULL ? od->signed_with : od->issuer,
+			        od->down ? " (the responder is down in the scenario: what it would "
+			                   "answer)" : "");
+			gnutls_free(der.data);
+			der.data = NULL;
+		}
+	}
+	return rv;
+}
+
+/* ID.pem, ID.der and ID.key of every certificate of the PKI. */
+static int
+export_certs(const struct uctls_pki *pki, const char *dir, FILE *m, struct uctls_err *err)
+{
+	char *buf = NULL, name[512];
+	size_t len, i;
 	gnutls_datum_t d = { NULL, 0 };
-	FILE *m = NULL;
 	int rv = -1;
 
-	/* OUTDIR itself only (mode 0700), in a parent that exists. */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-
-		return uctls_err_set(err, "%s: cannot create: %s%s", dir, strerror(e),
-		                     e == ENOENT ? " (uctls creates OUTDIR, not its parents)" : "");
-	}
-	if (uctls_file_check_dir(dir, err) < 0)
-		return -1;
-	m = open_memstream(&man, &manlen);
-	if (m == NULL)
-		return uctls_err_set(err, "out of memory");
-	fprintf(m, "# PKI of scenario %s (%s), written by uctls pki export.\n", sc->name, sc->file);
-	fprintf(m, "# Keys come from the key pool and signatures are deterministic (RFC 6979):\n"
-	           "# with the same --key-cache the same files are written again.\n");
 	for (i = 0; i < uctls_pki_count(pki); i++) {
 		const char *id = uctls_pki_id_at(pki, i);
 		gnutls_x509_crt_t crt = uctls_pki_crt_at(pki, i);
@@ -1594,50 +1623,101 @@ uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, c
 			fprintf(m, "%s.key\tprivate key of %s (PEM, mode 0600)\n", id, id);
 		}
 	}
-	for (i = 0; i < sc->npeers; i++) {
-		const struct uctls_peerdef *pd = &sc->peers[i];
-
-		len = 0;
-		for (k = 0; k < pd->nsends; k++)
-			if (append_pem(uctls_pki_crt(pki, pd->sends[k]), &buf, &len) < 0)
-				goto oom;
-		snprintf(name, sizeof(name), "%s-chain.pem", pd->id);
-		if (write_file(dir, name, buf != NULL ? buf : "", len, 0644, err) < 0)
-			goto out;
-		fprintf(m, "%s-chain.pem\twhat peer %s sends, in order:", pd->id, pd->id);
-		for (k = 0; k < pd->nsends; k++)
-			fprintf(m, " %s", pd->sends[k]);
-		fprintf(m, "%s\n", pd->nsends ? "" : " nothing");
-		len = 0;
-		for (k = 0; k < pd->ntrusts; k++)
-			if (append_pem(uctls_pki_crt(pki, pd->trusts[k]), &buf, &len) < 0)
-				goto oom;
-		snprintf(name, sizeof(name), "%s-trust.pem", pd->id);
-		if (write_file(dir, name, buf != NULL ? buf : "", len, 0644, err) < 0)
-			goto out;
-		fprintf(m, "%s-trust.pem\tthe trust anchors of peer %s:", pd->id, pd->id);
-		for (k = 0; k < pd->ntrusts; k++)
-			fprintf(m, " %s", pd->trusts[k]);
-		fprintf(m, "%s\n", pd->ntrusts ? "" : " none");
-	}
-	if (export_crls(pki, sc, dir, m, err) < 0)
-		goto out;
-	if (fclose(m) != 0) {
-		m = NULL;
-		goto oom;
-	}
-	m = NULL;
-	if (write_file(dir, "MANIFEST.txt", man, manlen, 0644, err) < 0)
-		goto out;
 	rv = 0;
 	goto out;
 oom:
 	uctls_err_set(err, "out of memory");
 out:
-	if (m != NULL)
-		fclose(m);
 	gnutls_free(d.data);
 	free(buf);
+	return rv;
+}
+
+/* The PEM of the certificates IDS[0..N-1], in order, in DIR/NAME. */
+static int
+export_list(const struct uctls_pki *pki, char *const *ids, size_t n, const char *dir,
+            const char *name, struct uctls_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0, k;
+	int rv;
+
+	for (k = 0; k < n; k++)
+		if (append_pem(uctls_pki_crt(pki, ids[k]), &buf, &len) < 0) {
+			free(buf);
+			return uctls_err_set(err, "out of memory");
+		}
+	rv = write_file(dir, name, buf != NULL ? buf : "", len, 0644, err);
+	free(buf);
+	return rv;
+}
+
+/* PEER-chain.pem (what each peer sends) and PEER-trust.pem (its anchors). */
+static int
+export_peers(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
+             FILE *m, struct uctls_err *err)
+{
+	char name[512];
+	size_t i, k;
+
+	for (i = 0; i < sc->npeers; i++) {
+		const struct uctls_peerdef *pd = &sc->peers[i];
+
+		snprintf(name, sizeof(name), "%s-chain.pem", pd->id);
+		if (export_list(pki, pd->sends, pd->nsends, dir, name, err) < 0)
+			return -1;
+		fprintf(m, "%s-chain.pem\twhat peer %s sends, in order:", pd->id, pd->id);
+		for (k = 0; k < pd->nsends; k++)
+			fprintf(m, " %s", pd->sends[k]);
+		fprintf(m, "%s\n", pd->nsends ? "" : " nothing");
+		snprintf(name, sizeof(name), "%s-trust.pem", pd->id);
+		if (export_list(pki, pd->trusts, pd->ntrusts, dir, name, err) < 0)
+			return -1;
+		fprintf(m, "%s-trust.pem\tthe trust anchors of peer %s:", pd->id, pd->id);
+		for (k = 0; k < pd->ntrusts; k++)
+			fprintf(m, " %s", pd->trusts[k]);
+		fprintf(m, "%s\n", pd->ntrusts ? "" : " none");
+	}
+	return 0;
+}
+
+int
+uctls_pki_export(const struct uctls_pki *pki, const struct uctls_scenario *sc, const char *dir,
+                 struct uctls_err *err)
+{
+	char *man = NULL;
+	size_t manlen = 0;
+	FILE *m = NULL;
+	int rv = -1;
+
+	/* OUTDIR itself only (mode 0700), in a parent that exists. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+
+		return uctls_err_set(err, "%s: cannot create: %s%s", dir, strerror(e),
+		                     e == ENOENT ? " (uctls creates OUTDIR, not its parents)" : "");
+	}
+	if (uctls_file_check_dir(dir, err) < 0)
+		return -1;
+	m = open_memstream(&man, &manlen);
+	if (m == NULL)
+		return uctls_err_set(err, "out of memory");
+	fprintf(m, "# PKI of scenario %s (%s), written by uctls pki export.\n", sc->name, sc->file);
+	fprintf(m, "# Keys come from the key pool and signatures are deterministic (RFC 6979):\n"
+	           "# with the same --key-cache the same files are written again.\n");
+	if (export_certs(pki, dir, m, err) < 0 || export_peers(pki, sc, dir, m, err) < 0 ||
+	    export_crls(pki, sc, dir, m, err) < 0 || export_ocsps(pki, sc, dir, m, err) < 0)
+		goto out;
+	rv = fclose(m);
+	m = NULL;
+	if (rv != 0) {
+		rv = uctls_err_set(err, "out of memory");
+		goto out;
+	}
+	rv = write_file(dir, "MANIFEST.txt", man, manlen, 0644, err);
+out:
+	if (m != NULL)
+		fclose(m);
 	free(man);
 	return rv;
 }

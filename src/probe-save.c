@@ -118,7 +118,8 @@ signer_key(gnutls_x509_crt_t c)
 	unsigned char sig[1024];
 	size_t len = sizeof(sig);
 
-	if (pk == GNUTLS_PK_RSA && gnutls_x509_crt_get_signature(c, (char *)sig, &len) >= 0)
+	if ((pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS) &&
+	    gnutls_x509_crt_get_signature(c, (char *)sig, &len) >= 0)
 		return len == 128 ? "rsa-1024" : len == 256 ? "rsa-2048" : len == 384 ? "rsa-3072"
 		       : len == 512 ? "rsa-4096" : NULL;
 	if (pk == GNUTLS_PK_ECDSA)
@@ -222,9 +223,14 @@ put_key(struct save *s, FILE *f, const struct node *nd)
 	const char *k = NULL;
 	char what[64];
 
-	if (pk == GNUTLS_PK_RSA && (bits == 1024 || bits == 2048 || bits == 3072 || bits == 4096)) {
+	if ((pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS) &&
+	    (bits == 1024 || bits == 2048 || bits == 3072 || bits == 4096)) {
 		snprintf(what, sizeof(what), "rsa-%u", bits);
 		k = what;
+		/* RFC 4055 id-RSASSA-PSS: the format's RSA keys are rsaEncryption */
+		if (pk == GNUTLS_PK_RSA_PSS)
+			note(s, nd->id, "an RSA-PSS key (RFC 4055): the format has none, cloned as %s "
+			     "(rsaEncryption)", what);
 	} else if (pk == GNUTLS_PK_ECDSA && gnutls_x509_crt_get_pk_ecc_raw(nd->crt, &curve, NULL, NULL) >= 0 &&
 	           (curve == GNUTLS_ECC_CURVE_SECP256R1 || curve == GNUTLS_ECC_CURVE_SECP384R1)) {
 		k = curve == GNUTLS_ECC_CURVE_SECP256R1 ? "ecdsa-p256" : "ecdsa-p384";
@@ -238,6 +244,12 @@ put_key(struct save *s, FILE *f, const struct node *nd)
 		         pk >= 0 ? gnutls_pk_get_name((gnutls_pk_algorithm_t)pk) : "?", bits);
 		note(s, nd->id, "key %s: not a key type of the format, cloned as ecdsa-p256", what);
 	}
+	if (gnutls_sign_get_pk_algorithm((gnutls_sign_algorithm_t)sa) == GNUTLS_PK_RSA_PSS)
+		note(s, nd->id, "signed with RSA-PSS (%s): the format signs RSA with PKCS#1 v1.5, "
+		     "cloned so",
+		     gnutls_sign_get_name((gnutls_sign_algorithm_t)sa) != NULL
+		             ? gnutls_sign_get_name((gnutls_sign_algorithm_t)sa)
+		             : "?");
 	if (h == GNUTLS_DIG_SHA1 || h == GNUTLS_DIG_SHA256 || h == GNUTLS_DIG_SHA384 ||
 	    h == GNUTLS_DIG_SHA512)
 		fprintf(f, " hash=\"%s\"",
@@ -571,6 +583,8 @@ put_server_attrs(struct save *s, FILE *f, const struct uctls_step *fl)
 		return;
 	if (strncmp(fl->reason, "sip-status:", 11) == 0 && strcmp(s->o->family, "tls") != 0)
 		fprintf(f, " sip-response=\"%d\"", atoi(fl->reason + 11));
+	else if (strncmp(fl->reason, "http-status:", 12) == 0 && strcmp(s->o->family, "https") == 0)
+		fprintf(f, " http-response=\"%d\"", atoi(fl->reason + 12));
 	else if (strcmp(fl->reason, "starttls-not-offered") == 0)
 		fputs(" starttls=\"none\"", f);
 	else if ((strcmp(fl->step, "tls-handshake") != 0 && strcmp(fl->step, "ssh-tunnel") != 0) ||
@@ -651,6 +665,7 @@ put_head(struct save *s, FILE *f, const char *profile, const struct uctls_step *
 			fputc(sum[i], f);
 	free(sum);
 	fprintf(f, "</summary>\n  <clock now=\"%s\"/>\n", when);
+	uctls_probe_put_profiles(f, s->o);
 }
 
 static void

@@ -185,6 +185,89 @@ put_client_sends(FILE *f, const struct uctls_probe_opts *o)
 	fputc('"', f);
 }
 
+/* The MRA leg (probe.h): the Jabber client of Mobile and Remote Access.
+ * Cisco Expressway IP Port Usage Configuration Guide: the Expressway-E
+ * listens for MRA clients on TCP 8443 (HTTPS).  The client checks that the
+ * service domain, or collab-edge.<domain>, is a name of the Expressway-E
+ * certificate, with profile jabber's rules (doc 221624, as the traversal
+ * family's mra-edge step); it presents no certificate.  Its first request
+ * to the edge is for the edge configuration, GET /<domain in Base64>/
+ * get_edge_config ("Mobile and Remote Access Through Cisco Expressway
+ * Deployment Guide", X14.0, "SAML SSO Authentication Over the Edge":
+ * /get_edge_sso, then /get_edge_config; docs/field.md), which an
+ * Expressway-E answers 401 until the user signs in. */
+#define MRA_PORT 8443
+
+struct mra_keep {
+	const char *names[2];
+	const char *profiles[2];
+	char edge[300];
+};
+
+int
+uctls_probe_mra_opts(const struct uctls_probe_opts *o, struct uctls_probe_opts *mo, char **keep)
+{
+	struct mra_keep *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return -1;
+	*mo = *o;
+	snprintf(k->edge, sizeof(k->edge), "collab-edge.%s", o->mra_domain);
+	k->names[0] = o->mra_domain;
+	k->names[1] = k->edge;
+	k->profiles[0] = UCTLS_PROBE_MRA_PROFILE;
+	mo->family = "https";
+	mo->port = o->mra_port != 0 ? o->mra_port : MRA_PORT;
+	mo->names = k->names;
+	mo->nnames = 1; /* the second, collab-edge, is the URL's host */
+	mo->profiles = k->profiles;
+	mo->nprofiles = 1;
+	mo->cert_file = mo->key_file = NULL;
+	mo->step_addrs = NULL;
+	mo->jabber = 1;
+	*keep = (char *)k;
+	return 0;
+}
+
+void
+uctls_probe_put_profiles(FILE *f, const struct uctls_probe_opts *o)
+{
+	if (!o->jabber)
+		return;
+	fputs("  <profile id=\"" UCTLS_PROBE_MRA_PROFILE "\" base=\"jabber\" family=\"https\"\n"
+	      "           describe=\"Cisco Jabber over MRA (profile jabber) fetching its edge "
+	      "configuration from Expressway-E\"/>\n",
+	      f);
+}
+
+/* The Jabber client's URL: https://collab-edge.D:PORT/B64(D)/get_edge_config
+ * (Base64 of RFC 4648 section 5, without padding). */
+static void
+put_mra_url(FILE *f, const struct uctls_probe_opts *o)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const unsigned char *d = (const unsigned char *)o->mra_domain;
+	size_t n = strlen(o->mra_domain), i;
+	char url[1200];
+	int k = snprintf(url, sizeof(url), "https://%s:%u/", o->names[1], o->port);
+
+	for (i = 0; i < n && k + 5 < (int)sizeof(url) - 80; i += 3) {
+		unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0) |
+		             (i + 2 < n ? d[i + 2] : 0);
+
+		url[k++] = b64[v >> 18 & 63];
+		url[k++] = b64[v >> 12 & 63];
+		if (i + 1 < n)
+			url[k++] = b64[v >> 6 & 63];
+		if (i + 2 < n)
+			url[k++] = b64[v & 63];
+	}
+	snprintf(url + k, sizeof(url) - (size_t)k,
+	         "/get_edge_config?service_name=_cisco-uds&service_name=_cuplogin");
+	uctls_probe_put_attr(f, "url", url);
+}
+
 /* The names the client expects of the server: --name, else --to, else the host. */
 static void
 put_names(FILE *f, const struct uctls_probe_opts *o, const char *attr)
@@ -217,8 +300,16 @@ uctls_probe_put_peers(FILE *f, const struct uctls_probe_opts *o, const char *pro
 		return -1;
 	fprintf(f, "  <peer id=\"%s\" role=\"client\"", fam->peer_id[0]);
 	uctls_probe_put_attr(f, "profile", profile);
-	put_client_sends(f, o);
+	if (!o->jabber)
+		put_client_sends(f, o);
 	uctls_probe_put_attr(f, "trusts", client_trusts);
+	if (o->jabber) {
+		put_names(f, o, "verify-name");
+		put_mra_url(f, o);
+		fprintf(f, "/>\n  <peer id=\"%s\" role=\"server\"%s/>\n", fam->peer_id[1],
+		        server_attrs);
+		return 0;
+	}
 	if (x) {
 		uctls_probe_put_attr(f, "domain", from);
 		uctls_probe_put_attr(f, "to", o->to != NULL ? o->to : o->host);
@@ -254,7 +345,9 @@ uctls_probe_xml(const struct uctls_probe_opts *o, const char *profile, char **xm
 	         o->host, o->port);
 	fputs("<scenario", f);
 	uctls_probe_put_attr(f, "name", name);
-	fprintf(f, " family=\"%s\">\n  <clock now=\"%s\"/>\n  <pki>\n", o->family, now);
+	fprintf(f, " family=\"%s\">\n  <clock now=\"%s\"/>\n", o->family, now);
+	uctls_probe_put_profiles(f, o);
+	fputs("  <pki>\n", f);
 	if (uctls_probe_put_client_pki(f, o, err) < 0 || put_trust(f, o, &trusts, err) < 0)
 		goto out;
 	fputs("  </pki>\n", f);
@@ -309,6 +402,22 @@ out:
 	return rv;
 }
 
+/* The MRA leg, after the zone's runs. */
+static int
+probe_mra(const struct uctls_probe_opts *o, struct uctls_keypool *pool, struct uctls_log **log,
+          struct uctls_err *err)
+{
+	struct uctls_probe_opts mo;
+	char *keep = NULL;
+	int rv;
+
+	if (uctls_probe_mra_opts(o, &mo, &keep) < 0)
+		return uctls_err_set(err, "out of memory");
+	rv = probe_one(&mo, UCTLS_PROBE_MRA_PROFILE, pool, log, err);
+	free(keep);
+	return rv;
+}
+
 int
 uctls_probe_run(const struct uctls_probe_opts *o, struct uctls_probe_result *res,
                 struct uctls_err *err)
@@ -329,6 +438,11 @@ uctls_probe_run(const struct uctls_probe_opts *o, struct uctls_probe_result *res
 		}
 		res->nlogs = i + 1;
 	}
+	if (o->mra_domain != NULL && probe_mra(o, pool, &res->mra, err) < 0) {
+		uctls_keypool_free(pool);
+		uctls_probe_result_clear(res);
+		return -1;
+	}
 	uctls_keypool_free(pool);
 	return 0;
 }
@@ -341,5 +455,6 @@ uctls_probe_result_clear(struct uctls_probe_result *res)
 	for (i = 0; i < res->nlogs; i++)
 		uctls_log_free(res->logs[i]);
 	free(res->logs);
+	uctls_log_free(res->mra);
 	memset(res, 0, sizeof(*res));
 }

@@ -48,12 +48,28 @@ struct uctls_probe_opts {
 	const char *const *step_addrs;   /* "STEP=HOST:PORT", NULL-terminated, or NULL */
 	int timeout_ms;                  /* bound on every wait; <= 0: 5000 */
 	time_t now;                      /* the probe's clock (the <clock> of a save) */
+	/* traversal: the MRA edge of the Expressway-E, probed after the zone
+	 * as a Jabber client would (family https, uctls_probe_mra_opts). */
+	const char *mra_domain;          /* the MRA service domain; NULL: no MRA leg */
+	unsigned mra_port;               /* its HTTPS port (0: 8443) */
+	int jabber;                      /* set by uctls_probe_mra_opts: this is the MRA leg */
 };
 
 struct uctls_probe_result {
 	struct uctls_log **logs;         /* one per profile, owned */
 	size_t nlogs;
+	struct uctls_log *mra;           /* the MRA leg (mra_domain), owned, or NULL */
 };
+
+/* The profile of the MRA leg: a scenario <profile> on profile jabber's
+ * rules, for family https (uctls-scenario(5), base=). */
+#define UCTLS_PROBE_MRA_PROFILE "probe-jabber-mra"
+
+/* The options of the MRA leg of O (O->mra_domain set) into *MO: family
+ * https, HOST:mra_port, the Jabber client's names and URL.  MO borrows
+ * from O and from *KEEP (malloc'd, free it after MO). */
+int uctls_probe_mra_opts(const struct uctls_probe_opts *o, struct uctls_probe_opts *mo,
+                         char **keep);
 
 /* The scenario text a probe runs for PROFILE, malloc'd in *XML.  0, or -1
  * with ERR (a trust file that cannot be read or holds no certificate). */
@@ -83,5 +99,7 @@ int uctls_probe_put_peers(FILE *f, const struct uctls_probe_opts *o, const char 
                           const char *client_trusts, const char *server_attrs);
 int uctls_probe_put_client_pki(FILE *f, const struct uctls_probe_opts *o, struct uctls_err *err);
 void uctls_probe_put_attr(FILE *f, const char *name, const char *value);
+/* The scenario's own <profile>s (after <clock>): the MRA leg's. */
+void uctls_probe_put_profiles(FILE *f, const struct uctls_probe_opts *o);
 
 #endif

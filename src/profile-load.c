@@ -93,6 +93,10 @@ static const struct field fields[] = {
 	FLD("rev-all-cas", F_BOOL, rev_all_cas),
 	FLD("rev-fail-closed", F_BOOL, rev_fail_closed),
 	FLD("rev-crl-expired-revokes", F_BOOL, rev_crl_expired_revokes),
+	FLD("trust-one-per-subject", F_BOOL, trust_one_per_subject),
+	FLD("ssh-subject-oids", F_WORDS, ssh_subject_oids),
+	FLD("rev-unchecked", F_STR, rev_unchecked),
+	FLD("rev-ocsp-get", F_BOOL, rev_ocsp_get),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

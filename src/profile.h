@@ -116,6 +116,22 @@ struct uctls_profile {
 	                           revoked (0) */
 	int rev_crl_expired_revokes; /* a CRL past its nextUpdate: every certificate of
 	                           its CA is revoked (crl-expired); 0: status unknown */
+	/* Expressway's trusted CA list (trust-shadow.h; docs/profiles.md). */
+	int trust_one_per_subject; /* of two or more trusted self-signed certificates with
+	                           the same subject CN, only the first in the trust list
+	                           is used */
+	const char *const *ssh_subject_oids; /* NULL-terminated subject attribute OIDs
+	                           the MRA SSH tunnel accepts in the certificate the
+	                           other side presents (ssh-tunnel step; subject-oid-
+	                           unsupported); NULL: any */
+	/* Revocation, what a device that checks none says (revoke.c): the note a
+	 * passing verification carries in a scenario with revocation data when
+	 * no source is on, "PRODUCT does not check revocation ..."; NULL: none. */
+	const char *rev_unchecked;
+	/* Revocation: asks the OCSP responder by GET when the URL fits in 255
+	 * bytes (RFC 6960 A.1, RFC 5019 5), by POST otherwise; 0: POST always
+	 * (revoke-http.c) */
+	int rev_ocsp_get;
 };
 
 /* The process's profiles (profile.c): the profile directory, then each

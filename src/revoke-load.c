@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "revoke.h"
+#include "revoke-int.h"
 #include "scenario.h"
 #include "xml.h"
 
@@ -15,7 +15,7 @@ static const char *const crl_attrs[] = { "id", "issuer", "url", "revoked", "this
 	                                 "next-update", "signed-with", "down", NULL };
 static const char *const ocsp_attrs[] = { "id", "issuer", "url", "revoked", "unknown",
 	                                  "this-update", "next-update", "signed-with",
-	                                  "down", NULL };
+	                                  "down", "get", NULL };
 
 int
 uctls_revoke_is_pki_child(const char *name)
@@ -186,11 +186,16 @@ load_common(struct uctls_scenario *sc, const struct uctls_xml_node *n, char **id
 		if ((*signed_with = strdup(v)) == NULL)
 			return uctls_err_set(err, "out of memory");
 	}
+	/* down="hold": the connection is accepted and never answered, so the
+	 * fetch ends at the timeout (a responder behind a firewall that drops,
+	 * or a hung server), not at a close */
 	v = uctls_xml_attr(n, "down");
-	if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+	if (v != NULL && strcmp(v, "yes") != 0 && strcmp(v, "no") != 0 && strcmp(v, "hold") != 0)
 		return uctls_err_at(err, sc->file, n->line, "<%s id=\"%s\">: down `%s'; expected "
-		                    "yes or no", n->name, *id, v);
-	*down = v != NULL && strcmp(v, "yes") == 0;
+		                    "yes, hold or no", n->name, *id, v);
+	*down = v == NULL || strcmp(v, "no") == 0 ? 0
+	        : strcmp(v, "yes") == 0           ? UCTLS_DOWN_CLOSE
+	                                          : UCTLS_DOWN_HOLD;
 	return 0;
 }
 
@@ -227,6 +232,8 @@ load_crl(struct uctls_scenario *sc, const struct uctls_xml_node *n, struct uctls
 	return 0;
 }
 
+static int pick(const char *v, const char *a, const char *b);
+
 static int
 load_ocsp(struct uctls_scenario *sc, const struct uctls_xml_node *n, struct uctls_ocspdef *o,
           struct uctls_err *err)
@@ -239,6 +246,12 @@ load_ocsp(struct uctls_scenario *sc, const struct uctls_xml_node *n, struct uctl
 	    load_time(sc, n, "this-update", "-1h", &o->this_update, err) < 0 ||
 	    load_time(sc, n, "next-update", "+1d", &o->next_update, err) < 0)
 		return -1;
+	/* get="no": a responder that takes POST only (RFC 6960 A.1 allows
+	 * both; RFC 5019 5 wants GET taken) */
+	if ((o->no_get = pick(uctls_xml_attr(n, "get"), "no", "yes")) < 0)
+		return uctls_err_at(err, sc->file, n->line, "<ocsp id=\"%s\">: get `%s'; expected "
+		                    "yes or no", o->id, uctls_xml_attr(n, "get"));
+	o->no_get = o->no_get == 1;
 	return 0;
 }
 

@@ -254,9 +254,15 @@ ocsp_answer(struct uctls_revoke *rv, const struct uctls_ocspdef *od, const gnutl
 		st = in_ids(od->revoked, od->nrevoked, id) ? 1
 		     : in_ids(od->unknown, od->nunknown, id) ? 2 : 0;
 	status = 500;
-	if (signer(rv->pki, od->signed_with != NULL ? od->signed_with : od->issuer, &pk) < 0 ||
-	    uctls_ocsp_build(req, uctls_pki_crt(rv->pki, od->issuer), pk, st, od->this_update,
-	                     od->this_update, od->next_update, rv->sc->now, body, &err) < 0)
+	if (signer(rv->pki, od->signed_with != NULL ? od->signed_with : od->issuer, &pk) < 0)
+		goto out;
+	/* signed-with: a delegated responder, its certificate sent (ocsp.c) */
+	if (od->signed_with != NULL && strcmp(od->signed_with, od->issuer) != 0
+	        ? uctls_ocsp_build_delegated(req, uctls_pki_crt(rv->pki, od->signed_with), pk, st,
+	                                     od->this_update, od->this_update, od->next_update,
+	                                     rv->sc->now, body, &err) < 0
+	        : uctls_ocsp_build(req, uctls_pki_crt(rv->pki, od->issuer), pk, st, od->this_update,
+	                           od->this_update, od->next_update, rv->sc->now, body, &err) < 0)
 		goto out;
 	status = 200;
 out:
@@ -355,6 +361,8 @@ add_why(struct status *s, const char *src, const char *what)
 	snprintf(s->why + n, sizeof(s->why) - n, "%s%s: %s", n > 0 ? "; " : "", src, what);
 }
 
+#define NZ(s) ((s) != NULL ? (s) : "")
+
 /* RFC 6960 3.2: the response names CRT, is signed by ISSUER (or a responder
  * it delegated to), and is current. */
 static void
@@ -362,17 +370,16 @@ judge_ocsp(const gnutls_datum_t *der, gnutls_x509_crt_t crt, gnutls_x509_crt_t i
            time_t now, const char *src, struct status *s)
 {
 	gnutls_ocsp_resp_t r = NULL;
-	unsigned verify = 0, cs = 0;
+	unsigned cs = 0;
 	time_t tu, nu, rt;
-	char t[32];
+	char t[32], sig[400], *dlg = NULL;
 
 	if (gnutls_ocsp_resp_init(&r) < 0 || gnutls_ocsp_resp_import(r, der) < 0) {
 		add_why(s, src, "the answer is not an OCSP response");
 	} else if (gnutls_ocsp_resp_get_status(r) != GNUTLS_OCSP_RESP_SUCCESSFUL) {
 		add_why(s, src, "the responder answered with an error status (RFC 6960 2.3)");
-	} else if (gnutls_ocsp_resp_verify_direct(r, issuer, &verify, 0) < 0 || verify != 0) {
-		add_why(s, src, "the response is not signed by the certificate's issuer nor by a "
-		                "responder it authorised (RFC 6960 4.2.2.2)");
+	} else if (uctls_ocsp_check_signer(r, issuer, now, &dlg, sig, sizeof(sig)) < 0) {
+		add_why(s, src, sig); /* ocsp.c: RFC 6960 4.2.2.2, delegated responders */
 	} else if (gnutls_ocsp_resp_check_crt(r, 0, crt) < 0 ||
 	           gnutls_ocsp_resp_get_single(r, 0, NULL, NULL, NULL, NULL, &cs, &tu, &nu, &rt,
 	                                       NULL) < 0) {
@@ -388,8 +395,11 @@ judge_ocsp(const gnutls_datum_t *der, gnutls_x509_crt_t crt, gnutls_x509_crt_t i
 	} else {
 		s->st = cs == GNUTLS_OCSP_CERT_REVOKED ? ST_REVOKED : ST_GOOD;
 		s->when = rt;
-		snprintf(s->src, sizeof(s->src), "%s", src);
+		snprintf(s->src, sizeof(s->src), "%s%s%s%s", src,
+		         dlg != NULL ? " (signed by its delegated responder `" : "", NZ(dlg),
+		         dlg != NULL ? "')" : "");
 	}
+	free(dlg);
 	gnutls_ocsp_resp_deinit(r);
 }
 
@@ -486,8 +496,6 @@ cert_url(gnutls_x509_crt_t crt, int ocsp, char *buf, size_t n)
 	}
 	return 0;
 }
-
-#define NZ(s) ((s) != NULL ? (s) : "")
 
 /* URL is in this scenario's namespace: a <crl>/<ocsp> serves it, or a
  * generated certificate names it (crl=, ocsp=; a URL nothing serves is then
@@ -681,6 +689,33 @@ policy_of(const struct uctls_revoke *rv, const struct uctls_profile *pr, const c
 		p->all = rp->scope == 2;
 }
 
+unsigned
+uctls_revoke_sources(const struct uctls_revoke *rv, const struct uctls_profile *profile,
+                     const char *verifier)
+{
+	struct policy p;
+
+	policy_of(rv, profile, verifier, &p);
+	return p.sources;
+}
+
+/* A device that checks no revocation says so (profile.h rev_unchecked), so
+ * that a revoked certificate it accepts is a verdict about the device, not
+ * a silent pass; not when the scenario's peer switched it off itself. */
+static int
+unchecked_note(const struct uctls_revoke *rv, const struct uctls_profile *pr,
+               const char *verifier, struct uctls_diag *d)
+{
+	const struct uctls_revpeer *rp;
+
+	if (pr->rev_unchecked == NULL || rv->sc == NULL)
+		return 0;
+	if ((rp = rev_peer(rv, verifier)) != NULL && rp->has_sources)
+		return 0;
+	return uctls_diag_note(d, UCTLS_REV_NOTE "not checked: %s", pr->rev_unchecked) < 0 ? -1
+	                                                                                  : 0;
+}
+
 static char *
 label(const struct uctls_revoke *rv, gnutls_x509_crt_t crt)
 {
@@ -743,7 +778,8 @@ uctls_revoke_check(struct uctls_revoke *rv, const struct uctls_profile *profile,
 
 	policy_of(rv, profile, verifier, &p);
 	if (p.sources == 0)
-		return 0;
+		return unchecked_note(rv, profile, verifier, d);
+	rv->ocsp_get = profile->rev_ocsp_get; /* revoke-http.c: GET or POST */
 	/* the trust anchor itself is not checked (RFC 5280 6.1: it is input) */
 	if (staple == NULL && rv->focsp.size > 0)
 		staple = &rv->focsp;
@@ -794,4 +830,28 @@ uctls_revoke_staple(struct uctls_revoke *rv, const char *peer, const char *leaf_
 	gnutls_free(req.data);
 	return r < 0 ? uctls_err_set(err, "%s: could not make the OCSP response to staple",
 	                             rv->sc->file) : 0;
+}
+
+int
+uctls_revoke_ocsp_der(const struct uctls_scenario *sc, const struct uctls_pki *pki,
+                      const struct uctls_ocspdef *od, const char *cert_id, gnutls_datum_t *out,
+                      struct uctls_err *err)
+{
+	/* the responder's own answer, asked directly: no thread, no socket */
+	struct uctls_revoke tmp = { .sc = sc, .pki = pki };
+	gnutls_x509_crt_t crt = uctls_pki_crt(pki, cert_id), iss = uctls_pki_crt(pki, od->issuer);
+	gnutls_datum_t req = { NULL, 0 };
+	int r;
+
+	out->data = NULL;
+	out->size = 0;
+	if (crt == NULL || iss == NULL || uctls_ocsp_request(crt, iss, &req) < 0)
+		return uctls_err_at(err, sc->file, od->line, "<ocsp id=\"%s\">: no request for "
+		                    "`%s'", od->id, cert_id);
+	r = ocsp_answer(&tmp, od, &req, out);
+	gnutls_free(req.data);
+	if (r != 200)
+		return uctls_err_at(err, sc->file, od->line, "<ocsp id=\"%s\">: no key to sign "
+		                    "the response for `%s' with", od->id, cert_id);
+	return 0;
 }

@@ -58,7 +58,8 @@ struct uctls_crldef {
 	size_t nrevoked;
 	time_t this_update, next_update;
 	char *signed_with; /* owned or NULL: id whose key signs instead (a forged CRL) */
-	int down;          /* 1: the URL accepts and closes without an answer */
+	int down;          /* 1 (yes): the URL accepts and closes without an answer;
+	                    * 2 (hold): it accepts and never answers (revoke-int.h) */
 };
 
 /* <ocsp id= issuer= url= revoked= unknown= this-update= next-update=
@@ -74,8 +75,11 @@ struct uctls_ocspdef {
 	char **unknown;
 	size_t nunknown;
 	time_t this_update, next_update; /* next-update in the past: a stale answer */
-	char *signed_with; /* owned or NULL: an unauthorised key signs (RFC 6960 4.2.2.2) */
+	char *signed_with; /* owned or NULL: a delegated responder signs, its certificate
+	                      sent (authorised when ISSUER issued it with id-kp-OCSPSigning,
+	                      RFC 6960 4.2.2.2; any other key is not) */
 	int down;
+	int no_get;        /* get="no": answers POST only, a GET 405 (RFC 6960 A.1) */
 };
 
 /* A peer's revocation attributes (0: the profile's). */
@@ -118,6 +122,14 @@ int uctls_revoke_crl_der(const struct uctls_scenario *sc, const struct uctls_pki
                          const struct uctls_crldef *cd, gnutls_datum_t *out,
                          struct uctls_err *err);
 
+/* The OCSP response (DER in *OUT, gnutls_free) the responder OD gives for
+ * the certificate CERT_ID (one its issuer issued) at the scenario's clock,
+ * as `uctls pki export' writes it for stapling (ocsp.c builds it).  0, or
+ * -1 with ERR. */
+int uctls_revoke_ocsp_der(const struct uctls_scenario *sc, const struct uctls_pki *pki,
+                          const struct uctls_ocspdef *od, const char *cert_id,
+                          gnutls_datum_t *out, struct uctls_err *err);
+
 struct uctls_revoke;
 
 /* The run's revocation state for SC (NULL in *OUT when SC has no
@@ -125,6 +137,9 @@ struct uctls_revoke;
 int uctls_revoke_new(const struct uctls_scenario *sc, const struct uctls_pki *pki,
                      int timeout_ms, struct uctls_revoke **out, struct uctls_err *err);
 void uctls_revoke_free(struct uctls_revoke *rv); /* accepts NULL; joins the responder */
+/* The ms the run has spent blocked in fetches so far (the verifier fetches
+ * inside the handshake): the engine adds them to its step deadlines. */
+double uctls_revoke_blocked_ms(const struct uctls_revoke *rv);
 
 /* The same for `uctls check': the CRL files CRLS[0..NCRLS-1] (PEM or DER)
  * and an OCSP response file OCSP (DER; may be NULL), read now; nothing is
@@ -141,6 +156,11 @@ int uctls_revoke_new_files(const char *const *crls, size_t ncrls, const char *oc
 int uctls_revoke_check(struct uctls_revoke *rv, const struct uctls_profile *profile,
                        const char *verifier, gnutls_x509_crt_t *path, size_t plen,
                        time_t now, const gnutls_datum_t *staple, struct uctls_diag *d);
+
+/* The sources (UCTLS_REV_*) VERIFIER checks with PROFILE: the profile's,
+ * or its peer's revocation= (tls.c: a staple the protocol cannot carry). */
+unsigned uctls_revoke_sources(const struct uctls_revoke *rv,
+                              const struct uctls_profile *profile, const char *verifier);
 
 /* Server side: the OCSP response (DER, gnutls_free) PEER staples for its
  * leaf LEAF_ID, when its staple= says so; *OUT empty otherwise.  0 or -1. */

@@ -15,6 +15,7 @@
 #include <gnutls/gnutls.h>
 
 #include "pcap.h"
+#include "revoke.h"
 #include "tls.h"
 #include "warn.h"
 
@@ -175,6 +176,31 @@ verify_ctx(const struct uctls_tls *t, struct uctls_verify_ctx *ctx, const char *
 	ctx->revoke = t->cfg.revoke;
 }
 
+/* A verifier that checks a stapled OCSP response and got none says so
+ * (revoke.h): a client staples only in TLS 1.3, in its Certificate entry,
+ * when the server's CertificateRequest carries status_request (RFC 8446
+ * 4.4.2.1; GnuTLS 3.6.12 and later, lib/tls13/certificate_request.c and
+ * lib/tls13/certificate.c); TLS 1.2's status_request (RFC 6066 8) is the
+ * server's alone.  A missing staple is not a failure: GnuTLS fails it only
+ * for a certificate with the OCSP Must-Staple feature (RFC 7633). */
+static int
+no_staple_note(struct uctls_tls *t)
+{
+	unsigned src = uctls_revoke_sources(t->cfg.revoke, t->cfg.profile, t->cfg.def->id);
+
+	if (!(src & UCTLS_REV_STAPLE) || t->npeer == 0)
+		return 0;
+	if (t->cfg.is_server && gnutls_protocol_get_version(t->sess) != GNUTLS_TLS1_3)
+		return uctls_diag_note(&t->diag, UCTLS_REV_NOTE "not checked: TLS 1.2 has no client "
+		                       "certificate status (a client staples its OCSP response "
+		                       "only in TLS 1.3, RFC 8446 4.4.2.1)");
+	if (src != UCTLS_REV_STAPLE)
+		return 0; /* OCSP or CRL answered, or said why not */
+	return uctls_diag_note(&t->diag, UCTLS_REV_NOTE "not checked: %s stapled no OCSP "
+	                       "response (status_request, RFC 6066 8; RFC 8446 4.4.2.1)",
+	                       t->cfg.peer_id != NULL ? t->cfg.peer_id : "the other side");
+}
+
 static int
 run_verify(struct uctls_tls *t)
 {
@@ -204,6 +230,8 @@ run_verify(struct uctls_tls *t)
 		ctx.staple = &staple;
 	rv = uctls_verify_chain(&ctx, t->peer,
 	                        t->cfg.verify_leaf_only && t->npeer > 1 ? 1 : t->npeer, &t->diag);
+	if (rv == 0 && ctx.staple == NULL && t->cfg.revoke != NULL && no_staple_note(t) < 0)
+		return -1;
 	if (rv == 1 && t->cfg.verify_soft) {
 		/* Accept the handshake; the application decides. */
 		t->soft = t->diag;

@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, make_revoke_suite());
 	srunner_add_suite(sr, make_runq_suite());
 	srunner_add_suite(sr, make_store_suite());
+	srunner_add_suite(sr, make_shadow_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -19,5 +19,6 @@ Suite *make_nc_suite(void);
 Suite *make_revoke_suite(void);
 Suite *make_runq_suite(void);
 Suite *make_store_suite(void);
+Suite *make_shadow_suite(void);
 
 #endif

@@ -82,8 +82,8 @@ fi
 
 a=$(comp "$UCTLS" check --json --profile=exp)
 b=$(comp "$UCTLS" check --json --profile = exp)
-if [ "$a" = "$(printf -- '--profile=expressway-c\n--profile=expressway-c-https\n--profile=expressway-e')" ] &&
-	[ "$b" = "$(printf 'expressway-c\nexpressway-c-https\nexpressway-e')" ]; then
+if [ "$a" = "$(printf -- '--profile=expressway-c\n--profile=expressway-c-https\n--profile=expressway-c-sip\n--profile=expressway-e')" ] &&
+	[ "$b" = "$(printf 'expressway-c\nexpressway-c-https\nexpressway-c-sip\nexpressway-e')" ]; then
 	ok "bash: --profile=exp<TAB>, whole and split at ="
 else
 	nok "bash: --profile=exp<TAB>" "whole: $(echo $a)" "split: $(echo $b)"
@@ -173,7 +173,7 @@ if echo "$zsubs" | grep -q -x run; then
 else
 	nok "zsh: uctls <TAB>: no run" "$(echo $zsubs)"
 fi
-expect "zsh: check --profile exp<TAB>" "expressway-c expressway-c-https expressway-e" "$(zcomp 2)"
+expect "zsh: check --profile exp<TAB>" "expressway-c expressway-c-https expressway-c-sip expressway-e" "$(zcomp 2)"
 expect "zsh: check --role <TAB>" "client server" "$(zcomp 3)"
 got=$(zcomp 4)
 if echo "$got" | grep -q -x a.xml && echo "$got" | grep -q -x 'sub' && ! echo "$got" | grep -q pem; then

@@ -7,6 +7,12 @@
 # scenario that `uctls run' replays to the same step, side and reason, and
 # whose cloned certificates say what the real ones say (subject, issuer,
 # SANs, validity, key type and size, key usage, EKU, basic constraints).
+# Two profiles: one saved scenario each (FILE.xml, FILE-PROFILE.xml), each
+# replaying to its own verdict.  What a clone keeps of an openssl-made chain
+# (name constraints, policies, AIA and CDP URLs, Ed25519) and what it names
+# as not cloned (RSA-PSS).  Traversal: a uctls Expressway-E (--listen) and
+# its MRA edge (openssl s_server -www, a uctls HTTPS server answering 401),
+# and Kamailio as a traversal zone (a real SIP stack).
 # Then the usage errors: what was wrong and `see uctls probe --help', exit 2.
 # A part whose server is not installed is skipped (ok # SKIP); when uctls
 # fails, the test fails.  No fixed ports, no sleeps: every wait is bounded.
@@ -20,9 +26,13 @@ pl_python
 pl_start probe # $tmp, traps, UCTLS_KEY_CACHE, n, fail
 spid=
 kpid=
+wpid=
+wport=0
+tport=0
 # shellcheck disable=SC2317 # called by pl_cleanup, at exit
 cleanup() {
 	[ -z "$spid" ] || { kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; }
+	[ -z "$wpid" ] || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; }
 	[ -z "$kpid" ] || { kill "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null; }
 }
 
@@ -88,12 +98,12 @@ $(head -c 2000 "$tmp/$1.err")"
 	fi
 }
 
-# replay NAME WANT ORIG.pem DESCRIPTION: the saved scenario (valid by the
-# DTD) runs to WANT and its cloned end-entity certificate says what
-# ORIG.pem says.
+# replay NAME WANT ORIG.pem DESCRIPTION [SAVED]: the saved scenario
+# (SAVED, default $tmp/NAME.saved.xml; valid by the DTD) runs to WANT and
+# its cloned end-entity certificate says what ORIG.pem says.
 replay() {
-	local out rc diff
-	out=$("$UCTLS" run --json --no-fixes "$tmp/$1.saved.xml" 2>&1)
+	local out rc diff saved=${5:-$tmp/$1.saved.xml}
+	out=$("$UCTLS" run --json --no-fixes "$saved" 2>&1)
 	rc=$?
 	out=$(printf '%s\n' "$out" | "$py" -c '
 import json, sys
@@ -104,18 +114,18 @@ print("%s/%s/%s" % (f[0]["step"], f[0]["side"], f[0]["reason"]) if f else "pass"
 	# and it is valid by the DTD, as every shipped scenario (tests/dtd.sh)
 	if command -v xmllint >/dev/null 2>&1 &&
 		! xmllint --noout --dtdvalid "$top_srcdir/scenarios/uctls-scenario.dtd" \
-			"$tmp/$1.saved.xml" >"$tmp/$1.dtd" 2>&1; then
+			"$saved" >"$tmp/$1.dtd" 2>&1; then
 		rc="$rc, not valid by the DTD: $(head -5 "$tmp/$1.dtd")"
 	fi
 	if [ "$rc" = 0 ] && [ "$out" = "$2 True" ]; then
 		tap 0 "$4: the saved scenario replays to $2"
 	else
 		tap 1 "$4: the saved scenario replays to $2" "uctls run exit $rc: $out
-$(cat "$tmp/$1.saved.xml")"
+$(cat "$saved")"
 	fi
 	# The clone, exported, against the original.
 	rm -rf "$tmp/$1.clone"
-	if ! "$UCTLS" pki export "$tmp/$1.saved.xml" "$tmp/$1.clone" >"$tmp/$1.export" 2>&1; then
+	if ! "$UCTLS" pki export "$saved" "$tmp/$1.clone" >"$tmp/$1.export" 2>&1; then
 		tap 1 "$4: the cloned certificate says what the real one says" \
 			"uctls pki export of the saved scenario failed: $(cat "$tmp/$1.export")"
 		return
@@ -148,9 +158,38 @@ probe() {
 	replay "$name" "$want" "$cert" "$desc"
 }
 
+# leg FILE.json N: the failure (step/side/reason) of the Nth JSON object
+# of a probe's report (1: the first profile), or "pass".
+leg() {
+	"$py" - "$1" "$2" <<'P' 2>&1
+import json, sys
+o = json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2]) - 1])
+f = [s for s in o["steps"] if s["status"] == "fail"]
+print("%s/%s/%s" % (f[0]["step"], f[0]["side"], f[0]["reason"]) if f else "pass")
+P
+}
+
+# www_up N CERT KEY [CHAIN]: openssl s_server -www (an HTTPS server
+# answering every GET with 200 and a status page, asking no client
+# certificate) on a port of its own, for N connections: $wpid, $wport.
+www_up() {
+	local line
+	: >"$tmp/www.log" # now: the background job's own truncation may come late
+	openssl s_server -accept 127.0.0.1:0 -naccept "$1" -www -cert "$2" -key "$3" \
+		${4:+-cert_chain "$4"} </dev/null >"$tmp/www.log" 2>&1 &
+	wpid=$!
+	line=$(pl_wait_log "$tmp/www.log" '^ACCEPT' 10) || return 1
+	wport=${line##*:}
+}
+www_down() {
+	[ -z "$wpid" ] || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; }
+	wpid=
+}
+
 # --- openssl s_server: family tls ------------------------------------------
 srv_up() { # DIR: the exported openssl-server.sh on a port of its own
 	local line
+	: >"$tmp/srv.log" # now, not when the background job gets to it
 	"$1/openssl-server.sh" 127.0.0.1:0 </dev/null >"$tmp/srv.log" 2>&1 &
 	spid=$!
 	line=$(pl_wait_log "$tmp/srv.log" '^ACCEPT' 10) || return 1
@@ -210,15 +249,188 @@ else
 		tls-handshake/client/name-mismatch named --name other.example.com
 fi
 
+# --- several profiles: one saved scenario each ------------------------------
+# A server certificate whose name is only its CN: profile generic (RFC 9525)
+# refuses it, profile openssl (stock OpenSSL: CN fallback) accepts it.
+# --save FILE.xml keeps the first profile's run in FILE.xml and the
+# second's in FILE-openssl.xml; each replays to its own profile's verdict.
+if ! command -v openssl >/dev/null 2>&1; then
+	skip 6 "openssl not found (Debian: apt-get install openssl)"
+else
+	pki cn tls '    <ca id="root" subject="CN=Probe Root,O=Example"/>
+    <ca id="int" issuer="root" subject="CN=Probe Issuing CA,O=Example"/>
+    <cert id="srv" issuer="int" subject="CN=srv.example.com" eku="serverAuth"/>
+    <cert id="cli" issuer="int" subject="CN=cli.example.com"/>' \
+		'<peer id="client" role="client" sends="cli" trusts="root" verify-name="srv.example.com"/>
+<peer id="server" role="server" sends="srv int" trusts="root"/>'
+	M=$tmp/cn.export
+	"$UCTLS" pki export "$tmp/cn.xml" "$M" >"$tmp/cn.out" 2>&1 ||
+		{ echo "Bail out! uctls pki export cn failed: $(cat "$tmp/cn.out")"; exit 1; }
+	if ! www_up 2 "$M/srv.pem" "$M/srv.key" "$M/int.pem"; then
+		tap 1 "openssl s_server -www started" "$(cat "$tmp/www.log")"
+		skip 5 "openssl s_server did not start"
+	else
+		timeout -k 2 60 "$UCTLS" probe --json --timeout 5000 --family tls --profile generic \
+			--profile openssl --trust "$M/root.pem" --name srv.example.com \
+			--save "$tmp/multi.xml" "127.0.0.1:$wport" >"$tmp/multi.json" 2>"$tmp/multi.err"
+		rc=$?
+		got="$(leg "$tmp/multi.json" 1) $(leg "$tmp/multi.json" 2)"
+		[ "$rc" = 1 ] && [ "$got" = "tls-handshake/client/cn-only-no-san pass" ]
+		tap $? "CN-only server, profiles generic and openssl: cn-only-no-san for generic, pass for openssl, exit 1" \
+			"exit $rc: $got $(cat "$tmp/multi.err")"
+		grep -q "^saved $tmp/multi.xml (profile generic)" "$tmp/multi.err" &&
+			grep -q "^saved $tmp/multi-openssl.xml (profile openssl)" "$tmp/multi.err" &&
+			[ -s "$tmp/multi.xml" ] && [ -s "$tmp/multi-openssl.xml" ]
+		tap $? "--save with two profiles: FILE.xml for the first, FILE-openssl.xml for the second, both said" \
+			"$(cat "$tmp/multi.err")"
+		replay multi-generic tls-handshake/client/cn-only-no-san "$M/srv.pem" \
+			"two profiles, the first (generic)" "$tmp/multi.xml"
+		replay multi-openssl pass "$M/srv.pem" "two profiles, the second (openssl)" \
+			"$tmp/multi-openssl.xml"
+	fi
+	www_down
+fi
+
+# --- what a clone keeps: name constraints, policies, AIA and CDP, key types -
+# openssl makes the chains (uctls does not): an intermediate with name
+# constraints and the anyPolicy policy, a leaf with certificate policies,
+# an authorityInformationAccess (OCSP, caIssuers) and a CRL distribution
+# point with real-looking http URLs, and a leaf key of each kind: RSA,
+# Ed25519, RSA-PSS (RFC 4055), and an RSA key signed with RSA-PSS.  The
+# probe passes; the saved scenario replays to pass without fetching the
+# URLs (uctls serves only what a scenario declares: revoke.c); the clone's
+# `openssl x509 -text' is the original's, but for the keys, signatures,
+# serials and key identifiers (which follow from the keys) and the order of
+# the extensions -- or the notes name what the format cannot say (RSA-PSS).
+norm() { # CERT.pem: openssl x509 -text, less what a clone cannot keep
+	openssl x509 -in "$1" -noout -text 2>&1 | "$py" -c '
+import re, sys
+out, exts, cur, cut = [], {}, None, None
+for ln in sys.stdin.read().splitlines():
+    ind, s = len(ln) - len(ln.lstrip()), ln.strip()
+    if cut is not None and ind > cut:
+        continue
+    cut = None
+    if re.match(r"(Modulus|pub|Signature Value|Serial Number):", s):
+        cut = ind
+        continue
+    if ind <= 8 or s == "X509v3 extensions:":
+        cur = None
+    elif ind == 12 and s.startswith(("X509v3 ", "Authority Information Access", "CT ")):
+        cur = s
+        exts[cur] = []
+        continue
+    if cur is None:
+        out.append(s)
+    elif not cur.startswith(("X509v3 Subject Key Id", "X509v3 Authority Key Id")):
+        exts[cur].append(s)
+for k in sorted(exts):
+    out.append(k)
+    out.extend("  " + v for v in exts[k])
+print("\n".join(out))'
+}
+if ! command -v openssl >/dev/null 2>&1; then
+	skip 12 "openssl not found (Debian: apt-get install openssl)"
+else
+	X=$tmp/ext
+	mkdir -p "$X"
+	cat >"$X/ext.cnf" <<'X'
+[ca]
+basicConstraints = critical,CA:true
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[int]
+basicConstraints = critical,CA:true,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+nameConstraints = critical,permitted;DNS:example.com,excluded;DNS:bad.example.com
+certificatePolicies = 2.5.29.32.0
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[leaf]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:srv.example.com
+certificatePolicies = 2.23.140.1.2.2,1.3.6.1.4.1.311.21.8.1
+authorityInfoAccess = OCSP;URI:http://ocsp.example.com/,caIssuers;URI:http://pki.example.com/int.crt
+crlDistributionPoints = URI:http://pki.example.com/int.crl
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+X
+	(
+		cd "$X" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -set_serial 1 \
+			-subj "/CN=Ext Root/O=Example" -days 3650 -config ext.cnf -extensions ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr \
+				-subj "/CN=Ext Issuing CA/O=Example" &&
+			openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -set_serial 2 -days 1000 \
+				-extfile ext.cnf -extensions int -out int.pem &&
+			openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj "/CN=srv.example.com/O=Example" &&
+			openssl req -newkey ed25519 -nodes -keyout ed.key -out ed.csr -subj "/CN=srv.example.com/O=Example" &&
+			openssl req -newkey rsa-pss -pkeyopt rsa_keygen_bits:2048 -nodes -keyout pss.key \
+				-out pss.csr -subj "/CN=srv.example.com/O=Example" &&
+			for k in rsa ed pss; do
+				openssl x509 -req -in $k.csr -CA int.pem -CAkey int.key -set_serial 1000 -days 300 \
+					-extfile ext.cnf -extensions leaf -out $k.pem || exit 1
+			done &&
+			openssl x509 -req -in rsa.csr -CA int.pem -CAkey int.key -set_serial 1001 -days 300 \
+				-extfile ext.cnf -extensions leaf -sigopt rsa_padding_mode:pss \
+				-sigopt rsa_pss_saltlen:32 -sha256 -out psig.pem &&
+			cp rsa.key psig.key
+	) >"$X/make.log" 2>&1 || { echo "Bail out! openssl could not make the test chains: $(tail -5 "$X/make.log")"; exit 1; }
+	# ext_case KIND DESCRIPTION NOTE: NOTE empty: a faithful clone;
+	# else what the notes must name (and the clone may differ in).
+	ext_case() {
+		local k=$1 desc=$2 want=$3 rc got d
+		if ! www_up 1 "$X/$k.pem" "$X/$k.key" "$X/int.pem"; then
+			tap 1 "$desc: openssl s_server started" "$(cat "$tmp/www.log")"
+			skip 2 "openssl s_server did not start"
+			return
+		fi
+		timeout -k 2 60 "$UCTLS" probe --json --timeout 5000 --family tls --trust "$X/root.pem" \
+			--name srv.example.com --save "$X/$k.xml" "127.0.0.1:$wport" >"$X/$k.json" 2>"$X/$k.err"
+		rc=$?
+		www_down
+		got="$rc $(leg "$X/$k.json" 1) $("$UCTLS" run --no-fixes "$X/$k.xml" >"$X/$k.run" 2>&1; echo $?)"
+		[ "$got" = "0 pass 0" ]
+		tap $? "$desc: the probe passes, the saved scenario replays to pass" \
+			"exit, verdict, replay exit: $got $(cat "$X/$k.err" "$X/$k.run")"
+		rm -rf "$X/$k.clone"
+		"$UCTLS" pki export "$X/$k.xml" "$X/$k.clone" >"$X/$k.exp" 2>&1
+		d=$(diff <(norm "$X/$k.pem") <(norm "$X/$k.clone/sent-0.pem"); diff <(norm "$X/int.pem") <(norm "$X/$k.clone/sent-1.pem")) 
+		if [ -z "$want" ]; then
+			[ -z "$d" ] && grep -q ": the chain cloned$" "$X/$k.err"
+			tap $? "$desc: the clones' openssl x509 -text (leaf, intermediate) equal the originals', but for keys, signatures, serials" \
+				"$d $(cat "$X/$k.err" "$X/$k.exp")"
+		else
+			grep -q "NOT a faithful replay" "$X/$k.err" && grep -q "^  sent-0: $want" "$X/$k.err" &&
+				grep -q "NOT a faithful replay: sent-0: $want" "$X/$k.xml" && [ -n "$d" ]
+			tap $? "$desc: not cloned, and said so: $want" "$d $(cat "$X/$k.err")"
+		fi
+	}
+	ext_case rsa "name constraints, policies, AIA and CDP URLs (RSA)" ""
+	grep -q 'oid="2.5.29.30" critical="yes"' "$X/rsa.xml" && grep -q 'oid="2.5.29.31"' "$X/rsa.xml" &&
+		grep -q 'oid="1.3.6.1.5.5.7.1.1"' "$X/rsa.xml" && grep -q 'oid="2.5.29.32"' "$X/rsa.xml"
+	tap $? "the saved scenario carries name constraints (critical), CDP, AIA and policies as <extension>" \
+		"$(grep -c '<extension' "$X/rsa.xml") extensions in $X/rsa.xml"
+	ext_case ed "an Ed25519 leaf" ""
+	ext_case pss "an RSA-PSS leaf key" "an RSA-PSS key (RFC 4055)"
+	ext_case psig "a leaf signed with RSA-PSS" "signed with RSA-PSS"
+fi
+
 # --- traversal: a uctls Expressway-E on the other end ----------------------
 # No Expressway here: a second uctls process plays the Expressway-E with
 # --listen (zone and SSH tunnel on one port), its chain renewed under an
 # intermediate the Expressway-C trusts only through the zone's chain: the
 # tunnel presents the leaf alone (docs/steps.md, ssh-tunnel).  The probe
 # presents the Expressway-C's own certificate (--cert, --key).
+# The MRA edge (--mra-domain, --mra-port): openssl s_server -www with the
+# Expressway-E's chain (every GET answered 200), or a uctls --listen HTTPS
+# server answering 401, as an Expressway-E answers a Jabber client's
+# get_edge_config before its user signs in.
 pki trav traversal '    <ca id="root" subject="CN=Corp Root"/>
     <ca id="int" issuer="root" subject="CN=Corp Issuing CA 2"/>
-    <cert id="expe" issuer="int" subject="CN=expe.example.com" san="DNS:expe.example.com" eku="serverAuth,clientAuth"/>
+    <cert id="expe" issuer="int" subject="CN=expe.example.com" san="DNS:expe.example.com,DNS:collab-edge.example.com" eku="serverAuth,clientAuth"/>
     <cert id="expc" issuer="int" subject="CN=expc.example.com" san="DNS:expc.example.com" eku="serverAuth,clientAuth"/>' \
 	'<peer id="C" role="client" sends="expc int" trusts="root" peer-address="expe.example.com"/>
 <peer id="E" role="server" sends="expe int" trusts="root" tls-verify-name="expc.example.com"/>'
@@ -228,24 +440,118 @@ if ! "$UCTLS" pki export "$tmp/trav.xml" "$T" >"$tmp/trav.out" 2>&1; then
 	exit 1
 fi
 cat "$T/expc.pem" "$T/int.pem" >"$T/expc-chain.pem"
-"$UCTLS" run --pki "$T" --listen E=127.0.0.1:0 --accept-timeout 20000 "$tmp/trav.xml" \
-	>"$tmp/trav.listen" 2>"$tmp/trav.lerr" &
-spid=$!
-if line=$(pl_wait_log "$tmp/trav.lerr" 'listening on' 10); then
+# e_up [SCENARIO]: a uctls Expressway-E (--listen) for one probe: $spid,
+# $tport.
+e_up() {
+	local line
+	: >"$tmp/trav.lerr" # now, not when the background job gets to it
+	"$UCTLS" run --pki "$T" --listen E=127.0.0.1:0 --accept-timeout 20000 "${1:-$tmp/trav.xml}" \
+		>"$tmp/trav.listen" 2>"$tmp/trav.lerr" &
+	spid=$!
+	line=$(pl_wait_log "$tmp/trav.lerr" 'listening on' 10) || return 1
 	tport=${line##*:}
-	probe trav-tunnel "Expressway-E (uctls --listen): the SSH tunnel's leaf alone" \
-		ssh-tunnel/C/issuer-not-found "$T/expe.pem" "" --family traversal \
-		--from expc.example.com --cert "$T/expc-chain.pem" --key "$T/expc.key" \
-		--trust "$T/root.pem" --name expe.example.com \
-		--step-address "ssh-tunnel=127.0.0.1:$tport" "127.0.0.1:$tport"
-	grep -q "NOT a faithful" "$tmp/trav-tunnel.saved.xml"
-	tap $((!$?)) "Expressway-E: a failure the family models is saved as a faithful replay" \
-		"$(cat "$tmp/trav-tunnel.saved.xml")"
+}
+e_down() {
+	[ -z "$spid" ] || wait "$spid" 2>/dev/null
+	spid=
+}
+if ! command -v openssl >/dev/null 2>&1; then
+	skip 9 "openssl not found (Debian: apt-get install openssl)"
+	e_up || tap 1 "uctls --listen E started" "$(cat "$tmp/trav.lerr")"
+	mra=()
 else
-	tap 1 "uctls --listen E started" "$(cat "$tmp/trav.lerr")"
+	www_up 1 "$T/expe.pem" "$T/expe.key" "$T/int.pem" ||
+		tap 1 "openssl s_server -www (MRA edge) started" "$(cat "$tmp/www.log")"
+	e_up || tap 1 "uctls --listen E started" "$(cat "$tmp/trav.lerr")"
+	mra=(--mra-domain example.com --mra-port "$wport")
 fi
-wait "$spid" 2>/dev/null
-spid=
+probe trav-tunnel "Expressway-E (uctls --listen): the SSH tunnel's leaf alone" \
+	ssh-tunnel/C/issuer-not-found "$T/expe.pem" "" --family traversal \
+	--from expc.example.com --cert "$T/expc-chain.pem" --key "$T/expc.key" \
+	--trust "$T/root.pem" --name expe.example.com \
+	--step-address "ssh-tunnel=127.0.0.1:$tport" "${mra[@]}" "127.0.0.1:$tport"
+grep -q "NOT a faithful" "$tmp/trav-tunnel.saved.xml"
+tap $((!$?)) "Expressway-E: a failure the family models is saved as a faithful replay" \
+	"$(cat "$tmp/trav-tunnel.saved.xml")"
+e_down
+www_down
+if [ ${#mra[@]} -gt 0 ]; then
+	# The second JSON object is the MRA leg: the Jabber client's GET of its
+	# edge configuration, answered 200 by s_server.
+	got=$("$py" - "$tmp/trav-tunnel.json" <<'P' 2>&1
+import json, sys
+o = json.loads(open(sys.argv[1]).read().splitlines()[1])
+f = [s for s in o["steps"] if s["status"] == "fail"]
+d = [s["detail"] for s in o["steps"] if s["step"] == "http-request" and s["side"] == "client"]
+print(o["family"], o["sides"][0]["profile"], "fail" if f else "pass",
+      "get_edge_config" in (d[0] if d else "") and "200" in (d[0] if d else ""))
+P
+)
+	[ "$got" = "https probe-jabber-mra pass True" ]
+	tap $? "MRA edge (s_server -www, port $wport): a Jabber client's GET /ZXhhbXBsZS5jb20/get_edge_config answered 200, the leg passes" "$got"
+	replay trav-mra pass "$T/expe.pem" "MRA edge saved as FILE-mra.xml" \
+		"$tmp/trav-tunnel.saved-mra.xml"
+
+	# 401 at the edge (sign-in needed) with a zone that passes (the
+	# intermediate trusted on both ends, for the tunnel's leaves): exit 0,
+	# the leg said to pass; its save replays the 401.
+	sed 's/trusts="root"/trusts="root int"/' "$tmp/trav.xml" >"$tmp/trav-int.xml"
+	cat >"$tmp/mra401.xml" <<'X'
+<scenario name="probe/mra401" family="https">
+  <pki>
+    <ca id="root" subject="CN=Corp Root"/>
+    <ca id="int" issuer="root" subject="CN=Corp Issuing CA 2"/>
+    <cert id="expe" issuer="int" subject="CN=expe.example.com" san="DNS:expe.example.com,DNS:collab-edge.example.com" eku="serverAuth,clientAuth"/>
+  </pki>
+  <peer id="client" role="client" trusts="root" verify-name="example.com"/>
+  <peer id="server" role="server" sends="expe int" trusts="root" client-cert="none" http-response="401"/>
+</scenario>
+X
+	"$UCTLS" run --pki "$T" --listen server=127.0.0.1:0 --accept-timeout 20000 "$tmp/mra401.xml" \
+		>"$tmp/mra401.listen" 2>"$tmp/mra401.lerr" &
+	wpid=$!
+	if line=$(pl_wait_log "$tmp/mra401.lerr" 'listening on' 10) && e_up "$tmp/trav-int.xml"; then
+		timeout -k 2 60 "$UCTLS" probe --timeout 5000 --family traversal --from expc.example.com \
+			--cert "$T/expc-chain.pem" --key "$T/expc.key" --trust "$T/root.pem" \
+			--trust "$T/int.pem" --name expe.example.com --step-address "ssh-tunnel=127.0.0.1:$tport" \
+			--mra-domain example.com --mra-port "${line##*:}" --save "$tmp/m401.xml" \
+			"127.0.0.1:$tport" >"$tmp/m401.out" 2>&1
+		rc=$?
+		grep -q "tls-handshake   ok" "$tmp/m401.out" && grep -q "FAIL http-status:401" "$tmp/m401.out" &&
+			grep -qE "^  MRA edge, port [0-9]+ +pass \(the edge answered 401" "$tmp/m401.out" &&
+			grep -qE "^  expressway-c +pass" "$tmp/m401.out"
+		tap $((rc + $?)) "MRA edge answering 401 (sign-in needed), zone passing: exit 0, the leg passes" \
+			"exit $rc: $(cat "$tmp/m401.out")"
+		replay mra401 http-request/client/http-status:401 "$T/expe.pem" \
+			"MRA edge answering 401" "$tmp/m401-mra.xml"
+	else
+		tap 1 "uctls --listen (MRA edge, 401) and E started" "$(cat "$tmp/mra401.lerr" "$tmp/trav.lerr")"
+		skip 2 "the listeners did not start"
+	fi
+	e_down
+	www_down
+
+	# The Jabber client's names: a domain the certificate does not carry.
+	# Nothing listens on the zone port: every leg runs whatever the others
+	# did.
+	port=$(pl_free_port)
+	if www_up 1 "$T/expe.pem" "$T/expe.key" "$T/int.pem"; then
+		timeout -k 2 60 "$UCTLS" probe --json --timeout 5000 --family traversal \
+			--trust "$T/root.pem" --mra-domain other.example --mra-port "$wport" \
+			--save "$tmp/mnm.xml" "127.0.0.1:$port" >"$tmp/mnm.json" 2>"$tmp/mnm.err"
+		rc=$?
+		got="$(leg "$tmp/mnm.json" 1) $(leg "$tmp/mnm.json" 2)"
+		[ "$rc" = 1 ] && [ "$got" = "tcp-connect/C/connection-refused tls-handshake/client/name-mismatch" ]
+		tap $? "MRA edge without other.example or collab-edge.other.example: name-mismatch for Jabber, exit 1" \
+			"exit $rc: $got $(cat "$tmp/mnm.err")"
+		replay mnm tls-handshake/client/name-mismatch "$T/expe.pem" "MRA edge name mismatch" \
+			"$tmp/mnm-mra.xml"
+	else
+		tap 1 "openssl s_server -www (MRA edge) started" "$(cat "$tmp/www.log")"
+		skip 2 "openssl s_server did not start"
+	fi
+	www_down
+fi
 
 # --- usage errors: two lines on stderr, exit 2, no connection --------------
 usage() { # DESCRIPTION ARGS...
@@ -276,6 +582,11 @@ usage "no HOST" --family tls
 usage "port out of range" --family tls 127.0.0.1:70000
 usage "--cert without --key" --family tls --cert /dev/null 127.0.0.1:1
 usage "bad --timeout" --family tls --timeout 0 127.0.0.1:1
+usage "--mra-port without --mra-domain" --family traversal --mra-port 8443 127.0.0.1:1
+usage "--mra-domain with a family other than traversal" --family tls --mra-domain example.com 127.0.0.1:1
+usage "a --mra-domain that is not a domain" --family traversal --mra-domain 'a b' 127.0.0.1:1
+usage "bad --mra-port" --family traversal --mra-domain example.com --mra-port 0 127.0.0.1:1
+usage "a profile twice" --family tls --profile generic --profile generic 127.0.0.1:1
 # An input error (a trust file with no certificate): exit 2.
 printf 'not a certificate\n' >"$tmp/empty.pem"
 "$UCTLS" probe --family tls --trust "$tmp/empty.pem" 127.0.0.1:1 >/dev/null 2>"$tmp/empty.err"
@@ -346,6 +657,78 @@ else
 	kpid=
 fi
 
+# --- Kamailio as a traversal zone: family traversal against a real SIP stack
+# No Expressway here: Kamailio's TLS port stands in for the Expressway-E's
+# zone port (SIP over mutual TLS, OPTIONS answered 200 by its routing
+# script) and, through --step-address, for its SSH tunnel port, where the
+# probe does what it does against any real E: the TLS handshake, with
+# Expressway-C checking E's leaf alone against its trust (docs/steps.md,
+# ssh-tunnel), then nothing of SSH.  Kamailio's certificate names a CRL
+# distribution point (http://pki.example.com/zone.crl) that profile
+# expressway-c would check: neither the probe nor the replay fetches it.
+if [ -n "$kam_skip" ]; then
+	skip 6 "${kam_skip#1..0 # SKIP }"
+else
+	pki kt sip-trunk '    <ca id="root" subject="CN=Zone Root"/>
+    <ca id="int" issuer="root" subject="CN=Zone Issuing CA"/>
+    <cert id="a" issuer="int" subject="CN=expc.example.com" san="DNS:expc.example.com" eku="serverAuth,clientAuth"/>
+    <cert id="b" issuer="int" subject="CN=expe.example.com" san="DNS:expe.example.com"
+          eku="serverAuth,clientAuth" crl="http://pki.example.com/zone.crl"/>' \
+		'<peer id="A" role="client" sends="a int" trusts="root" verify-name="expe.example.com"/>
+<peer id="B" role="server" sends="b int" trusts="root int" verify-name="expc.example.com"/>'
+	exp=$tmp/kt.export
+	klog=$tmp/kt.log
+	if ! "$UCTLS" pki export --for kamailio "$tmp/kt.xml" "$exp" >"$tmp/kt.out" 2>&1; then
+		echo "Bail out! uctls pki export --for kamailio failed: $(head -c 300 "$tmp/kt.out")"
+		exit 1
+	fi
+	cat "$exp/a.pem" "$exp/int.pem" >"$exp/a-chain.pem"
+	read -r tport uport < <(pl_free_port tcp udp)
+	mkdir -p "$tmp/ktrun"
+	kamailio -DD -E -f "$exp/kamailio.cfg" -A "TLS_PORT=$tport" -A "UDP_PORT=$uport" \
+		-Y "$tmp/ktrun" -P "$tmp/ktrun/kamailio.pid" -m 32 -M 4 >"$klog" 2>&1 &
+	kpid=$!
+	if ! pl_wait_log "$klog" "uctls-peer: kamailio ready" 20 >/dev/null; then
+		tap 1 "Kamailio started" "$(grep -v INFO "$klog" | tail -20)"
+		skip 5 "Kamailio did not start"
+	else
+		zone=(--family traversal --from expc.example.com --cert "$exp/a-chain.pem"
+			--key "$exp/a.key" --trust "$exp/root.pem" --step-address "ssh-tunnel=127.0.0.1:$tport")
+		# The Expressway-C's peer address is a name E's certificate lacks.
+		probe kt-name "Kamailio as the zone: the peer address not in its certificate" \
+			tls-handshake/C/name-mismatch "$exp/b.pem" "" "${zone[@]}" \
+			--name expe-cluster.example.com "127.0.0.1:$tport"
+		# The intermediate trusted too: every step passes, Kamailio's 200.
+		timeout -k 2 60 "$UCTLS" probe --json --timeout 5000 "${zone[@]}" --trust "$exp/int.pem" \
+			--name expe.example.com --save "$tmp/kt-pass.xml" "127.0.0.1:$tport" \
+			>"$tmp/kt-pass.json" 2>"$tmp/kt-pass.err"
+		rc=$?
+		"$UCTLS" run --json --no-fixes "$tmp/kt-pass.xml" >"$tmp/kt-replay.json" 2>&1
+		rrc=$?
+		got=$("$py" - "$tmp/kt-pass.json" "$tmp/kt-replay.json" <<'P' 2>&1
+import json, sys
+for f in sys.argv[1:]:
+    o = json.loads(open(f).readline())
+    c = {s["step"]: s for s in o["steps"] if s["side"] == "C"}
+    print(" ".join("%s:%s" % (k, v["status"]) for k, v in c.items()),
+          "200" if "200 OK" in (c.get("sip-options") or {}).get("detail", "") else "-",
+          any("http://pki.example.com/zone.crl" in a and "not fetched" in a
+              for a in c["tls-handshake"].get("also") or []))
+P
+)
+		want="tcp-connect:pass tls-handshake:pass sip-options:pass ssh-tunnel:pass 200 True"
+		[ "$rc" = 0 ] && [ "$(printf '%s\n' "$got" | head -1)" = "$want" ]
+		tap $? "Kamailio as the zone, the chain trusted: every step passes, OPTIONS answered 200 by Kamailio, the CRL URL not fetched" \
+			"exit $rc: $got $(cat "$tmp/kt-pass.err")"
+		[ "$rrc" = 0 ] && [ "$(printf '%s\n' "$got" | tail -1)" = "tcp-connect:pass tls-handshake:pass sip-options:pass ssh-tunnel:pass 200 True" ]
+		tap $? "Kamailio as the zone: the saved pass replays to pass, its CRL URL said not fetched" \
+			"exit $rrc: $got $(head -c 2000 "$tmp/kt-replay.json")"
+	fi
+	kill "$kpid" 2>/dev/null
+	wait "$kpid" 2>/dev/null
+	kpid=
+fi
+
 # --- Prosody: family xmpp-s2s ----------------------------------------------
 # Prosody p.example serves its leaf alone (the intermediate neither in its
 # certificate file nor in the probe's trust).  prosody-lib.sh runs it in a
@@ -354,7 +737,7 @@ fi
 # shellcheck source=tests/prosody-lib.sh
 . "$top_srcdir/tests/prosody-lib.sh"
 px_skip() {
-	skip 4 "$*"
+	skip 6 "$*"
 	finish
 }
 px_setup
@@ -372,7 +755,7 @@ fi
 K=$tmp/px.export
 if ! px_start_prosody p.example "$K/p.pem" "$K/p.key" "$K/root.pem" 2>"$tmp/px.start"; then
 	tap 1 "Prosody started" "$(cat "$tmp/px.start")"
-	skip 3 "Prosody did not start"
+	skip 5 "Prosody did not start"
 	finish
 fi
 # Two profiles: a strict RFC 6125 initiator rejects the chain in the
@@ -390,5 +773,23 @@ print(o["sides"][0]["profile"], " ".join("%s:%s" % (s["step"], s["status"]) for 
 ' "$tmp/px-leafonly.json" 2>&1)
 [ "$got" = "prosody starttls:pass tls-handshake:pass" ]
 tap $? "Prosody serves its leaf alone: profile prosody (second --profile) passes the handshake" "$got"
+# The second profile's run is saved in FILE-prosody.xml: it replays to its
+# verdict, or (the verdict being what the real Prosody did of its own
+# accord, e.g. no dialback answer for a domain it cannot resolve: a
+# timeout) says it is not a faithful replay, naming that reason.
+pv=$(leg "$tmp/px-leafonly.json" 2)
+px2=$tmp/px-leafonly.saved-prosody.xml
+if grep -q "NOT a faithful replay" "$px2" 2>/dev/null; then
+	grep -q "failure (${pv##*/}) is the real server's behaviour" "$px2"
+	tap $? "Prosody, the second profile (prosody, $pv): FILE-prosody.xml says the server's own behaviour is not replayed" \
+		"$(cat "$px2")"
+	"$UCTLS" run --no-fixes "$px2" >"$tmp/px2.run" 2>&1
+	rc=$?
+	[ "$rc" -le 1 ] && grep -q "^1 scenario: " "$tmp/px2.run"
+	tap $? "Prosody, the second profile: FILE-prosody.xml loads and runs (exit $rc)" "$(cat "$tmp/px2.run")"
+else
+	replay px-prosody "$pv" "$K/p.pem" \
+		"Prosody, the second profile (prosody), saved as FILE-prosody.xml" "$px2"
+fi
 px_stop_prosody p.example
 finish

@@ -10,7 +10,8 @@
 # when uctls initiates, --listen R when Prosody dials uctls), the uctls JSON
 # records of uctls's own side checked step by step, and the Prosody log
 # lines that show why.  Rows 1 and 5 also run their scenario simulated (both
-# sides uctls) and compare uctls's side with that twin.
+# sides uctls) and compare uctls's side with that twin, as does the row of a
+# revoked uctls certificate, which Prosody accepts (it checks no revocation).
 #
 # An s2s stream is one-way (RFC 6120 section 4.1): the "established" step
 # sends a ping over the authenticated stream and closes it; the answer would
@@ -51,6 +52,9 @@ PKI='<pki>
     <cert id="u" issuer="int" subject="CN=u.example" san="DNS:u.example"/>
     <cert id="userver" issuer="int" subject="CN=u.example" san="DNS:u.example" eku="serverAuth"/>
     <cert id="w" issuer="int" subject="CN=w.example" san="DNS:w.example"/>
+    <cert id="urev" issuer="int" subject="CN=u.example" san="DNS:u.example" crl="http://pki.example.com/int.crl" ocsp="http://ocsp.example.com/int"/>
+    <crl id="int-crl" issuer="int" url="http://pki.example.com/int.crl" revoked="urev"/>
+    <ocsp id="int-ocsp" issuer="int" url="http://ocsp.example.com/int" revoked="urev"/>
   </pki>'
 
 # scenario NAME TIMEOUT-MS I-ATTRS R-ATTRS
@@ -264,6 +268,26 @@ case_i eku-default 2000 "$K/p-chain.pem" "$K/p.key" "" \
 	"certificate chain validation result: valid" \
 	"Accepting SASL EXTERNAL identity from u.example"
 result "serverAuth-only I vs default Prosody (lsec_ignore_purpose): s2s-auth pass by SASL EXTERNAL"
+px_stop_prosody p.example
+
+# (5) uctls I presents a certificate its CA revoked (on the CRL at its
+# distribution point and at its OCSP responder): Prosody, even with
+# s2s_secure_auth, checks no revocation (docs/profiles.md, "Revocation":
+# core/certmanager.lua, no crl_check) and accepts it for SASL EXTERNAL, as
+# the profile says; the simulated twin passes too, and its R says
+# "revocation: not checked: Prosody does not check revocation".
+case_i revoked-accepted 2000 "$K/p-chain.pem" "$K/p.key" "s2s_secure_auth=true" \
+	'profile="prosody" domain="u.example" sends="urev int" trusts="root"' \
+	'profile="prosody" domain="p.example" sends="p int" trusts="root"' \
+	"$pre tls-handshake:pass stream-restart:pass s2s-auth:pass established:pass" none \
+	"s2s-auth=SASL EXTERNAL" "Accepting SASL EXTERNAL identity from u.example"
+px_run timeout -k 2 30 "$UCTLS" run --json "$W/revoked-accepted.xml" >"$W/revoked-accepted.sim" \
+	2>"$W/revoked-accepted.simerr"
+want "I's records, real and simulated" "$(j recs "$W/revoked-accepted.json" I)" \
+	"$(j recs "$W/revoked-accepted.sim" I)"
+grep -q '"side":"R","status":"pass","reason":null,[^}]*"also":\["revocation: not checked: Prosody does not check revocation' \
+	"$W/revoked-accepted.sim" || errs+="the twin's R does not say Prosody did not check revocation"$'\n'
+result "revoked I certificate vs Prosody with s2s_secure_auth: accepted (Prosody checks no revocation)"
 px_stop_prosody p.example
 
 # --- Prosody initiates (I), uctls receives (R) ------------------------------
