@@ -518,13 +518,25 @@ diagnose_missing(struct vstate *v, const char *tl)
 				               : fmt("have %s send the intermediate `%s' after its "
 				                     "certificate, or add it to %s",
 				                     v->peer, ci_idn(top), tl);
-				rv = uctls_diag_problem(
-					v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA, hint,
-					"the issuer of %s is the intermediate CA `%s' (%s), "
-					"which %s neither sent nor %s trusts "
-					"(a missing intermediate)",
-					ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, i), v->peer,
-					v->verifier);
+				rv = c->leaf_only
+				             ? uctls_diag_problem(
+				                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
+				                       hint,
+				                       "the issuer of %s is the intermediate CA `%s' "
+				                       "(%s), which %s does not trust; on this "
+				                       "connection %s takes %s's certificate alone, "
+				                       "whatever else %s sends",
+				                       ci_label(top), ci_idn(top),
+				                       uctls_pki_id_at(c->pki, i), v->verifier,
+				                       v->verifier, v->peer, v->peer)
+				             : uctls_diag_problem(
+				                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
+				                       hint,
+				                       "the issuer of %s is the intermediate CA `%s' "
+				                       "(%s), which %s neither sent nor %s trusts "
+				                       "(a missing intermediate)",
+				                       ci_label(top), ci_idn(top),
+				                       uctls_pki_id_at(c->pki, i), v->peer, v->verifier);
 			}
 			free(hint);
 			return rv;
