@@ -10,6 +10,7 @@
 #include "revoke-int.h"
 #include "scenario.h"
 #include "xml.h"
+#include "strv.h"
 
 static const char *const crl_attrs[] = { "id", "issuer", "url", "revoked", "this-update",
 	                                 "next-update", "signed-with", "down", NULL };
@@ -21,16 +22,6 @@ int
 uctls_revoke_is_pki_child(const char *name)
 {
 	return strcmp(name, "crl") == 0 || strcmp(name, "ocsp") == 0;
-}
-
-static void
-free_ids(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void
@@ -47,7 +38,7 @@ uctls_revdef_free(struct uctls_revdef *rd)
 		free(c->issuer);
 		free(c->url);
 		free(c->signed_with);
-		free_ids(c->revoked, c->nrevoked);
+		uctls_strv_free(c->revoked, c->nrevoked);
 	}
 	for (i = 0; i < rd->nocsps; i++) {
 		struct uctls_ocspdef *o = &rd->ocsps[i];
@@ -56,8 +47,8 @@ uctls_revdef_free(struct uctls_revdef *rd)
 		free(o->issuer);
 		free(o->url);
 		free(o->signed_with);
-		free_ids(o->revoked, o->nrevoked);
-		free_ids(o->unknown, o->nunknown);
+		uctls_strv_free(o->revoked, o->nrevoked);
+		uctls_strv_free(o->unknown, o->nunknown);
 	}
 	for (i = 0; i < rd->npeers; i++)
 		free(rd->peers[i].peer);

@@ -14,6 +14,7 @@
 #include "scenario.h"
 #include "store.h"
 #include "xml.h"
+#include "strv.h"
 
 /* The scenario format is specified in docs/uctls-scenario.5 (and mirrored by
  * scenarios/uctls-scenario.dtd).  Every check below has its rule there. */
@@ -330,16 +331,6 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void
-free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 push_str(char ***v, size_t *n, const char *s, size_t len)
 {
@@ -383,7 +374,7 @@ split(const char *s, int comma, char ***out, size_t *nout)
 			while (e > b && is_blank(e[-1]))
 				e--;
 			if (e == b) {
-				free_strv(v, n);
+				uctls_strv_free(v, n);
 				return -2;
 			}
 			if (push_str(&v, &n, b, (size_t)(e - b)) < 0)
@@ -408,7 +399,7 @@ split(const char *s, int comma, char ***out, size_t *nout)
 	*nout = n;
 	return 0;
 nomem:
-	free_strv(v, n);
+	uctls_strv_free(v, n);
 	return -1;
 }
 
@@ -755,7 +746,7 @@ load_san(struct loader *ld, const struct uctls_xml_node *n,
 	}
 	rv = 0;
 out:
-	free_strv(items, nitems);
+	uctls_strv_free(items, nitems);
 	return rv;
 }
 
@@ -803,7 +794,7 @@ load_key_usage(struct loader *ld, const struct uctls_xml_node *n,
 	}
 	rv = 0;
 out:
-	free_strv(items, nitems);
+	uctls_strv_free(items, nitems);
 	return rv;
 }
 
@@ -862,7 +853,7 @@ load_eku(struct loader *ld, const struct uctls_xml_node *n,
 	}
 	rv = 0;
 out:
-	free_strv(items, nitems);
+	uctls_strv_free(items, nitems);
 	return rv;
 }
 
@@ -945,7 +936,7 @@ load_critical(struct loader *ld, const struct uctls_xml_node *n,
 	}
 	rv = 0;
 out:
-	free_strv(items, nitems);
+	uctls_strv_free(items, nitems);
 	return rv;
 }
 
@@ -1563,11 +1554,11 @@ load_names(struct loader *ld, const struct uctls_xml_node *n,
 		for (i = 0; i < nitems; i++) {
 			if (push_str(&pd->names, &pd->nnames, items[i],
 			             strlen(items[i])) < 0) {
-				free_strv(items, nitems);
+				uctls_strv_free(items, nitems);
 				return nomem(ld);
 			}
 		}
-		free_strv(items, nitems);
+		uctls_strv_free(items, nitems);
 	}
 	return 0;
 }
@@ -2439,7 +2430,7 @@ certdef_clear(struct uctls_certdef *cd)
 	for (i = 0; i < cd->nsans; i++)
 		free(cd->sans[i].value);
 	free(cd->sans);
-	free_strv(cd->eku, cd->neku);
+	uctls_strv_free(cd->eku, cd->neku);
 	for (i = 0; i < cd->nexts; i++) {
 		free(cd->exts[i].oid);
 		free(cd->exts[i].der);
@@ -2466,16 +2457,16 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		free(pd->id);
 		free(pd->profile);
 		free(pd->role);
-		free_strv(pd->sends, pd->nsends);
-		free_strv(pd->trusts, pd->ntrusts);
-		free_strv(pd->names, pd->nnames);
+		uctls_strv_free(pd->sends, pd->nsends);
+		uctls_strv_free(pd->trusts, pd->ntrusts);
+		uctls_strv_free(pd->names, pd->nnames);
 		free(pd->mra_domain);
 		free(pd->http_host);
 		free(pd->http_path);
-		free_strv(pd->mra_trusts, pd->nmra_trusts);
+		uctls_strv_free(pd->mra_trusts, pd->nmra_trusts);
 		free(pd->domain);
 		free(pd->to);
-		free_strv(pd->subdomains, pd->nsubdomains);
+		uctls_strv_free(pd->subdomains, pd->nsubdomains);
 		free(pd->tls);
 		uctls_store_free_peer(pd);
 	}
@@ -2483,14 +2474,14 @@ uctls_scenario_free(struct uctls_scenario *sc)
 		struct uctls_installdef *in = &sc->installs[i];
 
 		free(in->peer);
-		free_strv(in->certs, in->ncerts);
+		uctls_strv_free(in->certs, in->ncerts);
 		free(in->file);
 		free(in->key);
 		free(in->key_file);
 		free(in->format);
-		free_strv(in->csr_sans, in->ncsr);
+		uctls_strv_free(in->csr_sans, in->ncsr);
 		free(in->slot);
-		free_strv(in->bundle, in->nbundle);
+		uctls_strv_free(in->bundle, in->nbundle);
 	}
 	free(sc->installs);
 	free(sc->peers);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "steplog.h"
+#include "strv.h"
 
 /* strdup that maps NULL to NULL; *OK is cleared when memory runs out. */
 static char *
@@ -17,18 +18,6 @@ dup_opt(const char *s, int *ok)
 	if (d == NULL)
 		*ok = 0;
 	return d;
-}
-
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Appends a copy of S to *V (of *N elements). */
@@ -81,7 +70,7 @@ step_clear(struct uctls_step *st)
 	free(st->reason);
 	free(st->detail);
 	free(st->hint);
-	strv_free(st->also, st->nalso);
+	uctls_strv_free(st->also, st->nalso);
 }
 
 static void
@@ -91,20 +80,20 @@ side_clear(struct uctls_side_info *si)
 
 	free(si->id);
 	free(si->role);
-	strv_free(si->asked_cas, si->nasked_cas);
+	uctls_strv_free(si->asked_cas, si->nasked_cas);
 	free(si->profile);
 	free(si->symptom);
-	strv_free(si->symptoms, si->nsymptoms);
+	uctls_strv_free(si->symptoms, si->nsymptoms);
 	for (i = 0; si->sent_der != NULL && i < si->nsent; i++)
 		free(si->sent_der[i].data);
 	for (i = 0; si->peer_der != NULL && i < si->npeer; i++)
 		free(si->peer_der[i].data);
 	free(si->sent_der);
 	free(si->peer_der);
-	strv_free(si->sent_fpr, si->nsent);
-	strv_free(si->sent_ids, si->nsent);
-	strv_free(si->peer_fpr, si->npeer);
-	strv_free(si->peer_ids, si->npeer);
+	uctls_strv_free(si->sent_fpr, si->nsent);
+	uctls_strv_free(si->sent_ids, si->nsent);
+	uctls_strv_free(si->peer_fpr, si->npeer);
+	uctls_strv_free(si->peer_ids, si->npeer);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "steplog.h"
 #include "store.h"
 #include "xml.h"
+#include "strv.h"
 
 static const char ec_suffix[] = "-ECDSA";
 
@@ -65,16 +66,6 @@ names_of(const struct uctls_profile *p, int stores, char *buf, size_t size)
 		l += (size_t)snprintf(buf + l, size - l, "%s%.*s", i ? ", " : "",
 		                      (int)strcspn(v[i], " "), v[i]);
 	return buf;
-}
-
-static void
-free_ids(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Splits the whitespace-separated ids of V into *OUT; -1 out of memory. */
@@ -238,7 +229,7 @@ resolve(struct uctls_peerdef *pd, const struct uctls_profile *p, struct uctls_er
 	if (rsa == NULL && ec != NULL)
 		rsa = ec, ec = NULL;
 	if (rsa != NULL) {
-		free_ids(pd->sends, pd->nsends);
+		uctls_strv_free(pd->sends, pd->nsends);
 		if (copy_ids(rsa->ids, rsa->nids, &pd->sends, &pd->nsends) < 0)
 			return uctls_err_set(err, "out of memory");
 	}
@@ -246,7 +237,7 @@ resolve(struct uctls_peerdef *pd, const struct uctls_profile *p, struct uctls_er
 	    copy_ids(ec->ids, ec->nids, &pd->sends_ec, &pd->nsends_ec) < 0)
 		return uctls_err_set(err, "out of memory");
 	if (st != NULL) {
-		free_ids(pd->trusts, pd->ntrusts);
+		uctls_strv_free(pd->trusts, pd->ntrusts);
 		if (copy_ids(st->ids, st->nids, &pd->trusts, &pd->ntrusts) < 0)
 			return uctls_err_set(err, "out of memory");
 	}
@@ -281,15 +272,15 @@ uctls_store_free_peer(struct uctls_peerdef *pd)
 
 	for (i = 0; i < pd->nslots; i++) {
 		free(pd->slots[i].name);
-		free_ids(pd->slots[i].ids, pd->slots[i].nids);
+		uctls_strv_free(pd->slots[i].ids, pd->slots[i].nids);
 	}
 	for (i = 0; i < pd->nstores; i++) {
 		free(pd->stores[i].name);
-		free_ids(pd->stores[i].ids, pd->stores[i].nids);
+		uctls_strv_free(pd->stores[i].ids, pd->stores[i].nids);
 	}
 	free(pd->slots);
 	free(pd->stores);
-	free_ids(pd->sends_ec, pd->nsends_ec);
+	uctls_strv_free(pd->sends_ec, pd->nsends_ec);
 }
 
 int
