@@ -427,6 +427,59 @@ diagnose_namesake(struct vstate *v, const char *reason, const char *name, struct
 	return rv;
 }
 
+/* diagnose_missing: the issuer of TOP, neither sent nor trusted, is the
+ * scenario's certificate K (a root or an intermediate). */
+static int
+diagnose_known_issuer(struct vstate *v, struct certinfo *top, size_t k, const char *tl)
+{
+	const struct uctls_verify_ctx *c = v->ctx;
+	gnutls_x509_crt_t cand = uctls_pki_crt_at(c->pki, k);
+	char *hint;
+	int rv;
+
+	if (is_self_signed(cand)) {
+		hint = fmt("add the root CA `%s' (%s) to %s", ci_idn(top),
+		           uctls_pki_id_at(c->pki, k), tl);
+		rv = uctls_diag_problem(
+			v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA, hint,
+			"%s's certificate %s chains to the root CA `%s' (%s), "
+			"which %s does not trust (and %s did not send it)",
+			v->peer, ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, k),
+			v->verifier, v->peer);
+	} else {
+		hint = c->leaf_only
+		               ? fmt("add the intermediate `%s' to %s: "
+		                     "on this connection %s presents its certificate "
+		                     "alone, so only the trust list can complete the "
+		                     "chain",
+		                     ci_idn(top), tl, v->peer)
+		               : fmt("have %s send the intermediate `%s' after its "
+		                     "certificate, or add it to %s",
+		                     v->peer, ci_idn(top), tl);
+		rv = c->leaf_only
+		             ? uctls_diag_problem(
+		                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
+		                       hint,
+		                       "the issuer of %s is the intermediate CA `%s' "
+		                       "(%s), which %s does not trust; on this "
+		                       "connection %s takes %s's certificate alone, "
+		                       "whatever else %s sends",
+		                       ci_label(top), ci_idn(top),
+		                       uctls_pki_id_at(c->pki, k), v->verifier,
+		                       v->verifier, v->peer, v->peer)
+		             : uctls_diag_problem(
+		                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
+		                       hint,
+		                       "the issuer of %s is the intermediate CA `%s' "
+		                       "(%s), which %s neither sent nor %s trusts "
+		                       "(a missing intermediate)",
+		                       ci_label(top), ci_idn(top),
+		                       uctls_pki_id_at(c->pki, k), v->peer, v->verifier);
+	}
+	free(hint);
+	return rv;
+}
+
 /* No path reached a trust anchor: name the missing link of the longest. */
 static int
 diagnose_unanchored(struct vstate *v)
@@ -499,47 +552,7 @@ diagnose_missing(struct vstate *v, const char *tl)
 				return diagnose_namesake(v, is_self_signed(cand) ? "untrusted-root"
 				                                                 : "issuer-not-found",
 				                         ci_idn(top), top);
-			if (is_self_signed(cand)) {
-				hint = fmt("add the root CA `%s' (%s) to %s", ci_idn(top),
-				           uctls_pki_id_at(c->pki, i), tl);
-				rv = uctls_diag_problem(
-					v->d, "untrusted-root", GNUTLS_A_UNKNOWN_CA, hint,
-					"%s's certificate %s chains to the root CA `%s' (%s), "
-					"which %s does not trust (and %s did not send it)",
-					v->peer, ci_label(top), ci_idn(top), uctls_pki_id_at(c->pki, i),
-					v->verifier, v->peer);
-			} else {
-				hint = c->leaf_only
-				               ? fmt("add the intermediate `%s' to %s: "
-				                     "on this connection %s presents its certificate "
-				                     "alone, so only the trust list can complete the "
-				                     "chain",
-				                     ci_idn(top), tl, v->peer)
-				               : fmt("have %s send the intermediate `%s' after its "
-				                     "certificate, or add it to %s",
-				                     v->peer, ci_idn(top), tl);
-				rv = c->leaf_only
-				             ? uctls_diag_problem(
-				                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
-				                       hint,
-				                       "the issuer of %s is the intermediate CA `%s' "
-				                       "(%s), which %s does not trust; on this "
-				                       "connection %s takes %s's certificate alone, "
-				                       "whatever else %s sends",
-				                       ci_label(top), ci_idn(top),
-				                       uctls_pki_id_at(c->pki, i), v->verifier,
-				                       v->verifier, v->peer, v->peer)
-				             : uctls_diag_problem(
-				                       v->d, "issuer-not-found", GNUTLS_A_UNKNOWN_CA,
-				                       hint,
-				                       "the issuer of %s is the intermediate CA `%s' "
-				                       "(%s), which %s neither sent nor %s trusts "
-				                       "(a missing intermediate)",
-				                       ci_label(top), ci_idn(top),
-				                       uctls_pki_id_at(c->pki, i), v->peer, v->verifier);
-			}
-			free(hint);
-			return rv;
+			return diagnose_known_issuer(v, top, i, tl);
 		}
 	}
 	if (ns != NULL)
