@@ -58,6 +58,10 @@ setup(void)
 	atexit(cleanup);
 	while (uctls_profile_at(nprofiles) != NULL)
 		nprofiles++;
+	if (nprofiles == 0) { /* a profile file this build cannot read */
+		fprintf(stderr, "fuzz_pem: no device profiles: %s\n", uctls_profile_load_error());
+		abort();
+	}
 	return 0;
 }
 
