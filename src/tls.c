@@ -732,30 +732,18 @@ t_pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 	return poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 }
 
-int
-uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
-              struct uctls_err *err)
+/* The session's priority string: the scenario's tls= versions or the
+ * profile's priority, less the signature algorithms a peer with
+ * rsa_only (1: RSA only, 2: ECDSA only) cannot verify; records the
+ * versions it allows.  0, or -1 with ERR set (FILE:LINE of the peer). */
+static int
+set_priority(struct uctls_tls *t, const struct uctls_tls_cfg *cfg, struct uctls_err *err)
 {
-	struct uctls_tls *t;
 	char prio[512];
 	const char *epos = NULL;
 	gnutls_priority_t pc;
 	int ret;
 
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return uctls_err_set(err, "out of memory");
-	t->cfg = *cfg;
-	uctls_diag_init(&t->diag);
-	if (setup_creds(t, err) < 0)
-		goto fail;
-	ret = gnutls_init(&t->sess, (cfg->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
-	                                    GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
-	if (ret < 0) {
-		uctls_err_set(err, "gnutls_init: %s", gnutls_strerror(ret));
-		goto fail;
-	}
-	gnutls_session_set_ptr(t->sess, t);
 	if (cfg->def->tls != NULL) {
 		snprintf(prio, sizeof(prio), "NORMAL:-VERS-ALL%s%s",
 		         strstr(cfg->def->tls, "1.3") ? ":+VERS-TLS1.3" : "",
@@ -800,8 +788,34 @@ uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
 		uctls_err_at(err, cfg->scenario_file, cfg->def->line,
 		             "<peer id=\"%s\">: TLS priority `%s': %s", cfg->def->id, prio,
 		             gnutls_strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+int
+uctls_tls_new(const struct uctls_tls_cfg *cfg, int fd, struct uctls_tls **out,
+              struct uctls_err *err)
+{
+	struct uctls_tls *t;
+	int ret;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return uctls_err_set(err, "out of memory");
+	t->cfg = *cfg;
+	uctls_diag_init(&t->diag);
+	if (setup_creds(t, err) < 0)
+		goto fail;
+	ret = gnutls_init(&t->sess, (cfg->is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
+	                                    GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+	if (ret < 0) {
+		uctls_err_set(err, "gnutls_init: %s", gnutls_strerror(ret));
 		goto fail;
 	}
+	gnutls_session_set_ptr(t->sess, t);
+	if (set_priority(t, cfg, err) < 0)
+		goto fail;
 	if (cfg->cap != NULL)
 		gnutls_handshake_set_hook_function(t->sess, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
 		                                   cap_hook);
