@@ -549,28 +549,55 @@ verify_as(const struct uctls_check_opts *o, const struct uctls_profile *p, int s
 }
 
 /* The trust files hold self-signed certificates with one CN and the
- * profile trusts only the first (trust-shadow.h): a note of D. */
+ * profile trusts only the first (trust-shadow.h).  V: the profile's
+ * verification of SENT (N).  When it failed and SENT passes with every
+ * certificate of the files trusted, the shadowing is the cause: V's detail
+ * and hint say so, as a run's do; otherwise it is a note of V.  0, or -1
+ * out of memory. */
 static int
-shadow_note(const struct files *f, struct uctls_diag *d)
+shadow_diag(const struct uctls_check_opts *o, const struct files *f, gnutls_x509_crt_t *sent,
+            size_t n, struct uctls_diag *v)
 {
+	struct uctls_profile all = *f->p;
+	struct uctls_diag w;
 	gnutls_x509_crt_t *kept;
 	gnutls_datum_t dn = { NULL, 0 };
 	long gone = -1, by = -1;
-	int r = 0;
+	int r = 0, cause = 0;
 
 	if (!f->p->trust_one_per_subject || f->trust.n < 2)
 		return 0;
 	if ((kept = calloc(f->trust.n, sizeof(*kept))) == NULL)
 		return -1;
 	uctls_shadow_crts(f->trust.v, f->trust.n, kept, &gone, &by);
-	if (gone >= 0 && gnutls_x509_crt_get_dn3(f->trust.v[gone], &dn, 0) >= 0)
-		r = diag_note(d, "trust list: certificate %ld (%.*s) is self-signed with the CN of "
+	free(kept);
+	if (gone < 0 || gnutls_x509_crt_get_dn3(f->trust.v[gone], &dn, 0) < 0)
+		return 0;
+	all.trust_one_per_subject = 0; /* the same device, trusting every certificate */
+	uctls_diag_init(&w);
+	if (v->reason != NULL)
+		cause = verify_as(o, &all, o->role_server, f, sent, n, &w) == 0;
+	uctls_diag_clear(&w);
+	if (cause) {
+		free(v->detail);
+		free(v->hint);
+		if (asprintf(&v->detail, "the trust files hold `%.*s' (certificate %ld), but "
+		             "certificate %ld, a self-signed certificate with the same CN earlier "
+		             "in the list, shadows it: profile %s trusts only the first",
+		             (int)dn.size, (const char *)dn.data, gone + 1, by + 1, f->p->name) < 0)
+			v->detail = NULL;
+		if (asprintf(&v->hint, "give the certificates distinct CNs (re-issue `%.*s' with a "
+		             "CN of its own), or use CA-signed certificates",
+		             (int)dn.size, (const char *)dn.data) < 0)
+			v->hint = NULL;
+		r = v->detail != NULL && v->hint != NULL ? 0 : -1;
+	} else
+		r = diag_note(v, "trust list: certificate %ld (%.*s) is self-signed with the CN of "
 		                 "certificate %ld, which shadows it: profile %s trusts only the first; "
 		                 "give the CallManager and tomcat certificates distinct CNs or use "
 		                 "CA-signed certificates", gone + 1, (int)dn.size, (const char *)dn.data,
 		              by + 1, f->p->name);
 	gnutls_free(dn.data);
-	free(kept);
 	return r < 0 ? -1 : 0;
 }
 
@@ -801,7 +828,7 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 	if (leaf != 0 && order_problem(o, f, chain->v, leaf, how, d) < 0)
 		goto out;
 	r = verify_as(o, f->p, o->role_server, f, sent, chain->n, &vd);
-	if (r < 0 || merge(d, &vd) < 0)
+	if (r < 0 || shadow_diag(o, f, sent, chain->n, &vd) < 0 || merge(d, &vd) < 0)
 		goto out;
 	/* The order the cause: what the end entity itself is worth. */
 	if (leaf != 0 && r == 0 && d->reason != NULL &&
@@ -824,7 +851,7 @@ check_chain(const struct uctls_check_opts *o, const struct files *f, struct crtl
 	              : f->p->rev_crl                 ? "CRLs"
 	                                              : "OCSP") < 0)
 		goto out;
-	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0 || shadow_note(f, d) < 0)
+	if (peer_check(o, f, sent, chain->n, r == 0, d) < 0)
 		goto out;
 	if (d->reason != NULL && check_fixes(o, f, sent, chain->n, leaf, d->reason, log) < 0)
 		goto out;
