@@ -10,6 +10,7 @@
 #include <gnutls/x509.h>
 
 #include "nc.h"
+#include "der.h"
 
 /*
  * Name constraints, RFC 5280 4.2.1.10 and 6.1.3 (b)(c), 6.1.4 (g).
@@ -65,52 +66,10 @@ struct nc {
 	struct gnlist perm, excl;
 };
 
-struct der {
-	const unsigned char *p;
-	size_t len;
-};
-
-struct tlv {
-	unsigned tag;
-	const unsigned char *v, *t; /* value, whole TLV */
-	size_t vlen, tlen;
-};
-
 /* Static explanations of a bad extension (RFC 5280 4.2.1.10 unless said). */
 #define WHY_MALFORMED "is not a valid DER NameConstraints"
 
 /* ---- DER ---------------------------------------------------------------- */
-
-/* Reads the next TLV of C (one-byte tags, definite lengths, X.690 8.1).
- * 1 when read, 0 at the end, -1 when malformed. */
-static int
-der_get(struct der *c, struct tlv *t)
-{
-	size_t i = 2, n, len;
-
-	if (c->len == 0)
-		return 0;
-	if (c->len < 2 || (c->p[0] & 0x1f) == 0x1f)
-		return -1;
-	t->tag = c->p[0];
-	len = c->p[1];
-	if (len & 0x80) {
-		n = len & 0x7f;
-		if (n == 0 || n > 4 || c->len < 2 + n)
-			return -1;
-		for (len = 0; n > 0; n--)
-			len = (len << 8) | c->p[i++];
-	}
-	if (len > c->len - i)
-		return -1;
-	t->t = c->p;
-	t->tlen = i + len;
-	t->v = c->p + i;
-	t->vlen = len;
-	c->p += t->tlen;
-	c->len -= t->tlen;
-	return 1;
-}
 
 /* Decodes the GeneralName T (IMPLICIT tags, RFC 5280 appendix A.2) into G.
  * -1 when malformed. */

@@ -8,36 +8,8 @@
 
 #include <gnutls/x509.h>
 
+#include "der.h"
 #include "ssh-subject.h"
-
-/* The DER element at *P (before END): its tag, and its contents C (N
- * bytes); *P moves past it.  0, or -1 when it does not fit (X.690 8.1:
- * definite lengths of at most four octets). */
-static int
-der_next(const unsigned char **p, const unsigned char *end, unsigned *tag,
-         const unsigned char **c, size_t *n)
-{
-	size_t len, k;
-
-	if (end - *p < 2)
-		return -1;
-	*tag = (*p)[0];
-	len = (*p)[1];
-	*p += 2;
-	if (len & 0x80) {
-		k = len & 0x7f;
-		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
-			return -1;
-		for (len = 0; k > 0; k--)
-			len = (len << 8) | *(*p)++;
-	}
-	if ((size_t)(end - *p) < len)
-		return -1;
-	*c = *p;
-	*n = len;
-	*p += len;
-	return 0;
-}
 
 /* The OID of contents C (N bytes) in dotted form into BUF (SIZE).  0, or
  * -1 when malformed or too long. */
@@ -67,28 +39,30 @@ oid_text(const unsigned char *c, size_t n, char *buf, size_t size)
 	return at > 0 && k == 0 ? 0 : -1;
 }
 
-/* The contents of the subject Name of certificate DER (RFC 5280 4.1:
- * Certificate, TBSCertificate: [0] version, serialNumber, signature,
+/* The subject Name of certificate DER (LEN bytes) into *NAME (RFC 5280
+ * 4.1: Certificate, TBSCertificate: [0] version, serialNumber, signature,
  * issuer, validity, subject).  0, or -1 when it does not decode. */
 static int
-subject_of(const unsigned char *der, size_t len, const unsigned char **c, size_t *n)
+subject_of(const unsigned char *der, size_t len, struct tlv *name)
 {
-	const unsigned char *p = der, *t, *te;
-	unsigned tag;
+	struct der c = { der, len };
+	struct tlv t;
 	int i;
 
-	if (der_next(&p, der + len, &tag, &t, n) < 0 || tag != 0x30)
+	if (der_get(&c, &t) != 1 || t.tag != 0x30)
 		return -1;
-	p = t;
-	if (der_next(&p, t + *n, &tag, &t, n) < 0 || tag != 0x30)
+	c.p = t.v;
+	c.len = t.vlen;
+	if (der_get(&c, &t) != 1 || t.tag != 0x30)
 		return -1;
-	te = t + *n;
-	if (der_next(&t, te, &tag, c, n) < 0)
+	c.p = t.v;
+	c.len = t.vlen;
+	if (der_get(&c, &t) != 1)
 		return -1;
-	if (tag == 0xa0 && der_next(&t, te, &tag, c, n) < 0) /* the serial after a version */
+	if (t.tag == 0xa0 && der_get(&c, &t) != 1) /* the serial after a version */
 		return -1;
 	for (i = 0; i < 4; i++) /* signature, issuer, validity, subject */
-		if (der_next(&t, te, &tag, c, n) < 0 || tag != 0x30)
+		if (der_get(&c, name) != 1 || name->tag != 0x30)
 			return -1;
 	return 0;
 }
@@ -97,30 +71,35 @@ int
 uctls_ssh_subject_bad(const char *const *ok, const unsigned char *der, size_t len,
                       char *oid, size_t size)
 {
-	const unsigned char *s, *se, *r, *re, *a, *o;
-	size_t n, k;
-	unsigned tag;
+	struct tlv name, rdn, atv, type;
+	struct der names, attrs, one;
+	size_t k;
+	int r;
 
 	if (ok == NULL)
 		return 0;
-	if (subject_of(der, len, &s, &n) < 0)
+	if (subject_of(der, len, &name) < 0)
 		return -1;
 	/* each RelativeDistinguishedName (SET), each AttributeTypeAndValue */
-	for (se = s + n; s < se;) {
-		if (der_next(&s, se, &tag, &r, &n) < 0 || tag != 0x31)
+	names = (struct der){ name.v, name.vlen };
+	while ((r = der_get(&names, &rdn)) == 1) {
+		if (rdn.tag != 0x31)
 			return -1;
-		for (re = r + n; r < re;) {
-			if (der_next(&r, re, &tag, &a, &n) < 0 || tag != 0x30 ||
-			    der_next(&a, a + n, &tag, &o, &n) < 0 || tag != 0x06 ||
-			    oid_text(o, n, oid, size) < 0)
+		attrs = (struct der){ rdn.v, rdn.vlen };
+		while ((r = der_get(&attrs, &atv)) == 1) {
+			one = (struct der){ atv.v, atv.vlen };
+			if (atv.tag != 0x30 || der_get(&one, &type) != 1 || type.tag != 0x06 ||
+			    oid_text(type.v, type.vlen, oid, size) < 0)
 				return -1;
 			for (k = 0; ok[k] != NULL && strcmp(ok[k], oid) != 0; k++)
 				;
 			if (ok[k] == NULL)
 				return 1;
 		}
+		if (r < 0)
+			return -1;
 	}
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 const char *
